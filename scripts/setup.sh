@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what clv_ext needs from Debian's packages (as root), then builds
+# and installs the extension into the local PostgreSQL 15. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  postgresql-15 postgresql-server-dev-15 postgresql-contrib
+  build-essential cmake pkg-config
+  libeigen3-dev libboost-math-dev libboost-graph-dev libnlopt-dev libnlopt-cxx-dev
+  googletest libgtest-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing packages ${missing[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
+make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+echo "setup: clv_ext built and installed into $("$PG_CONFIG" --sharedir)/extension"

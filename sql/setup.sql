@@ -1,0 +1,42 @@
+-- Installs the extension and loads the bundled CDNOW sample (data/cdnow),
+-- shared by the tests that follow.
+CREATE EXTENSION clv_ext;
+SELECT extname, extversion, nspname AS schema
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE extname = 'clv_ext';
+
+-- Every object of the extension is documented.
+SELECT pg_describe_object(classid, objid, objsubid) AS undocumented
+FROM pg_depend d
+WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv_ext')
+  AND obj_description(objid, classid::regclass::text) IS NULL
+  AND classid <> 'pg_type'::regclass  -- the array types of composites
+ORDER BY 1;
+SELECT t.typname AS undocumented_type
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = 'clv' AND t.typtype = 'c' AND obj_description(t.oid, 'pg_type') IS NULL;
+
+-- Reports the SQLSTATE and message of a failing statement.
+CREATE FUNCTION sqlstate_of(statement text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+CREATE TABLE cdnow_raw (line text);
+\copy cdnow_raw FROM 'data/cdnow/CDNOW_sample.txt'
+CREATE TABLE cdnow (customer_id int, ts timestamptz, cds int, amount numeric);
+INSERT INTO cdnow
+SELECT f[2]::int, to_date(f[3], 'YYYYMMDD')::timestamptz, f[4]::int, f[5]::numeric
+FROM (SELECT regexp_split_to_array(btrim(line), '\s+') AS f FROM cdnow_raw) r;
+DROP TABLE cdnow_raw;
+CREATE TABLE cdnow_summary (id int PRIMARY KEY, x int, t_x float8, big_t float8, zbar float8);
+\copy cdnow_summary FROM 'data/cdnow/cdnow_customers_summary_with_transactions.csv' WITH (FORMAT csv, HEADER true)
+SELECT count(*) AS transactions, count(DISTINCT customer_id) AS customers,
+       min(ts)::date AS first_day, max(ts)::date AS last_day
+FROM cdnow;
+SELECT count(*) AS published_customers FROM cdnow_summary;

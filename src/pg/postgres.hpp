@@ -1,0 +1,36 @@
+// The one place the extension includes PostgreSQL's headers. They are C
+// headers that define macros clashing with C++ and Boost; those are undefined
+// right after, so include this header first in every src/pg file.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+}
+
+#undef Max
+#undef Min
+#undef Abs
+#undef gettext
+#undef dgettext
+#undef ngettext
+#undef dngettext
+#undef snprintf
+#undef vsnprintf
+#undef sprintf
+#undef vsprintf
+#undef fprintf
+#undef printf
+#undef unlink
+#undef bind
