@@ -212,9 +212,12 @@ class RfmAccumulator {
     if (p.size() - 1 > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
       throw std::range_error("frequency does not fit in an integer");
     r.frequency = static_cast<int32_t>(p.size() - 1);
+    // 128-bit arithmetic: period starts of states read from bytes may lie
+    // anywhere in the int64 range.
     const double unit = static_cast<double>(settings_.unit_us);
-    const int64_t first_start = p.front().period * settings_.period_us;
-    r.recency = static_cast<double>(p.back().period * settings_.period_us - first_start) / unit;
+    const __int128 first_start = static_cast<__int128>(p.front().period) * settings_.period_us;
+    const __int128 last_start = static_cast<__int128>(p.back().period) * settings_.period_us;
+    r.recency = static_cast<double>(last_start - first_start) / unit;
     r.t = static_cast<double>(settings_.as_of_local - first_start) / unit;
     r.monetary = mean_known_value(p, 1);
     if (r.frequency == 0) r.monetary = 0.0;
