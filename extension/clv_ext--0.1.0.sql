@@ -78,43 +78,46 @@ COMMENT ON FUNCTION @extschema@.rfm_serialfn(internal) IS 'serializes a clv.rfm_
 COMMENT ON FUNCTION @extschema@.rfm_deserialfn(bytea, internal) IS 'deserializes and validates a clv.rfm_agg state';
 COMMENT ON FUNCTION @extschema@.rfm_finalfn(internal) IS 'final function of clv.rfm_agg';
 
+-- SSPACE: bytes per group the planner should expect for hash aggregation
+-- (the state with room for a few purchase periods), instead of the 8 kB it
+-- assumes for internal states.
 CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
@@ -177,42 +180,42 @@ COMMENT ON FUNCTION @extschema@.rfm_holdout_deserialfn(bytea, internal) IS 'dese
 COMMENT ON FUNCTION @extschema@.rfm_holdout_finalfn(internal) IS 'final function of clv.rfm_holdout_agg';
 
 CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,

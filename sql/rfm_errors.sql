@@ -11,6 +11,7 @@ SELECT sqlstate_of($$ SELECT clv.rfm_agg(ts, amount, '2024-06-01', '0 days') FRO
 SELECT sqlstate_of($$ SELECT clv.rfm_agg(ts, amount, '2024-06-01', '-1 day') FROM bad $$);
 SELECT sqlstate_of($$ SELECT clv.rfm_agg(ts, amount, '2024-06-01', '1 day', '-2 hours') FROM bad $$);
 SELECT sqlstate_of($$ SELECT clv.rfm_agg(ts, amount, '2024-06-01', '1 day', '1 month') FROM bad $$);
+SELECT sqlstate_of($$ SELECT clv.rfm_agg(ts, amount, '2024-06-01', '1 day', '0.5 seconds') FROM bad $$);
 SELECT sqlstate_of($$ SELECT clv.rfm_agg(ts, amount, NULL) FROM bad $$);
 SELECT sqlstate_of($$ SELECT clv.rfm_agg(ts, amount, 'infinity') FROM bad $$);
 SELECT sqlstate_of($$ SELECT clv.rfm_agg('infinity'::timestamptz, amount, '2024-06-01') FROM bad $$);

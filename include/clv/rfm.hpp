@@ -39,7 +39,8 @@ struct RfmSettings {
     return as_of == o.as_of && as_of_local == o.as_of_local && period_us == o.period_us &&
            unit_us == o.unit_us;
   }
-  // Throws std::invalid_argument unless periods and units are positive.
+  // Throws std::invalid_argument unless the unit is positive and periods
+  // last at least a second.
   void validate() const;
 };
 
@@ -70,63 +71,68 @@ struct CompensatedSum {
   }
 };
 
-// One purchase period and its summed value.
-struct PeriodValue {
-  int64_t period;
-  CompensatedSum value;
-};
-
-// The distinct purchase periods of one customer with their summed values.
-// Appends are O(1); entries are sorted and merged lazily, when the buffer has
+// The distinct purchase periods of one customer, each with a flag telling
+// whether any of its amounts was known (not NULL), packed into one int64 key
+// (period * 2 + known): 8 bytes a period keeps many groups in work_mem.
+// Appends are O(1); keys are sorted and merged lazily, when the buffer has
 // doubled since the last compaction or when results are read.
-template <class Alloc = std::allocator<PeriodValue>>
-class PeriodLedger {
+template <class Alloc = std::allocator<int64_t>>
+class PeriodSet {
  public:
-  explicit PeriodLedger(const Alloc& alloc = Alloc()) : entries_(alloc) {}
-  PeriodLedger(const PeriodLedger& other, const Alloc& alloc)
-      : entries_(other.entries_, alloc), compacted_size_(other.compacted_size_) {}
+  // Most customers buy in few periods: room for some up front avoids regrowth
+  // and keeps the keys next to the state in memory.
+  explicit PeriodSet(const Alloc& alloc = Alloc()) : keys_(alloc) { keys_.reserve(8); }
+  PeriodSet(const PeriodSet& other, const Alloc& alloc)
+      : keys_(other.keys_, alloc), compacted_size_(other.compacted_size_) {}
 
-  // value absent = a purchase of unknown value.
-  void add(int64_t period, std::optional<double> value) {
-    if (entries_.empty() || entries_.back().period != period) {
-      entries_.push_back(PeriodValue{period, CompensatedSum{}});
-      if (value) entries_.back().value.add(*value);
-      if (entries_.size() >= 2 * compacted_size_ + 64) compact();
+  // |period| < 2^62, which RfmSettings::validate guarantees for wall-clock times.
+  void add(int64_t period, bool known) {
+    if (!keys_.empty() && period_of(keys_.back()) == period) {
+      keys_.back() |= known ? 1 : 0;
       return;
     }
-    if (value) entries_.back().value.add(*value);
+    keys_.push_back(period * 2 + (known ? 1 : 0));
+    if (keys_.size() >= 2 * compacted_size_ + 64) compact();
   }
 
-  void merge(const PeriodLedger& other) {
-    entries_.insert(entries_.end(), other.entries_.begin(), other.entries_.end());
+  void merge(const PeriodSet& other) {
+    keys_.insert(keys_.end(), other.keys_.begin(), other.keys_.end());
     compact();
   }
 
-  // Sorts by period and sums entries of the same period.
+  // Sorts the keys and merges those of one period.
   void compact() {
-    std::sort(entries_.begin(), entries_.end(),
-              [](const PeriodValue& a, const PeriodValue& b) { return a.period < b.period; });
+    std::sort(keys_.begin(), keys_.end());
     size_t out = 0;
-    for (size_t i = 0; i < entries_.size(); ++i) {
-      if (out > 0 && entries_[out - 1].period == entries_[i].period) {
-        entries_[out - 1].value.add(entries_[i].value);
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (out > 0 && period_of(keys_[out - 1]) == period_of(keys_[i])) {
+        keys_[out - 1] |= keys_[i] & 1;
       } else {
-        entries_[out++] = entries_[i];
+        keys_[out++] = keys_[i];
       }
     }
-    entries_.resize(out);
+    keys_.resize(out);
     compacted_size_ = out;
   }
 
-  // Sorted, distinct periods; call compact() first.
-  const auto& entries() const { return entries_; }
-  bool empty() const { return entries_.empty(); }
+  // The accessors below require compact() first.
+  size_t size() const { return keys_.size(); }
+  bool empty() const { return keys_.empty(); }
+  int64_t first() const { return period_of(keys_.front()); }
+  int64_t last() const { return period_of(keys_.back()); }
+  bool first_known() const { return (keys_.front() & 1) != 0; }
+  size_t known_count() const {
+    return static_cast<size_t>(std::count_if(keys_.begin(), keys_.end(),
+                                             [](int64_t k) { return (k & 1) != 0; }));
+  }
 
   void append_to(ByteWriter& out) const;
   void read_from(ByteReader& in);
 
  private:
-  std::vector<PeriodValue, Alloc> entries_;
+  static int64_t period_of(int64_t key) { return key >> 1; }  // arithmetic shift: floor
+
+  std::vector<int64_t, Alloc> keys_;
   size_t compacted_size_ = 0;
 };
 
@@ -153,12 +159,23 @@ struct RfmHoldoutResult {
 // Throws std::invalid_argument naming the value unless it is finite.
 void require_finite_amount(double amount);
 
-template <class Alloc = std::allocator<PeriodValue>>
+// Distinct periods as an int32 count; throws std::range_error past that.
+int32_t period_count(size_t periods);
+
+// Mean of `sum` over `known` periods: NULL when none is known.
+inline std::optional<double> mean_of(const CompensatedSum& sum, size_t known) {
+  if (known == 0 || !sum.known()) return std::nullopt;
+  return sum.value() / static_cast<double>(known);
+}
+
+template <class Alloc = std::allocator<int64_t>>
 class RfmAccumulator;
 template <class Alloc>
 RfmAccumulator<Alloc> read_rfm_body(ByteReader& in, const Alloc& alloc);
 
-// Running RFM summary of one customer (one aggregate group).
+// Running RFM summary of one customer (one aggregate group). Besides the set
+// of periods it keeps the total and the value of the earliest period, so the
+// mean of the repeat periods is (total - first) / known repeat periods.
 template <class Alloc>
 class RfmAccumulator {
  public:
@@ -172,6 +189,8 @@ class RfmAccumulator {
         periods_(other.periods_, alloc),
         n_orders_(other.n_orders_),
         total_(other.total_),
+        first_period_(other.first_period_),
+        first_value_(other.first_value_),
         first_ts_(other.first_ts_),
         last_ts_(other.last_ts_) {}
 
@@ -186,7 +205,13 @@ class RfmAccumulator {
       require_finite_amount(*amount);
       total_.add(*amount);
     }
-    periods_.add(floor_div(local_us, settings_.period_us), amount);
+    const int64_t period = floor_div(local_us, settings_.period_us);
+    periods_.add(period, amount.has_value());
+    if (n_orders_ == 0 || period < first_period_) {
+      first_period_ = period;
+      first_value_ = CompensatedSum{};
+    }
+    if (period == first_period_ && amount) first_value_.add(*amount);
     if (n_orders_ == 0 || ts < first_ts_) first_ts_ = ts;
     if (n_orders_ == 0 || ts > last_ts_) last_ts_ = ts;
     ++n_orders_;
@@ -197,6 +222,12 @@ class RfmAccumulator {
     if (!(settings_ == other.settings_))
       throw std::invalid_argument("cannot combine RFM states with different settings");
     if (other.n_orders_ == 0) return;
+    if (n_orders_ == 0 || other.first_period_ < first_period_) {
+      first_period_ = other.first_period_;
+      first_value_ = other.first_value_;
+    } else if (other.first_period_ == first_period_) {
+      first_value_.add(other.first_value_);
+    }
     if (n_orders_ == 0 || other.first_ts_ < first_ts_) first_ts_ = other.first_ts_;
     if (n_orders_ == 0 || other.last_ts_ > last_ts_) last_ts_ = other.last_ts_;
     n_orders_ += other.n_orders_;
@@ -207,20 +238,22 @@ class RfmAccumulator {
   // The summary; requires !empty().
   RfmResult result() {
     periods_.compact();
-    const auto& p = periods_.entries();
     RfmResult r;
-    if (p.size() - 1 > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-      throw std::range_error("frequency does not fit in an integer");
-    r.frequency = static_cast<int32_t>(p.size() - 1);
+    r.frequency = period_count(periods_.size() - 1);
     // 128-bit arithmetic: period starts of states read from bytes may lie
     // anywhere in the int64 range.
     const double unit = static_cast<double>(settings_.unit_us);
-    const __int128 first_start = static_cast<__int128>(p.front().period) * settings_.period_us;
-    const __int128 last_start = static_cast<__int128>(p.back().period) * settings_.period_us;
+    const __int128 first_start = static_cast<__int128>(periods_.first()) * settings_.period_us;
+    const __int128 last_start = static_cast<__int128>(periods_.last()) * settings_.period_us;
     r.recency = static_cast<double>(last_start - first_start) / unit;
     r.t = static_cast<double>(settings_.as_of_local - first_start) / unit;
-    r.monetary = mean_known_value(p, 1);
-    if (r.frequency == 0) r.monetary = 0.0;
+    if (r.frequency == 0) {
+      r.monetary = 0.0;
+    } else {
+      CompensatedSum repeat_value = total_;
+      if (first_value_.known()) repeat_value.add(-first_value_.value());
+      r.monetary = mean_of(repeat_value, periods_.known_count() - (periods_.first_known() ? 1 : 0));
+    }
     r.n_orders = n_orders_;
     if (total_.known()) r.total_amount = total_.value();
     r.first_ts = first_ts_;
@@ -232,34 +265,22 @@ class RfmAccumulator {
   static RfmAccumulator deserialize(ByteReader& in, const Alloc& alloc = Alloc());
   void append_to(ByteWriter& out) const;
 
-  // Mean of the known period values from index `from` on; none known = NULL.
-  template <class Vec>
-  static std::optional<double> mean_known_value(const Vec& periods, size_t from) {
-    double sum = 0;
-    size_t known = 0;
-    for (size_t i = from; i < periods.size(); ++i) {
-      if (!periods[i].value.known()) continue;
-      sum += periods[i].value.value();
-      ++known;
-    }
-    if (known == 0) return std::nullopt;
-    return sum / static_cast<double>(known);
-  }
-
  private:
   friend RfmAccumulator read_rfm_body<Alloc>(ByteReader& in, const Alloc& alloc);
 
   RfmSettings settings_;
-  PeriodLedger<Alloc> periods_;
+  PeriodSet<Alloc> periods_;
   int64_t n_orders_ = 0;
   CompensatedSum total_;
+  int64_t first_period_ = 0;
+  CompensatedSum first_value_;  // of first_period_
   int64_t first_ts_ = 0;
   int64_t last_ts_ = 0;
 };
 
 // Calibration summary up to calibration_end plus the purchases in
 // (calibration_end, observation_end], as for calibration/holdout validation.
-template <class Alloc = std::allocator<PeriodValue>>
+template <class Alloc = std::allocator<int64_t>>
 class RfmHoldoutAccumulator {
  public:
   // settings.as_of is the calibration end.
@@ -277,7 +298,8 @@ class RfmHoldoutAccumulator {
       : calibration_(other.calibration_, alloc),
         observation_end_(other.observation_end_),
         observation_end_local_(other.observation_end_local_),
-        holdout_(other.holdout_, alloc) {}
+        holdout_(other.holdout_, alloc),
+        holdout_total_(other.holdout_total_) {}
 
   bool empty() const { return calibration_.empty(); }
 
@@ -285,8 +307,11 @@ class RfmHoldoutAccumulator {
     if (ts <= calibration_.settings().as_of) {
       calibration_.add(ts, local_us, amount);
     } else if (ts <= observation_end_) {
-      if (amount) require_finite_amount(*amount);
-      holdout_.add(floor_div(local_us, calibration_.settings().period_us), amount);
+      if (amount) {
+        require_finite_amount(*amount);
+        holdout_total_.add(*amount);
+      }
+      holdout_.add(floor_div(local_us, calibration_.settings().period_us), amount.has_value());
     }
   }
 
@@ -296,6 +321,7 @@ class RfmHoldoutAccumulator {
       throw std::invalid_argument("cannot combine RFM holdout states with different settings");
     calibration_.merge(other.calibration_);
     holdout_.merge(other.holdout_);
+    holdout_total_.add(other.holdout_total_);
   }
 
   // Requires !empty(): customers first seen in the holdout have no row.
@@ -303,12 +329,8 @@ class RfmHoldoutAccumulator {
     RfmHoldoutResult r;
     r.calibration = calibration_.result();
     holdout_.compact();
-    const auto& p = holdout_.entries();
-    if (p.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-      throw std::range_error("holdout frequency does not fit in an integer");
-    r.frequency_holdout = static_cast<int32_t>(p.size());
-    r.monetary_holdout = RfmAccumulator<Alloc>::mean_known_value(p, 0);
-    if (p.empty()) r.monetary_holdout = 0.0;
+    r.frequency_holdout = period_count(holdout_.size());
+    r.monetary_holdout = holdout_.empty() ? 0.0 : mean_of(holdout_total_, holdout_.known_count());
     const auto& s = calibration_.settings();
     r.duration_holdout =
         static_cast<double>(observation_end_local_ - s.as_of_local) / static_cast<double>(s.unit_us);
@@ -329,7 +351,8 @@ class RfmHoldoutAccumulator {
   RfmAccumulator<Alloc> calibration_;
   int64_t observation_end_;
   int64_t observation_end_local_;
-  PeriodLedger<Alloc> holdout_;
+  PeriodSet<Alloc> holdout_;
+  CompensatedSum holdout_total_;
 };
 
 }  // namespace clv

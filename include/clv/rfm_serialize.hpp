@@ -1,10 +1,10 @@
 // Byte format of the RFM aggregate states (see clv/bytes.hpp). Version 1:
-//   "CRF" 1 | as_of as_of_local period_us unit_us | n_orders total first_ts
-//   last_ts | ledger
+//   "CRF" 1 | as_of as_of_local period_us unit_us | n_orders total
+//   first_period first_value first_ts last_ts | periods
 //   "CRH" 1 | RFM state (without header) | observation_end
-//   observation_end_local | holdout ledger
-//   ledger = count, then count x (period i64, sum f64, compensation f64)
-//   sums are CompensatedSum pairs: (NaN, 0) = no known value
+//   observation_end_local | holdout periods | holdout total
+//   periods = count, then count x key (period * 2 + known)
+//   sums    = (sum f64, compensation f64); (NaN, 0) = no known value
 #pragma once
 
 #include "clv/rfm.hpp"
@@ -30,26 +30,24 @@ inline CompensatedSum read_sum(ByteReader& in) {
   if (!valid) throw std::invalid_argument("state holds an invalid sum");
   return s;
 }
+
+inline void invalid_state(const char* why) {
+  throw std::invalid_argument(std::string("invalid RFM state: ") + why);
+}
 }  // namespace detail
 
 template <class Alloc>
-void PeriodLedger<Alloc>::append_to(ByteWriter& out) const {
-  out.u64(entries_.size());
-  for (const auto& e : entries_) {
-    out.i64(e.period);
-    detail::write_sum(out, e.value);
-  }
+void PeriodSet<Alloc>::append_to(ByteWriter& out) const {
+  out.u64(keys_.size());
+  for (int64_t k : keys_) out.i64(k);
 }
 
 template <class Alloc>
-void PeriodLedger<Alloc>::read_from(ByteReader& in) {
-  const uint64_t n = in.count(24);
-  entries_.clear();
-  entries_.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    const int64_t period = in.i64();
-    entries_.push_back(PeriodValue{period, detail::read_sum(in)});
-  }
+void PeriodSet<Alloc>::read_from(ByteReader& in) {
+  const uint64_t n = in.count(8);
+  keys_.clear();
+  keys_.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) keys_.push_back(in.i64());
   compact();
 }
 
@@ -61,6 +59,8 @@ void RfmAccumulator<Alloc>::append_to(ByteWriter& out) const {
   out.i64(settings_.unit_us);
   out.i64(n_orders_);
   detail::write_sum(out, total_);
+  out.i64(first_period_);
+  detail::write_sum(out, first_value_);
   out.i64(first_ts_);
   out.i64(last_ts_);
   periods_.append_to(out);
@@ -83,23 +83,26 @@ RfmAccumulator<Alloc> read_rfm_body(ByteReader& in, const Alloc& alloc) {
   s.period_us = in.i64();
   s.unit_us = in.i64();
   RfmAccumulator<Alloc> acc(s, alloc);  // validates the settings
-  const int64_t n_orders = in.i64();
-  const CompensatedSum total = detail::read_sum(in);
-  const int64_t first_ts = in.i64();
-  const int64_t last_ts = in.i64();
-  if (n_orders < 0) throw std::invalid_argument("state has a negative order count");
-  if (n_orders > 0 && (first_ts > last_ts || last_ts > s.as_of))
-    throw std::invalid_argument("state has invalid timestamps");
-  PeriodLedger<Alloc> ledger(alloc);
-  ledger.read_from(in);
-  if (static_cast<uint64_t>(n_orders) < ledger.entries().size())
-    throw std::invalid_argument("state has more periods than orders");
-  if (n_orders > 0 && ledger.empty()) throw std::invalid_argument("state has orders but no periods");
-  acc.n_orders_ = n_orders;
-  acc.total_ = total;
-  acc.first_ts_ = first_ts;
-  acc.last_ts_ = last_ts;
-  acc.periods_ = std::move(ledger);
+  acc.n_orders_ = in.i64();
+  acc.total_ = detail::read_sum(in);
+  acc.first_period_ = in.i64();
+  acc.first_value_ = detail::read_sum(in);
+  acc.first_ts_ = in.i64();
+  acc.last_ts_ = in.i64();
+  acc.periods_.read_from(in);
+  const auto& p = acc.periods_;
+  if (acc.n_orders_ < 0) detail::invalid_state("negative order count");
+  if (acc.n_orders_ == 0) {
+    if (!p.empty() || acc.total_.known()) detail::invalid_state("periods without orders");
+    return acc;
+  }
+  if (p.empty() || p.size() > static_cast<uint64_t>(acc.n_orders_))
+    detail::invalid_state("period count does not match the orders");
+  if (p.first() != acc.first_period_ || p.first_known() != acc.first_value_.known())
+    detail::invalid_state("first period does not match");
+  if ((p.known_count() > 0) != acc.total_.known()) detail::invalid_state("total does not match");
+  if (acc.first_ts_ > acc.last_ts_ || acc.last_ts_ > s.as_of)
+    detail::invalid_state("timestamps out of order");
   return acc;
 }
 
@@ -119,6 +122,7 @@ std::string RfmHoldoutAccumulator<Alloc>::serialize() const {
   out.i64(observation_end_);
   out.i64(observation_end_local_);
   holdout_.append_to(out);
+  detail::write_sum(out, holdout_total_);
   return out.take();
 }
 
@@ -130,9 +134,12 @@ RfmHoldoutAccumulator<Alloc> RfmHoldoutAccumulator<Alloc>::deserialize(ByteReade
   const int64_t observation_end = in.i64();
   const int64_t observation_end_local = in.i64();
   if (observation_end < calibration.settings().as_of)
-    throw std::invalid_argument("state has observation_end before calibration_end");
+    detail::invalid_state("observation_end before calibration_end");
   RfmHoldoutAccumulator acc(std::move(calibration), observation_end, observation_end_local, alloc);
   acc.holdout_.read_from(in);
+  acc.holdout_total_ = detail::read_sum(in);
+  if (acc.holdout_total_.known() != (acc.holdout_.known_count() > 0))
+    detail::invalid_state("holdout total does not match");
   in.expect_end();
   return acc;
 }

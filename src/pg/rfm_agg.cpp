@@ -27,7 +27,7 @@ PG_FUNCTION_INFO_V1(clv_rfm_holdout_finalfn);
 
 namespace {
 
-using Alloc = clv_pg::PallocAllocator<clv::PeriodValue>;
+using Alloc = clv_pg::PallocAllocator<int64_t>;
 using Rfm = clv::RfmAccumulator<Alloc>;
 using RfmHoldout = clv::RfmHoldoutAccumulator<Alloc>;
 
@@ -96,9 +96,9 @@ MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function) {
 template <class Accumulator>
 struct AggState {
   template <class... Args>
-  AggState(const RawArgs& raw, Args&&... args) : raw(raw), acc(std::forward<Args>(args)...) {}
-  RawArgs raw;  // as_of = INT64_MIN marks a state rebuilt from bytes
-  Accumulator acc;
+  AggState(const RawArgs& raw, Args&&... args) : acc(std::forward<Args>(args)...), raw(raw) {}
+  Accumulator acc;  // first: its hot fields share cache lines with the chunk header
+  RawArgs raw;      // as_of = INT64_MIN marks a state rebuilt from bytes
 };
 
 using RfmState = AggState<Rfm>;
