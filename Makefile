@@ -1,15 +1,19 @@
 # PGXS build of clv_ext: the C++17 core (src/core) and the PostgreSQL
-# boundary (src/pg) linked into clv_ext.so, the install scripts in extension/,
+# boundary (src/pg) linked into clv_ext.so, the install script assembled from
+# extension/src/*.sql (one file per feature), upgrade scripts in extension/,
 # and the pg_regress suite in sql/ + expected/ (make installcheck).
 EXTENSION = clv_ext
+EXTVERSION = 0.1.0
 MODULE_big = clv_ext
-DATA = $(wildcard extension/clv_ext--*.sql)
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard extension/$(EXTENSION)--*--*.sql)
 
 CORE_SRCS := $(sort $(wildcard src/core/*.cpp))
 PG_SRCS := $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-REGRESS = setup boundary rfm rfm_errors rfm_parallel rfm_cdnow clv_formulas
+# setup installs the extension and loads shared data; the rest in name order.
+REGRESS = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 
 PG_CONFIG ?= pg_config
@@ -27,6 +31,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 -include $(OBJS:.o=.d)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/src/*.sql))
+	cat $^ > $@
 
 installcheck: | build/regress
 build/regress:

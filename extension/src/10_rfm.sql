@@ -1,5 +1,4 @@
--- clv_ext 0.1.0: RFM summaries and closed-form CLV.
-\echo Use "CREATE EXTENSION clv_ext" to load this file. \quit
+-- RFM summaries and closed-form CLV.
 
 --------------------------------------------------------------------------
 -- RFM summary
