@@ -1,0 +1,38 @@
+// BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy
+// way"). While alive a customer buys at Poisson rate lambda ~ Gamma(r, alpha);
+// after each repeat purchase they drop out with probability p ~ Beta(a, b).
+// Inputs per customer: x repeat purchases, t_x time of the last one, T age,
+// all in the same time unit (the parameter alpha carries that unit).
+// Scoring functions validate their inputs like RfmData::add and throw
+// std::invalid_argument on non-positive or non-finite parameters.
+#pragma once
+
+#include "clv/models/data.hpp"
+#include "clv/models/fit.hpp"
+
+#include <vector>
+
+namespace clv::models::bgnbd {
+
+struct Params {
+  double r, alpha, a, b;
+};
+
+// Weighted log-likelihood; if gradient is given, it receives the partial
+// derivatives with respect to (log r, log alpha, log a, log b).
+double log_likelihood(const Params& params, const RfmData& data,
+                      std::vector<double>* gradient = nullptr);
+
+FitResult<Params> fit(const RfmData& data, const FitOptions& options = {},
+                      const InterruptPoll& poll = {});
+
+// P(alive at T | x, t_x, T) (FHL 2005 eq. 11 / their note on P(alive)).
+double p_alive(const Params& params, double x, double t_x, double T);
+// E[purchases in (T, T+horizon] | x, t_x, T] (FHL 2005 eq. 10).
+double expected_purchases(const Params& params, double x, double t_x, double T, double horizon);
+// E[X(horizon)] for a customer just acquired (FHL 2005 eq. 9).
+double expected_purchases_new(const Params& params, double horizon);
+// P(X(horizon) = n) for a customer just acquired (FHL 2005 eq. 8).
+double prob_purchases(const Params& params, double n, double horizon);
+
+}  // namespace clv::models::bgnbd

@@ -1,0 +1,56 @@
+// Maximum-likelihood fitting shared by all models.
+//
+// Parameters are positive; the optimiser works on their logarithms. The
+// minimised objective follows the lifetimes library:
+//   -(sum of weighted log-likelihoods) / customers + penalizer * sum(params^2)
+// with the penalty on the natural parameters. L-BFGS (NLopt LD_LBFGS, analytic
+// gradient) runs from several start points and the best optimum is kept; if
+// none converges, Nelder-Mead refines the best point found.
+#pragma once
+
+#include "clv/errors.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace clv::models {
+
+struct FitOptions {
+  double penalizer = 0.0;             // lifetimes' penalizer_coef; >= 0
+  int max_evaluations = 3000;         // per optimiser run
+  double relative_tolerance = 1e-11;  // on the objective and the log-parameters
+};
+
+template <class Params>
+struct FitResult {
+  Params params;
+  double log_likelihood = 0;  // unpenalised, summed over customers with their weights
+  std::uint64_t n = 0;        // customers (sum of weights) the model was fitted on
+  bool converged = false;
+  int evaluations = 0;  // objective evaluations over all start points and fallbacks
+};
+
+namespace detail {
+
+// Weighted log-likelihood at log-parameters theta; writes its gradient with
+// respect to theta into gradient (same length).
+using LogLikelihood =
+    std::function<double(const std::vector<double>& theta, std::vector<double>& gradient)>;
+
+struct Optimum {
+  std::vector<double> theta;
+  double log_likelihood = 0;
+  bool converged = false;
+  int evaluations = 0;
+};
+
+// Maximises the penalised log-likelihood over log-parameters from each start
+// (natural parameters). poll runs before every evaluation; clv::Cancelled and
+// any other exception thrown by poll or log_likelihood propagates unchanged.
+Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
+                                const std::vector<std::vector<double>>& starts,
+                                const FitOptions& options, const InterruptPoll& poll);
+
+}  // namespace detail
+}  // namespace clv::models

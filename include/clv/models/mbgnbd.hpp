@@ -1,0 +1,32 @@
+// MBG/NBD model (Batislam, Denizel & Filiztekin 2007): BG/NBD where a customer
+// may also drop out right after the first purchase, so customers with no
+// repeat purchase can be inactive too. Same inputs and conventions as bgnbd.hpp.
+#pragma once
+
+#include "clv/models/data.hpp"
+#include "clv/models/fit.hpp"
+
+#include <vector>
+
+namespace clv::models::mbgnbd {
+
+struct Params {
+  double r, alpha, a, b;
+};
+
+double log_likelihood(const Params& params, const RfmData& data,
+                      std::vector<double>* gradient = nullptr);
+
+FitResult<Params> fit(const RfmData& data, const FitOptions& options = {},
+                      const InterruptPoll& poll = {});
+
+double p_alive(const Params& params, double x, double t_x, double T);
+double expected_purchases(const Params& params, double x, double t_x, double T, double horizon);
+double expected_purchases_new(const Params& params, double horizon);
+// P(X(horizon) = n) for a customer just acquired. Not in the paper; derived as
+// for FHL 2005 eq. 8 with the extra drop-out chance at time 0:
+//   B(a, b+n+1)/B(a,b) NB(n) + B(a+1, b+n)/B(a,b) P(NB >= n),
+// NB the negative binomial count of purchases of a customer who never drops out.
+double prob_purchases(const Params& params, double n, double horizon);
+
+}  // namespace clv::models::mbgnbd

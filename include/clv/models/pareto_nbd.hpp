@@ -1,0 +1,37 @@
+// Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; likelihood as in
+// Fader & Hardie, "A note on deriving the Pareto/NBD model and related
+// expressions", 2005). While alive a customer buys at Poisson rate
+// lambda ~ Gamma(r, alpha); the lifetime is exponential with rate
+// mu ~ Gamma(s, beta). Same inputs and conventions as bgnbd.hpp.
+#pragma once
+
+#include "clv/models/data.hpp"
+#include "clv/models/fit.hpp"
+
+#include <vector>
+
+namespace clv::models::pareto_nbd {
+
+struct Params {
+  double r, alpha, s, beta;
+};
+
+// Weighted log-likelihood; gradient in (log r, log alpha, log s, log beta).
+double log_likelihood(const Params& params, const RfmData& data,
+                      std::vector<double>* gradient = nullptr);
+FitResult<Params> fit(const RfmData& data, const FitOptions& options = {},
+                      const InterruptPoll& poll = {});
+
+double p_alive(const Params& params, double x, double t_x, double T);
+// E[purchases in (T, T+horizon] | x, t_x, T] = P(alive) (r+x)(beta+T)/((alpha+T)(s-1))
+//   [1 - ((beta+T)/(beta+T+horizon))^(s-1)]   (its limit at s = 1).
+double expected_purchases(const Params& params, double x, double t_x, double T, double horizon);
+double expected_purchases_new(const Params& params, double horizon);
+// P(X(horizon) = n) for a new customer:
+//   NB(n; t) (beta/(beta+t))^s + int_0^t NB(n; tau) s beta^s (beta+tau)^-(s+1) dtau,
+// NB the negative binomial count of a customer alive throughout. Evaluated by
+// quadrature rather than Fader & Hardie's closed form, whose alternating sum
+// of 2F1 terms loses all precision for larger n.
+double prob_purchases(const Params& params, double n, double horizon);
+
+}  // namespace clv::models::pareto_nbd

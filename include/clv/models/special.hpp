@@ -1,0 +1,64 @@
+// Numerical building blocks shared by the models (log-space helpers,
+// hypergeometric series, the Pareto/NBD tail integral). Internal to the core;
+// public only so that the unit tests can cross-check the methods.
+#pragma once
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+namespace clv::models::detail {
+
+// log(exp(a) + exp(b)) without overflow; -inf operands are allowed.
+inline double log_add_exp(double a, double b) {
+  if (a < b) std::swap(a, b);
+  if (b == -std::numeric_limits<double>::infinity()) return a;
+  return a + std::log1p(std::exp(b - a));
+}
+
+// log(1 - exp(a)) for a <= 0, accurate for a near 0 and for very negative a.
+inline double log1m_exp(double a) {
+  return a > -0.693147180559945 ? std::log(-std::expm1(a)) : std::log1p(-std::exp(a));
+}
+
+// Integral of f over [lo, hi] by tanh-sinh quadrature (endpoint singularities allowed).
+double integrate(const std::function<double(double)>& f, double lo, double hi);
+
+// Gauss hypergeometric 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, where
+// every series term is positive, so the sum has no cancellation. Terms are
+// rescaled as they grow, so large a, b (a customer with hundreds of
+// purchases) cannot overflow. Returns false when the series has not
+// converged after a bounded number of terms (z very close to 1); callers then
+// use an integral representation. On success log_value = log 2F1 and
+// log_tail = log(2F1 - 1) (the sum without its first term, for expm1-style
+// accuracy when z is small); log_tail is -inf when z == 0.
+bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_value,
+                         double& log_tail);
+
+// E[(1/p) (1 - exp(-lambda p t))] for lambda ~ Gamma(r, alpha), p ~ Beta(a, b): the
+// expected number of purchases in (0, t] of a customer who is alive now and drops
+// out after each purchase with probability p (BG/NBD and MBG/NBD). Closed form
+//   (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
+// where it is well conditioned, else the integral over p by tanh-sinh quadrature.
+enum class Method { automatic, closed_form, quadrature };
+double expected_purchases_geometric_dropout(double r, double alpha, double a, double b, double t,
+                                            Method method = Method::automatic);
+
+// I(t) = integral over tau in [t, inf) of (alpha+tau)^-p (beta+tau)^-q, in logs,
+// with its partial derivatives. This is the Pareto/NBD likelihood's second term
+// (p = r+x, q = s+1), Fader & Hardie's A_0 written as I(t_x) - I(T).
+struct LogTailIntegral {
+  double value;  // log I
+  double d_p, d_alpha, d_q, d_beta;
+};
+// Evaluated through 2F1 with argument z = |alpha-beta| / (max(alpha,beta)+t) < 1
+// (the alpha >= beta / alpha < beta branches of the literature), after Euler's
+// transformation into a series of positive terms each smaller than z times the
+// one before. Own series rather than Boost's hypergeometric_pFq because the
+// parameter derivatives needed by the gradient accumulate in the same loop.
+// For z > 0.9 the series converges slowly and the integral's Euler
+// representation is integrated by tanh-sinh quadrature instead.
+LogTailIntegral log_tail_integral(double p, double alpha, double q, double beta, double t,
+                                  Method method = Method::automatic);
+
+}  // namespace clv::models::detail

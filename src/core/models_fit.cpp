@@ -1,0 +1,160 @@
+#include "clv/models/fit.hpp"
+
+#include <nlopt.h>
+
+#include <cmath>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+
+namespace clv::models::detail {
+
+namespace {
+
+// Log-parameters stay within [-kLogBound, kLogBound]: far beyond any sensible
+// estimate, but keeps exp(theta) and its square finite.
+constexpr double kLogBound = 25.0;
+// An optimum counts as converged when no component of the objective's gradient
+// (per customer, in log-parameters) exceeds this.
+constexpr double kGradientTolerance = 1e-4;
+// Returned for parameters where the likelihood is not finite, so that the line
+// search backs off instead of failing.
+constexpr double kRejectedObjective = 1e100;
+
+// The NLopt C API is used (not nlopt.hpp) because the C++ wrapper replaces
+// unknown exceptions by std::runtime_error, which would lose clv::Cancelled.
+// The callback records the exception, stops NLopt and it is rethrown after
+// nlopt_optimize returns; no exception crosses NLopt's C frames.
+struct Problem {
+  const LogLikelihood& log_likelihood;
+  const InterruptPoll& poll;
+  double customers;
+  double penalizer;
+  nlopt_opt opt = nullptr;
+  std::exception_ptr error;
+  int evaluations = 0;
+  std::vector<double> theta, gradient;
+
+  // Penalised objective (to minimise) and its gradient at x.
+  double objective(const double* x, double* grad) {
+    if (poll) poll();
+    ++evaluations;
+    const std::size_t n = theta.size();
+    theta.assign(x, x + n);
+    const double ll = log_likelihood(theta, gradient);
+    double f = -ll / customers;
+    bool finite = std::isfinite(f);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double param = std::exp(x[i]);
+      f += penalizer * param * param;
+      if (grad) {
+        grad[i] = -gradient[i] / customers + 2 * penalizer * param * param;
+        finite = finite && std::isfinite(grad[i]);
+      }
+    }
+    if (!finite) {
+      if (grad) std::fill(grad, grad + n, 0.0);
+      return kRejectedObjective;
+    }
+    return f;
+  }
+
+  static double callback(unsigned n, const double* x, double* grad, void* data) {
+    auto* self = static_cast<Problem*>(data);
+    // NLopt may call again before it notices the forced stop.
+    if (self->error) {
+      if (grad) std::fill(grad, grad + n, 0.0);
+      return kRejectedObjective;
+    }
+    try {
+      return self->objective(x, grad);
+    } catch (...) {
+      self->error = std::current_exception();
+      nlopt_force_stop(self->opt);
+      if (grad) std::fill(grad, grad + n, 0.0);
+      return kRejectedObjective;
+    }
+  }
+};
+
+struct OptDeleter {
+  void operator()(nlopt_opt opt) const { nlopt_destroy(opt); }
+};
+
+struct Run {
+  std::vector<double> theta;
+  double objective = HUGE_VAL;
+  bool converged = false;
+};
+
+Run optimize(Problem& problem, nlopt_algorithm algorithm, std::vector<double> theta,
+             const FitOptions& options) {
+  const unsigned n = static_cast<unsigned>(theta.size());
+  std::unique_ptr<nlopt_opt_s, OptDeleter> opt(nlopt_create(algorithm, n));
+  if (!opt) throw std::bad_alloc();
+  problem.opt = opt.get();
+  problem.error = nullptr;
+  const std::vector<double> lower(n, -kLogBound), upper(n, kLogBound);
+  nlopt_set_lower_bounds(opt.get(), lower.data());
+  nlopt_set_upper_bounds(opt.get(), upper.data());
+  nlopt_set_min_objective(opt.get(), &Problem::callback, &problem);
+  nlopt_set_ftol_rel(opt.get(), options.relative_tolerance);
+  nlopt_set_xtol_rel(opt.get(), options.relative_tolerance);
+  nlopt_set_maxeval(opt.get(), options.max_evaluations);
+  if (algorithm == NLOPT_LN_NELDERMEAD) nlopt_set_initial_step1(opt.get(), 0.5);
+
+  for (double& t : theta) t = std::min(std::max(t, -kLogBound), kLogBound);
+  double objective = HUGE_VAL;
+  const nlopt_result code = nlopt_optimize(opt.get(), theta.data(), &objective);
+  problem.opt = nullptr;
+  if (problem.error) std::rethrow_exception(problem.error);
+  if (code == NLOPT_OUT_OF_MEMORY) throw std::bad_alloc();
+
+  Run run{theta, objective, false};
+  if (!std::isfinite(objective) || objective >= kRejectedObjective) return run;
+  const bool stopped_normally = code == NLOPT_SUCCESS || code == NLOPT_FTOL_REACHED ||
+                                code == NLOPT_XTOL_REACHED || code == NLOPT_ROUNDOFF_LIMITED;
+  if (stopped_normally) {
+    std::vector<double> grad(n);
+    run.objective = problem.objective(theta.data(), grad.data());
+    run.converged = true;
+    for (double g : grad) run.converged = run.converged && std::abs(g) < kGradientTolerance;
+  }
+  return run;
+}
+
+}  // namespace
+
+Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
+                                const std::vector<std::vector<double>>& starts,
+                                const FitOptions& options, const InterruptPoll& poll) {
+  if (!(options.penalizer >= 0) || !std::isfinite(options.penalizer))
+    throw std::invalid_argument("penalizer must be a finite non-negative number");
+  if (options.max_evaluations < 1) throw std::invalid_argument("max_evaluations must be positive");
+  if (starts.empty() || !(customers > 0)) throw std::logic_error("nothing to optimise");
+  Problem problem{log_likelihood, poll, customers, options.penalizer, nullptr, nullptr, 0, {}, {}};
+  problem.theta.resize(starts.front().size());
+  problem.gradient.resize(starts.front().size());
+
+  Run best;
+  for (const auto& start : starts) {
+    std::vector<double> theta(start.size());
+    for (std::size_t i = 0; i < start.size(); ++i) theta[i] = std::log(start[i]);
+    Run run = optimize(problem, NLOPT_LD_LBFGS, theta, options);
+    if (run.objective < best.objective || best.theta.empty()) best = run;
+  }
+  if (!best.converged) {
+    Run refined = optimize(problem, NLOPT_LN_NELDERMEAD, best.theta, options);
+    if (refined.objective <= best.objective) best = refined;
+  }
+
+  Optimum optimum;
+  optimum.theta = best.theta;
+  optimum.converged = best.converged;
+  std::vector<double> gradient(best.theta.size());
+  optimum.log_likelihood = log_likelihood(best.theta, gradient);
+  optimum.evaluations = problem.evaluations + 1;
+  return optimum;
+}
+
+}  // namespace clv::models::detail

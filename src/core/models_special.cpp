@@ -1,0 +1,184 @@
+#include "clv/assertions.hpp"
+
+#include "clv/models/special.hpp"
+
+#include <boost/math/quadrature/tanh_sinh.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+
+namespace clv::models::detail {
+
+namespace {
+
+constexpr int kMaxSeriesTerms = 100000;
+constexpr double kSeriesEpsilon = 1e-17;
+// Above this argument the tail-integral series needs hundreds of terms; the
+// quadrature is cheaper and as accurate there.
+constexpr double kTailSeriesMaxZ = 0.9;
+// Rescale running series terms above this to keep them finite.
+constexpr double kRescaleAbove = 1e250;
+
+// Not const: Boost 1.74 declares integrate() non-const. Its abscissa tables
+// are built once; the core runs single-threaded inside a backend.
+boost::math::quadrature::tanh_sinh<double>& tanh_sinh() {
+  static boost::math::quadrature::tanh_sinh<double> integrator;
+  return integrator;
+}
+
+template <class F>
+double integrate_unit_interval(F f) {
+  return tanh_sinh().integrate(f, 0.0, 1.0, 1e-10);
+}
+
+double log_beta(double a, double b) {
+  return boost::math::lgamma(a) + boost::math::lgamma(b) - boost::math::lgamma(a + b);
+}
+
+LogTailIntegral tail_by_series(double e_m, double m, double b, double n, double t) {
+  const double z = (m - n) / (m + t);
+  const double A = e_m + b - 1;
+  // G = sum_k c_k z^k with c_0 = 1, c_{k+1} = c_k (e_m+k) / (e_m+b+k); the
+  // sums below carry its partials in e_m, b and z.
+  double G = 1, G_em = 0, G_b = 0, G_z = 0;
+  double coef = 1, z_pow = 1;  // c_k and z^(k-1) for the G_z sum
+  double d_em = 0, d_b = 0;    // d log c_k / d e_m, d log c_k / d b
+  for (int k = 0;; ++k) {
+    if (k == kMaxSeriesTerms) throw std::runtime_error("Pareto/NBD tail series did not converge");
+    const double ratio = (e_m + k) / (e_m + b + k);
+    d_em += 1 / (e_m + k) - 1 / (e_m + b + k);
+    d_b -= 1 / (e_m + b + k);
+    coef *= ratio;
+    const double term_z = coef * z_pow;  // c_{k+1} z^k
+    const double term = term_z * z;      // c_{k+1} z^(k+1)
+    G += term;
+    G_em += term * d_em;
+    G_b += term * d_b;
+    G_z += (k + 1) * term_z;
+    z_pow *= z;
+    const double slack = (1 - z) * (1 - z);
+    if (term_z * (k + 2 + std::abs(d_em) + std::abs(d_b)) < kSeriesEpsilon * slack * G) break;
+  }
+  LogTailIntegral out;
+  out.value = -e_m * std::log(m + t) - (b - 1) * std::log(n + t) - std::log(A) + std::log(G);
+  const double d_log_g_dz = G_z / G;
+  const double d_em_out = -std::log(m + t) - 1 / A + G_em / G;
+  const double d_b_out = -std::log(n + t) - 1 / A + G_b / G;
+  const double d_m_out = -e_m / (m + t) + d_log_g_dz * (n + t) / ((m + t) * (m + t));
+  const double d_n_out = -(b - 1) / (n + t) - d_log_g_dz / (m + t);
+  out.d_p = d_em_out;
+  out.d_alpha = d_m_out;
+  out.d_q = d_b_out;
+  out.d_beta = d_n_out;
+  return out;
+}
+
+// Same quantities from I = (m+t)^-A (1-z)^-b K, K = int_0^1 u^(A-1) h^-b du with
+// h = (1-zu)/(1-z) >= 1, so the integrand never exceeds u^(A-1).
+LogTailIntegral tail_by_quadrature(double e_m, double m, double b, double n, double t) {
+  const double z = (m - n) / (m + t);
+  const double one_minus_z = (n + t) / (m + t);
+  const double A = e_m + b - 1;
+  auto base = [&](double u) {
+    const double h = (1 - z * u) / one_minus_z;
+    return std::exp((A - 1) * std::log(u) - b * std::log(h));
+  };
+  const double K = integrate_unit_interval(base);
+  const double K_A = integrate_unit_interval([&](double u) { return std::log(u) * base(u); });
+  const double K_b = integrate_unit_interval(
+      [&](double u) { return -std::log((1 - z * u) / one_minus_z) * base(u); });
+  const double K_z = integrate_unit_interval([&](double u) {
+    const double h = (1 - z * u) / one_minus_z;
+    return -b * base(u) / h * (1 - u) / (one_minus_z * one_minus_z);
+  });
+  LogTailIntegral out;
+  out.value = -A * std::log(m + t) - b * std::log(one_minus_z) + std::log(K);
+  const double d_z = b / one_minus_z + K_z / K;
+  out.d_p = -std::log(m + t) + K_A / K;
+  out.d_q = -std::log(m + t) - std::log(one_minus_z) + (K_A + K_b) / K;
+  out.d_alpha = -A / (m + t) + d_z * (n + t) / ((m + t) * (m + t));
+  out.d_beta = -d_z / (m + t);
+  return out;
+}
+
+}  // namespace
+
+double integrate(const std::function<double(double)>& f, double lo, double hi) {
+  return tanh_sinh().integrate(f, lo, hi, 1e-10);
+}
+
+bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_value,
+                         double& log_tail) {
+  if (!(a > 0 && b > 0 && c > 0 && z >= 0 && z < 1))
+    throw std::logic_error("log_hyp2f1_positive: parameters out of range");
+  double one = 1, tail = 0, term = 1, log_scale = 0;
+  for (int n = 0; n < kMaxSeriesTerms; ++n) {
+    const double ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
+    term *= ratio;
+    tail += term;
+    if (term > kRescaleAbove) {
+      one /= kRescaleAbove;
+      tail /= kRescaleAbove;
+      term /= kRescaleAbove;
+      log_scale += std::log(kRescaleAbove);
+    }
+    // Once the ratio is below 1, later ratios stay below max(ratio, z): a
+    // geometric bound on the remainder.
+    const double bound_ratio = std::max(ratio, z);
+    if (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * (one + tail)) {
+      log_value = std::log(one + tail) + log_scale;
+      log_tail = tail > 0 ? std::log(tail) + log_scale : -std::numeric_limits<double>::infinity();
+      return true;
+    }
+  }
+  return false;
+}
+
+double expected_purchases_geometric_dropout(double r, double alpha, double a, double b, double t,
+                                            Method method) {
+  if (t == 0) return 0;
+  const double c = a + b - 1;
+  const bool well_conditioned = c > 0 && std::abs(a - 1) > 1e-3;
+  if (method == Method::closed_form && !well_conditioned)
+    throw std::logic_error("closed form not applicable");
+  if (method != Method::quadrature && well_conditioned) {
+    const double z = t / (alpha + t);
+    double log_f, log_tail;
+    if (log_hyp2f1_positive(r, b, c, z, log_f, log_tail)) {
+      // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is small.
+      const double log_rest =
+          r * std::log1p(-z) + (z < 0.5 ? std::log1p(std::exp(log_tail)) : log_f);
+      return c / (a - 1) * -std::expm1(log_rest);
+    }
+    if (method == Method::closed_form) throw std::runtime_error("2F1 series did not converge");
+  }
+  const double log_norm = log_beta(a, b);
+  return integrate_unit_interval([&](double p) {
+    const double purchases = -std::expm1(-r * std::log1p(p * t / alpha)) / p;
+    return purchases * std::exp((a - 1) * std::log(p) + (b - 1) * std::log1p(-p) - log_norm);
+  });
+}
+
+LogTailIntegral log_tail_integral(double p, double alpha, double q, double beta, double t,
+                                  Method method) {
+  const bool alpha_is_max = alpha >= beta;
+  const double e_m = alpha_is_max ? p : q, m = alpha_is_max ? alpha : beta;
+  const double b = alpha_is_max ? q : p, n = alpha_is_max ? beta : alpha;
+  const double z = (m - n) / (m + t);
+  const bool series =
+      method == Method::closed_form || (method == Method::automatic && z <= kTailSeriesMaxZ);
+  LogTailIntegral in_max_min =
+      series ? tail_by_series(e_m, m, b, n, t) : tail_by_quadrature(e_m, m, b, n, t);
+  if (alpha_is_max) return in_max_min;
+  // The helpers name the larger rate's exponent p and the smaller's q.
+  LogTailIntegral out = in_max_min;
+  out.d_p = in_max_min.d_q;
+  out.d_q = in_max_min.d_p;
+  out.d_alpha = in_max_min.d_beta;
+  out.d_beta = in_max_min.d_alpha;
+  return out;
+}
+
+}  // namespace clv::models::detail

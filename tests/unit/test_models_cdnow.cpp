@@ -1,0 +1,155 @@
+// Fits on the CDNOW sample (2,357 customers, weeks, 39-week calibration) must
+// reproduce the published estimates. The data is tests/data/cdnow_summary.csv
+// (see tests/data/README.md), found relative to this source file.
+#include "clv/models/bgnbd.hpp"
+#include "clv/models/gamma_gamma.hpp"
+#include "clv/models/mbgnbd.hpp"
+#include "clv/models/pareto_nbd.hpp"
+#include "clv/models/sbg.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+using namespace clv::models;
+
+struct CdnowCustomer {
+  double x, t_x, T, zbar;
+};
+
+std::string data_dir() {
+  std::string here = __FILE__;
+  return here.substr(0, here.rfind("/unit/")) + "/data/";
+}
+
+const std::vector<CdnowCustomer>& cdnow() {
+  static const std::vector<CdnowCustomer> customers = [] {
+    std::ifstream in(data_dir() + "cdnow_summary.csv");
+    if (!in) throw std::runtime_error("cannot open cdnow_summary.csv in " + data_dir());
+    std::vector<CdnowCustomer> out;
+    std::string line;
+    std::getline(in, line);  // header ID,x,t_x,T,zbar
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string id, x, t_x, T, zbar;
+      std::getline(fields, id, ',');
+      std::getline(fields, x, ',');
+      std::getline(fields, t_x, ',');
+      std::getline(fields, T, ',');
+      std::getline(fields, zbar, ',');
+      out.push_back({std::stod(x), std::stod(t_x), std::stod(T), std::stod(zbar)});
+    }
+    return out;
+  }();
+  return customers;
+}
+
+RfmData cdnow_rfm() {
+  RfmData data;
+  for (const auto& c : cdnow()) data.add(c.x, c.t_x, c.T);
+  return data;
+}
+
+template <class Fit>
+double milliseconds_per_fit(Fit fit) {
+  const int repeats = 20;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < repeats; ++i) fit();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+             .count() /
+         repeats;
+}
+
+TEST(ModelsCdnow, DataLoads) {
+  ASSERT_EQ(cdnow().size(), 2357u);
+  EXPECT_EQ(cdnow_rfm().customers(), 2357u);
+}
+
+TEST(ModelsCdnow, BgNbdMatchesFaderHardieLee2005) {
+  const RfmData data = cdnow_rfm();
+  const auto fit = bgnbd::fit(data);
+  EXPECT_TRUE(fit.converged);
+  EXPECT_NEAR(fit.params.r, 0.243, 0.0005);
+  EXPECT_NEAR(fit.params.alpha, 4.414, 0.0005 * 4.414 * 2);
+  EXPECT_NEAR(fit.params.a, 0.793, 0.0005);
+  EXPECT_NEAR(fit.params.b, 2.426, 0.0005 * 2.426 * 2);
+  EXPECT_NEAR(fit.log_likelihood, -9582.4, 0.05);
+  EXPECT_EQ(fit.n, 2357u);
+  EXPECT_NEAR(bgnbd::expected_purchases(fit.params, 2, 30.43, 38.86, 39), 1.226, 0.0005);
+  std::printf("BG/NBD CDNOW: r=%.4f alpha=%.4f a=%.4f b=%.4f LL=%.3f evaluations=%d\n",
+              fit.params.r, fit.params.alpha, fit.params.a, fit.params.b, fit.log_likelihood,
+              fit.evaluations);
+  std::printf("BG/NBD CDNOW fit: %.2f ms\n", milliseconds_per_fit([&] { bgnbd::fit(data); }));
+}
+
+TEST(ModelsCdnow, ParetoNbdMatchesFaderHardieNote) {
+  const RfmData data = cdnow_rfm();
+  const auto fit = pareto_nbd::fit(data);
+  EXPECT_TRUE(fit.converged);
+  EXPECT_NEAR(fit.params.r, 0.553, 0.0005);
+  EXPECT_NEAR(fit.params.alpha, 10.578, 0.0005 * 10.578 * 2);
+  EXPECT_NEAR(fit.params.s, 0.606, 0.0005);
+  EXPECT_NEAR(fit.params.beta, 11.669, 0.0005 * 11.669 * 2);
+  EXPECT_NEAR(fit.log_likelihood, -9595.0, 0.05);
+  std::printf("Pareto/NBD CDNOW: r=%.4f alpha=%.4f s=%.4f beta=%.4f LL=%.3f evaluations=%d\n",
+              fit.params.r, fit.params.alpha, fit.params.s, fit.params.beta, fit.log_likelihood,
+              fit.evaluations);
+  std::printf("Pareto/NBD CDNOW fit: %.2f ms\n",
+              milliseconds_per_fit([&] { pareto_nbd::fit(data); }));
+}
+
+TEST(ModelsCdnow, MbgNbdMatchesBTYDplus) {
+  const auto fit = mbgnbd::fit(cdnow_rfm());
+  EXPECT_TRUE(fit.converged);
+  EXPECT_NEAR(fit.params.r, 0.525, 0.0005);
+  EXPECT_NEAR(fit.params.alpha, 6.183, 0.0005 * 6.183 * 2);
+  EXPECT_NEAR(fit.params.a, 0.891, 0.0005);
+  EXPECT_NEAR(fit.params.b, 1.614, 0.0005 * 1.614 * 2);
+  std::printf("MBG/NBD CDNOW: r=%.4f alpha=%.4f a=%.4f b=%.4f LL=%.3f\n", fit.params.r,
+              fit.params.alpha, fit.params.a, fit.params.b, fit.log_likelihood);
+}
+
+TEST(ModelsCdnow, GammaGammaMatchesFaderHardieLee2005) {
+  SpendData data;
+  for (const auto& c : cdnow())
+    if (c.x > 0) data.add(c.x, c.zbar);
+  ASSERT_EQ(data.customers(), 946u);
+  const auto fit = gamma_gamma::fit(data);
+  EXPECT_TRUE(fit.converged);
+  EXPECT_NEAR(fit.params.p, 6.25, 0.005);
+  EXPECT_NEAR(fit.params.q, 3.74, 0.005);
+  EXPECT_NEAR(fit.params.v, 15.44, 15.44e-3);  // lifetimes gets 15.45 on this file
+  std::printf("Gamma-Gamma CDNOW: p=%.4f q=%.4f v=%.4f LL=%.3f\n", fit.params.p, fit.params.q,
+              fit.params.v, fit.log_likelihood);
+}
+
+// Fader & Hardie 2007, "How to project customer retention", cohorts of 1,000.
+sbg::Params fit_sbg(const std::vector<double>& percent_active) {
+  CohortData data;
+  for (std::size_t t = 0; t < percent_active.size(); ++t)
+    data.add(t, static_cast<std::uint64_t>(std::lround(percent_active[t] * 10)));
+  const auto fit = sbg::fit(data);
+  EXPECT_TRUE(fit.converged);
+  EXPECT_EQ(fit.n, 1000u);
+  return fit.params;
+}
+
+TEST(ModelsCdnow, SbgMatchesFaderHardie2007) {
+  const auto regular = fit_sbg({100, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1});
+  EXPECT_NEAR(regular.alpha, 0.704, 0.0005);
+  EXPECT_NEAR(regular.beta, 1.182, 0.0005 * 1.182 * 2);
+  const auto high_end = fit_sbg({100, 86.9, 74.3, 65.3, 59.3, 55.1, 51.7, 49.1});
+  EXPECT_NEAR(high_end.alpha, 0.668, 0.0005);
+  EXPECT_NEAR(high_end.beta, 3.806, 0.0005 * 3.806 * 2);
+  std::printf("sBG regular: alpha=%.4f beta=%.4f; high end: alpha=%.4f beta=%.4f\n", regular.alpha,
+              regular.beta, high_end.alpha, high_end.beta);
+}
+
+}  // namespace
