@@ -21,7 +21,8 @@ PG_CONFIG ?= pg_config
 override with_llvm = no
 
 EIGEN_CFLAGS := $(shell pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
-PG_CPPFLAGS = -I$(CURDIR)/include $(EIGEN_CFLAGS)
+# Boost assertions call our handler, which throws (clv/assertions.hpp).
+PG_CPPFLAGS = -I$(CURDIR)/include $(EIGEN_CFLAGS) -DBOOST_ENABLE_ASSERT_HANDLER
 PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-cast-function-type -Wno-register -MMD -MP
 SHLIB_LINK = -lstdc++ -lnlopt
