@@ -12,6 +12,8 @@ extern "C" {
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"

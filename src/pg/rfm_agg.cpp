@@ -97,8 +97,11 @@ template <class Accumulator>
 struct AggState {
   template <class... Args>
   AggState(const RawArgs& raw, Args&&... args) : acc(std::forward<Args>(args)...), raw(raw) {}
-  Accumulator acc;  // first: its hot fields share cache lines with the chunk header
-  RawArgs raw;      // as_of = INT64_MIN marks a state rebuilt from bytes
+  // True when as_of, unit and period are constants of the query: then rows
+  // need no check that they stay the same.
+  bool args_constant = false;
+  Accumulator acc;
+  RawArgs raw;  // as_of = INT64_MIN marks a state rebuilt from bytes
 };
 
 using RfmState = AggState<Rfm>;
@@ -112,6 +115,19 @@ RfmHoldoutState* new_holdout_state(MemoryContext context, const RawArgs& raw) {
   const int64_t end_local = clv_pg::local_microseconds(raw.observation_end, "observation_end");
   return clv_pg::make_in_context<RfmHoldoutState>(context, raw, settings_of(raw),
                                                   raw.observation_end, end_local, Alloc(context));
+}
+
+// Whether the aggregate's arguments from `first` on are constants.
+bool constant_args(FunctionCallInfo fcinfo, int first) {
+  Aggref* aggref = AggGetAggref(fcinfo);
+  if (aggref == nullptr) return false;
+  int i = 0;
+  ListCell* cell;
+  foreach (cell, aggref->args) {
+    auto* entry = static_cast<TargetEntry*>(lfirst(cell));
+    if (i++ >= first && !IsA(entry->expr, Const)) return false;
+  }
+  return true;
 }
 
 // The first row fixes the arguments; later rows must agree with it.
@@ -130,15 +146,16 @@ Datum transition(FunctionCallInfo fcinfo, bool holdout, std::optional<double> am
   auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
+  const bool fresh = state == nullptr;
   clv_pg::guarded([&] {
-    RawArgs raw = raw_args(fcinfo, 3, holdout);
-    if (state == nullptr) {
-      state = new_state_fn(context, raw);
-    } else {
-      check_same_args(*state, raw);
+    if (fresh) {
+      state = new_state_fn(context, raw_args(fcinfo, 3, holdout));
+    } else if (!state->args_constant) {
+      check_same_args(*state, raw_args(fcinfo, 3, holdout));
     }
     if (has_ts) state->acc.add(ts, clv_pg::local_microseconds(ts, "ts"), amount);
   });
+  if (fresh) state->args_constant = constant_args(fcinfo, 2);
   PG_RETURN_POINTER(state);
 }
 
