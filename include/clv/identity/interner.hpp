@@ -1,0 +1,69 @@
+// Interns identifiers (arbitrary byte strings) into dense uint32 ids.
+//
+// The bytes live once in an arena of large blocks, each prefixed by its length
+// as a varint; per identifier the interner keeps one pointer and one 8-byte
+// hash-table slot (at most 75% load), so memory is about the identifier bytes
+// plus 3-4 words. Pointers into the arena stay valid when the interner moves.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "clv/errors.hpp"
+
+namespace clv::identity {
+
+class Interner {
+ public:
+  static constexpr uint32_t kNotFound = UINT32_MAX;
+
+  Interner() = default;
+  Interner(Interner&&) noexcept = default;
+  Interner& operator=(Interner&&) noexcept = default;
+  Interner(const Interner&) = delete;
+  Interner& operator=(const Interner&) = delete;
+
+  // The id of the identifier, adding it if new; ids are 0, 1, 2... in order of
+  // first appearance. Throws std::overflow_error past 2^32 - 1 identifiers.
+  uint32_t intern(std::string_view identifier);
+  // Like intern(), and tells whether the identifier was new.
+  uint32_t intern(std::string_view identifier, bool& added);
+  uint32_t find(std::string_view identifier) const;
+
+  std::string_view view(uint32_t id) const;
+  size_t size() const { return starts_.size(); }
+  // Heap bytes held: arena blocks, the pointer table and the hash table.
+  size_t bytes_used() const;
+  void reserve(size_t identifiers);
+
+  // All ids sorted by their bytes (memcmp order, a prefix before its
+  // extensions). Polls for cancellation while sorting.
+  std::vector<uint32_t> ids_in_byte_order(const InterruptPoll& poll = {}) const;
+
+ private:
+  const char* store(std::string_view identifier);
+  void grow_table(size_t min_capacity);
+  // Probing starts from the hash's high half, the part a slot keeps, so the
+  // table grows without rehashing any identifier.
+  static size_t probe_start(uint64_t hash, size_t mask) {
+    return static_cast<size_t>(hash >> 32) & mask;
+  }
+
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t capacity = 0;
+    size_t used = 0;
+  };
+  std::vector<Block> blocks_;
+  size_t arena_bytes_ = 0;
+  std::vector<const char*> starts_;  // per id: its length varint in the arena
+  // Open addressing, linear probing. A slot holds id + 1 (0 = empty) in the low
+  // half and the high half of the hash, which rules out most mismatches
+  // without touching the arena. Capacity is a power of two up to 2^32.
+  std::vector<uint64_t> slots_;
+};
+
+}  // namespace clv::identity

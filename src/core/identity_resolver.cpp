@@ -1,0 +1,197 @@
+#include "clv/identity/resolver.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "clv/identity/hash.hpp"
+
+namespace clv::identity {
+namespace {
+
+constexpr uint32_t kNone = UINT32_MAX;
+
+uint64_t pair_key(uint32_t low, uint32_t high) {
+  return (static_cast<uint64_t>(low) << 32) | high;
+}
+uint32_t pair_low(uint64_t key) {
+  return static_cast<uint32_t>(key >> 32);
+}
+uint32_t pair_high(uint64_t key) {
+  return static_cast<uint32_t>(key);
+}
+
+RejectedEdge make_rejection(std::string_view a, std::string_view b, std::string rule) {
+  if (b < a) std::swap(a, b);
+  return {std::string(a), std::string(b), std::move(rule)};
+}
+
+}  // namespace
+
+ResolvedIdentity Resolution::operator[](size_t position) const {
+  const uint32_t id = order_[position];
+  const Cluster& cluster = clusters_[cluster_of_[id]];
+  return {names_.view(id), cluster.id, names_.view(cluster.key), cluster.size};
+}
+
+size_t Resolution::bytes_used() const {
+  return names_.bytes_used() + order_.capacity() * sizeof(uint32_t) +
+         cluster_of_.capacity() * sizeof(uint32_t) + clusters_.capacity() * sizeof(Cluster);
+}
+
+Resolver::Resolver(ResolverOptions options)
+    : rules_(std::move(options.rules)), poll_(std::move(options.poll)), ticker_(poll_) {
+  if (rules_) guarded_ = std::make_unique<GuardedUnionFind>(*rules_);
+}
+
+void Resolver::reserve(size_t identifiers, size_t edges) {
+  names_.reserve(identifiers);
+  if (guarded_) {
+    guarded_->reserve(identifiers);
+    pending_.reserve(edges);
+  } else {
+    plain_.reserve(identifiers);
+  }
+}
+
+size_t Resolver::bytes_used() const {
+  return names_.bytes_used() + (guarded_ ? guarded_->bytes_used() : plain_.bytes_used()) +
+         pending_.capacity() * sizeof(uint64_t);
+}
+
+uint32_t Resolver::node(std::string_view identifier) {
+  bool added;
+  const uint32_t id = names_.intern(identifier, added);
+  if (added) {
+    if (guarded_) {
+      guarded_->add_node(identifier);
+    } else {
+      plain_.grow_to(id + size_t{1});
+    }
+  }
+  return id;
+}
+
+void Resolver::add_identifier(std::string_view identifier) {
+  ticker_.tick();
+  if (identifier.empty()) {
+    ++empty_identifiers_;
+  } else if (!guarded_ || !guarded_->is_blocked(identifier)) {
+    node(identifier);
+  }
+}
+
+void Resolver::add_edge(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) {
+    if (a.empty()) ++empty_identifiers_;
+    if (b.empty()) ++empty_identifiers_;
+    if (!a.empty()) add_identifier(a);
+    if (!b.empty()) add_identifier(b);
+    return;
+  }
+  ticker_.tick();
+  if (guarded_) {
+    const bool a_blocked = guarded_->is_blocked(a), b_blocked = guarded_->is_blocked(b);
+    if (a_blocked || b_blocked) {
+      if (!a_blocked) node(a);
+      if (!b_blocked) node(b);
+      rejected_.push_back(make_rejection(a, b, "blocked_value"));
+      return;
+    }
+  }
+  const uint32_t node_a = node(a), node_b = node(b);
+  if (node_a == node_b) return;
+  if (guarded_) {
+    pending_.push_back(pair_key(std::min(node_a, node_b), std::max(node_a, node_b)));
+  } else {
+    plain_.unite(node_a, node_b);
+  }
+}
+
+// Rewrites the buffered edges in rank space (rank = position in byte order),
+// where sorting by (smaller, larger) identifier is an integer sort, orders them
+// by priority, dedupes and applies them.
+void Resolver::decide_buffered_edges(const std::vector<uint32_t>& rank) {
+  for (uint64_t& edge : pending_) {
+    const uint32_t a = rank[pair_low(edge)], b = rank[pair_high(edge)];
+    edge = pair_key(std::min(a, b), std::max(a, b));
+    ticker_.tick();
+  }
+  std::sort(pending_.begin(), pending_.end());
+  pending_.erase(std::unique(pending_.begin(), pending_.end()), pending_.end());
+  std::vector<uint32_t> by_rank(rank.size());
+  for (uint32_t id = 0; id < rank.size(); ++id) by_rank[rank[id]] = id;
+  if (guarded_->has_priorities()) {
+    auto edge_priority = [&](uint64_t edge) {
+      return std::max(guarded_->priority(by_rank[pair_low(edge)]),
+                      guarded_->priority(by_rank[pair_high(edge)]));
+    };
+    std::stable_sort(pending_.begin(), pending_.end(),
+                     [&](uint64_t x, uint64_t y) { return edge_priority(x) > edge_priority(y); });
+  }
+  for (uint64_t edge : pending_) {
+    ticker_.tick();
+    const uint32_t a = by_rank[pair_low(edge)], b = by_rank[pair_high(edge)];
+    const LinkOutcome outcome = guarded_->link(a, b);
+    if (outcome.kind == LinkOutcome::Kind::kRejected) {
+      rejected_.push_back(
+          make_rejection(names_.view(a), names_.view(b), guarded_->rule_name(outcome.rejection)));
+    }
+  }
+  std::vector<uint64_t>().swap(pending_);
+}
+
+Resolution Resolver::finish() {
+  const std::vector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
+  const size_t n = sorted.size();
+  std::vector<uint32_t> scratch(n);  // first rank of each id, then cluster of each root
+  if (guarded_) {
+    for (uint32_t position = 0; position < n; ++position) scratch[sorted[position]] = position;
+    decide_buffered_edges(scratch);
+  }
+  auto find = [this](uint32_t id) { return guarded_ ? guarded_->find(id) : plain_.find(id); };
+  auto root_size = [this](uint32_t root) {
+    return guarded_ ? guarded_->root_size(root) : plain_.root_size(root);
+  };
+
+  Resolution out;
+  // Walking identifiers in byte order meets every cluster first at its key, so
+  // clusters are numbered in key order and each gets a contiguous output range.
+  std::fill(scratch.begin(), scratch.end(), kNone);
+  std::vector<uint32_t>& cluster_of_root = scratch;
+  out.cluster_of_.resize(n);
+  std::vector<uint32_t> next_position;
+  uint32_t assigned = 0;
+  for (uint32_t id : sorted) {
+    ticker_.tick();
+    const uint32_t root = find(id);
+    uint32_t& cluster = cluster_of_root[root];
+    if (cluster == kNone) {
+      cluster = static_cast<uint32_t>(out.clusters_.size());
+      const uint32_t size = root_size(root);
+      out.clusters_.push_back({id, size, cluster_id_for_key(names_.view(id))});
+      next_position.push_back(assigned);
+      assigned += size;
+    }
+    out.cluster_of_[id] = cluster;
+  }
+  out.order_.resize(n);
+  for (uint32_t id : sorted) out.order_[next_position[out.cluster_of_[id]]++] = id;
+
+  std::sort(rejected_.begin(), rejected_.end(), [](const RejectedEdge& x, const RejectedEdge& y) {
+    return std::tie(x.a, x.b, x.rule) < std::tie(y.a, y.b, y.rule);
+  });
+  rejected_.erase(std::unique(rejected_.begin(), rejected_.end()), rejected_.end());
+  out.rejected_ = std::move(rejected_);
+  out.empty_identifiers_ = empty_identifiers_;
+  out.names_ = std::move(names_);
+
+  names_ = Interner();
+  plain_ = UnionFind();
+  if (rules_) guarded_ = std::make_unique<GuardedUnionFind>(*rules_);
+  rejected_.clear();
+  empty_identifiers_ = 0;
+  return out;
+}
+
+}  // namespace clv::identity
