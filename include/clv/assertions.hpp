@@ -11,8 +11,8 @@ namespace clv {
 }
 
 #ifndef eigen_assert
-#define eigen_assert(x) \
-  do { \
+#define eigen_assert(x)                                                \
+  do {                                                                 \
     if (!(x)) ::clv::library_assertion_failed(#x, __FILE__, __LINE__); \
   } while (false)
 #endif

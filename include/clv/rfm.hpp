@@ -129,8 +129,8 @@ class PeriodSet {
   int64_t last() const { return period_of(keys_.back()); }
   bool first_known() const { return (keys_.front() & 1) != 0; }
   size_t known_count() const {
-    return static_cast<size_t>(std::count_if(keys_.begin(), keys_.end(),
-                                             [](int64_t k) { return (k & 1) != 0; }));
+    return static_cast<size_t>(
+        std::count_if(keys_.begin(), keys_.end(), [](int64_t k) { return (k & 1) != 0; }));
   }
 
   void append_to(ByteWriter& out) const;
@@ -340,8 +340,8 @@ class RfmHoldoutAccumulator {
     r.frequency_holdout = period_count(holdout_.size());
     r.monetary_holdout = holdout_.empty() ? 0.0 : mean_of(holdout_total_, holdout_.known_count());
     const auto& s = calibration_.settings();
-    r.duration_holdout =
-        static_cast<double>(observation_end_local_ - s.as_of_local) / static_cast<double>(s.unit_us);
+    r.duration_holdout = static_cast<double>(observation_end_local_ - s.as_of_local) /
+                         static_cast<double>(s.unit_us);
     return r;
   }
 

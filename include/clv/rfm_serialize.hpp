@@ -25,8 +25,8 @@ inline CompensatedSum read_sum(ByteReader& in) {
   CompensatedSum s;
   s.sum = in.f64();
   s.compensation = in.f64();
-  const bool valid = s.known() ? std::isfinite(s.sum) && std::isfinite(s.compensation)
-                               : s.compensation == 0;
+  const bool valid =
+      s.known() ? std::isfinite(s.sum) && std::isfinite(s.compensation) : s.compensation == 0;
   if (!valid) throw std::invalid_argument("state holds an invalid sum");
   return s;
 }

@@ -12,7 +12,8 @@ namespace {
 
 void require_finite(const char* name, double v) {
   if (std::isfinite(v)) return;
-  throw std::invalid_argument(std::string(name) + " " + format_number(v) + " is not a finite number");
+  throw std::invalid_argument(std::string(name) + " " + format_number(v) +
+                              " is not a finite number");
 }
 
 void require(bool ok, const char* name, double v, const char* domain) {
@@ -48,15 +49,13 @@ double retention_clv(double margin_per_period, double retention_rate, double dis
   require_finite("margin_per_period", margin_per_period);
   require_finite("retention_rate", retention_rate);
   require_finite("discount_rate", discount_rate);
-  require(retention_rate >= 0 && retention_rate < 1, "retention_rate", retention_rate,
-          "in [0, 1)");
+  require(retention_rate >= 0 && retention_rate < 1, "retention_rate", retention_rate, "in [0, 1)");
   require(discount_rate > -1, "discount_rate", discount_rate, "greater than -1");
   // The discounted series m * sum_k (r / (1 + d))^k converges only when r < 1 + d.
   if (1 + discount_rate - retention_rate <= 0) {
-    throw std::invalid_argument("retention_rate " + format_number(retention_rate) +
-                                " must be below 1 + discount_rate (" +
-                                format_number(1 + discount_rate) +
-                                ") for the discounted value to be finite");
+    throw std::invalid_argument(
+        "retention_rate " + format_number(retention_rate) + " must be below 1 + discount_rate (" +
+        format_number(1 + discount_rate) + ") for the discounted value to be finite");
   }
   return finite_result("retention_clv",
                        margin_per_period * retention_rate / (1 + discount_rate - retention_rate));

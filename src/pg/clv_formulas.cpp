@@ -21,7 +21,13 @@ Datum three_float8(FunctionCallInfo fcinfo) {
 }  // namespace
 
 extern "C" {
-Datum clv_simple_clv(PG_FUNCTION_ARGS) { return three_float8<clv::simple_clv>(fcinfo); }
-Datum clv_historical_clv(PG_FUNCTION_ARGS) { return three_float8<clv::historical_clv>(fcinfo); }
-Datum clv_retention_clv(PG_FUNCTION_ARGS) { return three_float8<clv::retention_clv>(fcinfo); }
+Datum clv_simple_clv(PG_FUNCTION_ARGS) {
+  return three_float8<clv::simple_clv>(fcinfo);
+}
+Datum clv_historical_clv(PG_FUNCTION_ARGS) {
+  return three_float8<clv::historical_clv>(fcinfo);
+}
+Datum clv_retention_clv(PG_FUNCTION_ARGS) {
+  return three_float8<clv::retention_clv>(fcinfo);
+}
 }

@@ -31,7 +31,8 @@ void CompositeBuilder::put_null() {
 }
 
 Datum CompositeBuilder::datum() {
-  if (count_ != desc_->natts) elog(ERROR, "composite result filled with %d of %d fields", count_, desc_->natts);
+  if (count_ != desc_->natts)
+    elog(ERROR, "composite result filled with %d of %d fields", count_, desc_->natts);
   return HeapTupleGetDatum(heap_form_tuple(desc_, values_, nulls_));
 }
 

@@ -110,7 +110,8 @@ class PallocAllocator {
 
   T* allocate(std::size_t n) {
     if (n > MaxAllocHugeSize / sizeof(T)) throw std::bad_alloc();
-    void* p = MemoryContextAllocExtended(context_, n * sizeof(T), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+    void* p =
+        MemoryContextAllocExtended(context_, n * sizeof(T), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
     if (p == nullptr) throw std::bad_alloc();
     return static_cast<T*>(p);
   }

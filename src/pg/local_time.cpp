@@ -87,7 +87,8 @@ int64_t interval_microseconds(const Interval* interval, const char* what) {
   const __int128 us = static_cast<__int128>(years) * (36525 * USECS_PER_DAY / 100) +
                       static_cast<__int128>(months) * DAYS_PER_MONTH * USECS_PER_DAY +
                       static_cast<__int128>(interval->day) * USECS_PER_DAY + interval->time;
-  if (us <= 0 || us > INT64_MAX) throw std::invalid_argument(std::string(what) + " must be a positive interval");
+  if (us <= 0 || us > INT64_MAX)
+    throw std::invalid_argument(std::string(what) + " must be a positive interval");
   return static_cast<int64_t>(us);
 }
 

@@ -40,10 +40,9 @@ struct RawArgs {
   Interval period;
 
   bool operator==(const RawArgs& o) const {
-    return as_of == o.as_of && observation_end == o.observation_end &&
-           unit.time == o.unit.time && unit.day == o.unit.day && unit.month == o.unit.month &&
-           period.time == o.period.time && period.day == o.period.day &&
-           period.month == o.period.month;
+    return as_of == o.as_of && observation_end == o.observation_end && unit.time == o.unit.time &&
+           unit.day == o.unit.day && unit.month == o.unit.month && period.time == o.period.time &&
+           period.day == o.period.day && period.month == o.period.month;
   }
 };
 
@@ -57,7 +56,9 @@ Interval one_day() {
 RawArgs raw_args(FunctionCallInfo fcinfo, int first, bool holdout) {
   RawArgs a{};
   int next = first;
-  if (PG_ARGISNULL(next)) throw std::invalid_argument(holdout ? "calibration_end must not be NULL" : "as_of must not be NULL");
+  if (PG_ARGISNULL(next))
+    throw std::invalid_argument(holdout ? "calibration_end must not be NULL"
+                                        : "as_of must not be NULL");
   a.as_of = PG_GETARG_TIMESTAMPTZ(next++);
   if (holdout) {
     if (PG_ARGISNULL(next)) throw std::invalid_argument("observation_end must not be NULL");
@@ -101,7 +102,7 @@ struct AggState {
   // need no check that they stay the same.
   bool args_constant = false;
   Accumulator acc;
-  RawArgs raw;  // as_of = INT64_MIN marks a state rebuilt from bytes
+  RawArgs raw;  // as given; unset in states rebuilt from bytes, which only combine
 };
 
 using RfmState = AggState<Rfm>;
@@ -134,8 +135,7 @@ bool constant_args(FunctionCallInfo fcinfo, int first) {
 template <class State>
 void check_same_args(const State& state, const RawArgs& raw) {
   if (state.raw == raw) return;
-  throw std::invalid_argument(
-      "as_of, unit and period must be the same for every row of a group");
+  throw std::invalid_argument("as_of, unit and period must be the same for every row of a group");
 }
 
 // Shared transition: amount is already a double (or NULL).
@@ -212,9 +212,7 @@ Datum deserialize(FunctionCallInfo fcinfo, const char* name) {
   State* state = nullptr;
   clv_pg::guarded([&] {
     clv::ByteReader in(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
-    RawArgs rebuilt{};
-    rebuilt.as_of = INT64_MIN;
-    state = clv_pg::make_in_context<State>(context, rebuilt,
+    state = clv_pg::make_in_context<State>(context, RawArgs{},
                                            Accumulator::deserialize(in, Alloc(context)));
   });
   PG_RETURN_POINTER(state);
@@ -233,9 +231,13 @@ Datum clv_rfm_numeric_transfn(PG_FUNCTION_ARGS) {
                               "clv_rfm_numeric_transfn");
 }
 
-Datum clv_rfm_combinefn(PG_FUNCTION_ARGS) { return combine<RfmState>(fcinfo, "clv_rfm_combinefn"); }
+Datum clv_rfm_combinefn(PG_FUNCTION_ARGS) {
+  return combine<RfmState>(fcinfo, "clv_rfm_combinefn");
+}
 
-Datum clv_rfm_serialfn(PG_FUNCTION_ARGS) { return serialize<RfmState>(fcinfo); }
+Datum clv_rfm_serialfn(PG_FUNCTION_ARGS) {
+  return serialize<RfmState>(fcinfo);
+}
 
 Datum clv_rfm_deserialfn(PG_FUNCTION_ARGS) {
   return deserialize<RfmState, Rfm>(fcinfo, "clv_rfm_deserialfn");
@@ -265,7 +267,9 @@ Datum clv_rfm_holdout_combinefn(PG_FUNCTION_ARGS) {
   return combine<RfmHoldoutState>(fcinfo, "clv_rfm_holdout_combinefn");
 }
 
-Datum clv_rfm_holdout_serialfn(PG_FUNCTION_ARGS) { return serialize<RfmHoldoutState>(fcinfo); }
+Datum clv_rfm_holdout_serialfn(PG_FUNCTION_ARGS) {
+  return serialize<RfmHoldoutState>(fcinfo);
+}
 
 Datum clv_rfm_holdout_deserialfn(PG_FUNCTION_ARGS) {
   return deserialize<RfmHoldoutState, RfmHoldout>(fcinfo, "clv_rfm_holdout_deserialfn");

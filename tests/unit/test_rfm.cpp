@@ -46,7 +46,7 @@ TEST(Rfm, SamePeriodPurchasesCountOnce) {
 TEST(Rfm, AsOfBoundaryIsInclusive) {
   clv::RfmAccumulator<> acc(daily_as_of(10));
   acc.add(2 * kDay, 2 * kDay, 1.0);
-  acc.add(10 * kDay, 10 * kDay, 2.0);      // exactly as_of: counted
+  acc.add(10 * kDay, 10 * kDay, 2.0);          // exactly as_of: counted
   acc.add(10 * kDay + 1, 10 * kDay + 1, 4.0);  // after as_of: ignored
   auto r = acc.result();
   EXPECT_EQ(r.frequency, 1);
