@@ -39,9 +39,14 @@ SQL
 
 # Execution time (ms) of a query, measured by EXPLAIN ANALYZE on the server so
 # that sending rows to the client is not counted.
+# With workers, parallel plans are forced (zero parallel costs) so both sides
+# run Partial/Finalize aggregation whatever the planner would prefer.
 exec_ms() {  # exec_ms WORKERS QUERY
+  local force=""
+  (($1 > 0)) && force="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;"
   psql -At -v ON_ERROR_STOP=1 <<SQL | sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
 SET max_parallel_workers_per_gather = $1;
+$force
 EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $2;
 SQL
 }
