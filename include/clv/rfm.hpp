@@ -79,69 +79,105 @@ struct CompensatedSum {
 template <class Alloc = std::allocator<int64_t>>
 class PeriodSet {
  public:
-  // Most customers buy in few periods: room for some up front avoids regrowth
-  // and keeps the keys next to the state in memory.
-  explicit PeriodSet(const Alloc& alloc = Alloc()) : keys_(alloc) { keys_.reserve(8); }
+  explicit PeriodSet(const Alloc& alloc = Alloc()) : heap_(alloc) {}
   PeriodSet(const PeriodSet& other, const Alloc& alloc)
-      : keys_(other.keys_, alloc),
-        compacted_size_(other.compacted_size_),
-        last_key_(other.last_key_) {}
+      : heap_(other.heap_, alloc),
+        last_key_(other.last_key_),
+        size_(other.size_),
+        compacted_size_(other.compacted_size_) {
+    std::copy(other.inline_, other.inline_ + kInline, inline_);
+  }
+  // Copying would alias nothing, but a copy without an allocator is a mistake.
+  PeriodSet(const PeriodSet&) = delete;
+  PeriodSet& operator=(const PeriodSet&) = delete;
+  PeriodSet(PeriodSet&&) = default;
+  PeriodSet& operator=(PeriodSet&&) = default;
 
   // |period| < 2^62, which RfmSettings::validate guarantees for wall-clock times.
   // Compares with a copy of the last key kept in this object, so appending
   // only writes to the key buffer: in a hash aggregate over many groups a
   // read there is a cache miss on every row.
   void add(int64_t period, bool known) {
-    if (!keys_.empty() && period_of(last_key_) == period) {
-      if (known && (last_key_ & 1) == 0) keys_.back() = ++last_key_;
+    if (size_ > 0 && period_of(last_key_) == period) {
+      if (known && (last_key_ & 1) == 0) data()[size_ - 1] = ++last_key_;
       return;
     }
     last_key_ = period * 2 + (known ? 1 : 0);
-    keys_.push_back(last_key_);
-    if (keys_.size() >= 2 * compacted_size_ + 64) compact();
+    push(last_key_);
+    if (size_ >= 2 * compacted_size_ + 64) compact();
   }
 
   void merge(const PeriodSet& other) {
-    keys_.insert(keys_.end(), other.keys_.begin(), other.keys_.end());
+    const int64_t* keys = other.data();
+    for (uint32_t i = 0; i < other.size_; ++i) push(keys[i]);
     compact();
   }
 
   // Sorts the keys and merges those of one period.
   void compact() {
-    std::sort(keys_.begin(), keys_.end());
+    int64_t* keys = data();
+    std::sort(keys, keys + size_);
     size_t out = 0;
-    for (size_t i = 0; i < keys_.size(); ++i) {
-      if (out > 0 && period_of(keys_[out - 1]) == period_of(keys_[i])) {
-        keys_[out - 1] |= keys_[i] & 1;
+    for (size_t i = 0; i < size_; ++i) {
+      if (out > 0 && period_of(keys[out - 1]) == period_of(keys[i])) {
+        keys[out - 1] |= keys[i] & 1;
       } else {
-        keys_[out++] = keys_[i];
+        keys[out++] = keys[i];
       }
     }
-    keys_.resize(out);
-    compacted_size_ = out;
-    if (out > 0) last_key_ = keys_.back();
+    size_ = static_cast<uint32_t>(out);
+    if (on_heap()) heap_.resize(out);
+    compacted_size_ = size_;
+    if (out > 0) last_key_ = keys[out - 1];
   }
 
   // The accessors below require compact() first.
-  size_t size() const { return keys_.size(); }
-  bool empty() const { return keys_.empty(); }
-  int64_t first() const { return period_of(keys_.front()); }
-  int64_t last() const { return period_of(keys_.back()); }
-  bool first_known() const { return (keys_.front() & 1) != 0; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int64_t first() const { return period_of(data()[0]); }
+  int64_t last() const { return period_of(data()[size_ - 1]); }
+  bool first_known() const { return (data()[0] & 1) != 0; }
   size_t known_count() const {
     return static_cast<size_t>(
-        std::count_if(keys_.begin(), keys_.end(), [](int64_t k) { return (k & 1) != 0; }));
+        std::count_if(data(), data() + size_, [](int64_t k) { return (k & 1) != 0; }));
   }
 
   void append_to(ByteWriter& out) const;
   void read_from(ByteReader& in);
 
  private:
-  static int64_t period_of(int64_t key) { return key >> 1; }  // arithmetic shift: floor
+  // Most customers buy in few periods: their keys live inside the state,
+  // next to the other fields. Past that they move to a heap buffer that
+  // starts large enough to skip the small regrowth steps.
+  // (kInline keeps the whole aggregate state within a 256-byte palloc chunk.)
+  static constexpr size_t kInline = 4;
+  static constexpr size_t kFirstHeapCapacity = 32;
 
-  std::vector<int64_t, Alloc> keys_;
-  size_t compacted_size_ = 0;
-  int64_t last_key_ = 0;  // == keys_.back() when not empty
+  static int64_t period_of(int64_t key) { return key >> 1; }  // arithmetic shift: floor
+  bool on_heap() const { return size_ > kInline || !heap_.empty(); }
+  int64_t* data() { return on_heap() ? heap_.data() : inline_; }
+  const int64_t* data() const { return on_heap() ? heap_.data() : inline_; }
+
+  void push(int64_t key) {
+    if (!on_heap()) {
+      if (size_ < kInline) {
+        inline_[size_++] = key;
+        return;
+      }
+      heap_.reserve(kFirstHeapCapacity);
+      heap_.assign(inline_, inline_ + size_);
+    }
+    if (size_ == std::numeric_limits<uint32_t>::max())
+      throw std::range_error("too many purchase periods in one group");
+    heap_.push_back(key);
+    ++size_;
+  }
+
+  std::vector<int64_t, Alloc> heap_;  // all keys once there are more than kInline
+  int64_t inline_[kInline];
+  int64_t last_key_ = 0;  // == the last key when not empty
+  uint32_t size_ = 0;
+  uint32_t compacted_size_ = 0;
 };
 
 // The figures of clv.rfm. Optional fields are SQL NULLs.

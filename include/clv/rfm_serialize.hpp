@@ -38,16 +38,18 @@ inline void invalid_state(const char* why) {
 
 template <class Alloc>
 void PeriodSet<Alloc>::append_to(ByteWriter& out) const {
-  out.u64(keys_.size());
-  for (int64_t k : keys_) out.i64(k);
+  out.u64(size_);
+  const int64_t* keys = data();
+  for (size_t i = 0; i < size_; ++i) out.i64(keys[i]);
 }
 
 template <class Alloc>
 void PeriodSet<Alloc>::read_from(ByteReader& in) {
   const uint64_t n = in.count(8);
-  keys_.clear();
-  keys_.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) keys_.push_back(in.i64());
+  heap_.clear();
+  size_ = 0;
+  if (n > kInline) heap_.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) push(in.i64());
   compact();
 }
 
