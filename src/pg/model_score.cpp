@@ -1,0 +1,255 @@
+// Scoring functions of the probabilistic models, overloaded in SQL on the
+// model's composite type: clv.p_alive, clv.expected_purchases,
+// clv.expected_purchases_new, clv.prob_purchases, clv.predicted_clv,
+// clv.expected_spend, clv.sbg_survival, clv.sbg_retention.
+#include "postgres.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "clv/models/bgnbd.hpp"
+#include "clv/models/clv.hpp"
+#include "clv/models/gamma_gamma.hpp"
+#include "clv/models/mbgnbd.hpp"
+#include "clv/models/pareto_nbd.hpp"
+#include "clv/models/sbg.hpp"
+#include "guard.hpp"
+
+extern "C" {
+#include "utils/typcache.h"
+
+PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_p_alive);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_p_alive);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_expected_purchases);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_expected_purchases);
+PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_new);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_expected_purchases_new);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_expected_purchases_new);
+PG_FUNCTION_INFO_V1(clv_bgnbd_prob_purchases);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_prob_purchases);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_prob_purchases);
+PG_FUNCTION_INFO_V1(clv_bgnbd_predicted_clv);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_predicted_clv);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_predicted_clv);
+PG_FUNCTION_INFO_V1(clv_gamma_gamma_expected_spend);
+PG_FUNCTION_INFO_V1(clv_sbg_survival);
+PG_FUNCTION_INFO_V1(clv_sbg_retention);
+}
+
+namespace {
+
+namespace models = clv::models;
+
+// Tuple descriptors of the composite arguments, cached per call site so a
+// function scored over millions of rows looks its types up once.
+struct ArgTypeCache {
+  Oid type[2] = {InvalidOid, InvalidOid};
+  TupleDesc desc[2] = {nullptr, nullptr};
+};
+
+// The first N fields (float8 parameters) of the composite model in argument
+// `argno`, cache slot `slot`. Called in C frames: it may raise errors.
+template <size_t N>
+std::array<double, N> model_fields(FunctionCallInfo fcinfo, int argno, int slot) {
+  HeapTupleHeader header = PG_GETARG_HEAPTUPLEHEADER(argno);
+  auto* cache = static_cast<ArgTypeCache*>(fcinfo->flinfo->fn_extra);
+  if (cache == nullptr) {
+    cache = static_cast<ArgTypeCache*>(
+        MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ArgTypeCache)));
+    fcinfo->flinfo->fn_extra = cache;
+  }
+  const Oid type = HeapTupleHeaderGetTypeId(header);
+  if (cache->type[slot] != type) {
+    TupleDesc desc = lookup_rowtype_tupdesc(type, HeapTupleHeaderGetTypMod(header));
+    MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+    cache->desc[slot] = CreateTupleDescCopy(desc);
+    MemoryContextSwitchTo(old);
+    ReleaseTupleDesc(desc);
+    cache->type[slot] = type;
+  }
+  HeapTupleData tuple;
+  tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+  ItemPointerSetInvalid(&tuple.t_self);
+  tuple.t_tableOid = InvalidOid;
+  tuple.t_data = header;
+  std::array<double, N> out;
+  for (size_t i = 0; i < N; ++i) {
+    bool isnull;
+    Datum d = heap_getattr(&tuple, static_cast<int>(i) + 1, cache->desc[slot], &isnull);
+    if (isnull)
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                      errmsg("model parameter %s is NULL",
+                             NameStr(TupleDescAttr(cache->desc[slot], i)->attname))));
+    out[i] = DatumGetFloat8(d);
+  }
+  return out;
+}
+
+// The three buy-till-you-die models, seen through one interface.
+struct BgNbd {
+  using Params = models::bgnbd::Params;
+  static Params params(const std::array<double, 4>& f) { return {f[0], f[1], f[2], f[3]}; }
+  static constexpr auto p_alive = models::bgnbd::p_alive;
+  static constexpr auto expected_purchases = models::bgnbd::expected_purchases;
+  static constexpr auto expected_purchases_new = models::bgnbd::expected_purchases_new;
+  static constexpr auto prob_purchases = models::bgnbd::prob_purchases;
+};
+struct MbgNbd {
+  using Params = models::mbgnbd::Params;
+  static Params params(const std::array<double, 4>& f) { return {f[0], f[1], f[2], f[3]}; }
+  static constexpr auto p_alive = models::mbgnbd::p_alive;
+  static constexpr auto expected_purchases = models::mbgnbd::expected_purchases;
+  static constexpr auto expected_purchases_new = models::mbgnbd::expected_purchases_new;
+  static constexpr auto prob_purchases = models::mbgnbd::prob_purchases;
+};
+struct ParetoNbd {
+  using Params = models::pareto_nbd::Params;
+  static Params params(const std::array<double, 4>& f) { return {f[0], f[1], f[2], f[3]}; }
+  static constexpr auto p_alive = models::pareto_nbd::p_alive;
+  static constexpr auto expected_purchases = models::pareto_nbd::expected_purchases;
+  static constexpr auto expected_purchases_new = models::pareto_nbd::expected_purchases_new;
+  static constexpr auto prob_purchases = models::pareto_nbd::prob_purchases;
+};
+
+template <class M>
+Datum p_alive(FunctionCallInfo fcinfo) {
+  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] { return M::p_alive(params, x, t_x, t); }));
+}
+
+template <class M>
+Datum expected_purchases(FunctionCallInfo fcinfo) {
+  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
+  const double horizon = PG_GETARG_FLOAT8(4);
+  PG_RETURN_FLOAT8(
+      clv_pg::guarded([&] { return M::expected_purchases(params, x, t_x, t, horizon); }));
+}
+
+template <class M>
+Datum expected_purchases_new(FunctionCallInfo fcinfo) {
+  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const double horizon = PG_GETARG_FLOAT8(1);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] { return M::expected_purchases_new(params, horizon); }));
+}
+
+template <class M>
+Datum prob_purchases(FunctionCallInfo fcinfo) {
+  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const int32 n = PG_GETARG_INT32(1);
+  const double horizon = PG_GETARG_FLOAT8(2);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
+    if (n < 0) throw std::invalid_argument("n must be >= 0");
+    return M::prob_purchases(params, n, horizon);
+  }));
+}
+
+// Whole discounting steps in the horizon; throws unless horizon is a
+// multiple of step.
+int whole_steps(double horizon, double step) {
+  if (!(step > 0) || !std::isfinite(step)) throw std::invalid_argument("step must be positive");
+  if (!(horizon >= 0) || !std::isfinite(horizon))
+    throw std::invalid_argument("horizon must be a finite number >= 0");
+  const double steps = std::round(horizon / step);
+  if (std::fabs(steps * step - horizon) > 1e-9 * std::max(1.0, horizon) || steps > 1e6)
+    throw std::invalid_argument("horizon must be a whole number of steps (at most a million)");
+  return static_cast<int>(steps);
+}
+
+// clv.predicted_clv(model, gamma_gamma, frequency, recency, t, monetary,
+// horizon, discount_rate, step): the lifetimes library's convention.
+template <class M>
+Datum predicted_clv(FunctionCallInfo fcinfo) {
+  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const auto gg = model_fields<3>(fcinfo, 1, 1);
+  const double x = PG_GETARG_FLOAT8(2), t_x = PG_GETARG_FLOAT8(3), t = PG_GETARG_FLOAT8(4);
+  const double monetary = PG_GETARG_FLOAT8(5), horizon = PG_GETARG_FLOAT8(6);
+  const double discount_rate = PG_GETARG_FLOAT8(7), step = PG_GETARG_FLOAT8(8);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
+    const int steps = whole_steps(horizon, step);
+    const double spend = models::gamma_gamma::expected_spend({gg[0], gg[1], gg[2]}, x, monetary);
+    return models::predicted_clv(
+        [&](double h) { return M::expected_purchases(params, x, t_x, t, h); }, spend, steps, step,
+        discount_rate);
+  }));
+}
+
+}  // namespace
+
+extern "C" {
+
+Datum clv_bgnbd_p_alive(PG_FUNCTION_ARGS) {
+  return p_alive<BgNbd>(fcinfo);
+}
+Datum clv_mbgnbd_p_alive(PG_FUNCTION_ARGS) {
+  return p_alive<MbgNbd>(fcinfo);
+}
+Datum clv_pareto_nbd_p_alive(PG_FUNCTION_ARGS) {
+  return p_alive<ParetoNbd>(fcinfo);
+}
+
+Datum clv_bgnbd_expected_purchases(PG_FUNCTION_ARGS) {
+  return expected_purchases<BgNbd>(fcinfo);
+}
+Datum clv_mbgnbd_expected_purchases(PG_FUNCTION_ARGS) {
+  return expected_purchases<MbgNbd>(fcinfo);
+}
+Datum clv_pareto_nbd_expected_purchases(PG_FUNCTION_ARGS) {
+  return expected_purchases<ParetoNbd>(fcinfo);
+}
+
+Datum clv_bgnbd_expected_purchases_new(PG_FUNCTION_ARGS) {
+  return expected_purchases_new<BgNbd>(fcinfo);
+}
+Datum clv_mbgnbd_expected_purchases_new(PG_FUNCTION_ARGS) {
+  return expected_purchases_new<MbgNbd>(fcinfo);
+}
+Datum clv_pareto_nbd_expected_purchases_new(PG_FUNCTION_ARGS) {
+  return expected_purchases_new<ParetoNbd>(fcinfo);
+}
+
+Datum clv_bgnbd_prob_purchases(PG_FUNCTION_ARGS) {
+  return prob_purchases<BgNbd>(fcinfo);
+}
+Datum clv_mbgnbd_prob_purchases(PG_FUNCTION_ARGS) {
+  return prob_purchases<MbgNbd>(fcinfo);
+}
+Datum clv_pareto_nbd_prob_purchases(PG_FUNCTION_ARGS) {
+  return prob_purchases<ParetoNbd>(fcinfo);
+}
+
+Datum clv_bgnbd_predicted_clv(PG_FUNCTION_ARGS) {
+  return predicted_clv<BgNbd>(fcinfo);
+}
+Datum clv_mbgnbd_predicted_clv(PG_FUNCTION_ARGS) {
+  return predicted_clv<MbgNbd>(fcinfo);
+}
+Datum clv_pareto_nbd_predicted_clv(PG_FUNCTION_ARGS) {
+  return predicted_clv<ParetoNbd>(fcinfo);
+}
+
+Datum clv_gamma_gamma_expected_spend(PG_FUNCTION_ARGS) {
+  const auto gg = model_fields<3>(fcinfo, 0, 0);
+  const double x = PG_GETARG_FLOAT8(1), monetary = PG_GETARG_FLOAT8(2);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
+    return models::gamma_gamma::expected_spend({gg[0], gg[1], gg[2]}, x, monetary);
+  }));
+}
+
+Datum clv_sbg_survival(PG_FUNCTION_ARGS) {
+  const auto f = model_fields<2>(fcinfo, 0, 0);
+  const int32 period = PG_GETARG_INT32(1);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] { return models::sbg::survival({f[0], f[1]}, period); }));
+}
+
+Datum clv_sbg_retention(PG_FUNCTION_ARGS) {
+  const auto f = model_fields<2>(fcinfo, 0, 0);
+  const int32 period = PG_GETARG_INT32(1);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] { return models::sbg::retention({f[0], f[1]}, period); }));
+}
+
+}  // extern "C"
