@@ -5,6 +5,7 @@
 //         + log[ (alpha+T)^-(r+x) + d a/(b+x+k-1) (alpha+t_x)^-(r+x) ]
 // where d = 1 if x > 0 or k = 1, else 0.
 #include "clv/assertions.hpp"
+#include "clv/format.hpp"
 
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/mbgnbd.hpp"
@@ -40,7 +41,7 @@ void validate_params(const GeometricDropout& m) {
 
 void validate_horizon(double horizon) {
   if (!(horizon >= 0) || !std::isfinite(horizon))
-    throw std::invalid_argument("horizon " + std::to_string(horizon) +
+    throw std::invalid_argument("horizon " + format_number(horizon) +
                                 " must be finite and non-negative");
 }
 
@@ -202,7 +203,7 @@ double prob_purchases_of(const GeometricDropout& m, double n, double horizon) {
   validate_params(m);
   validate_horizon(horizon);
   if (!std::isfinite(n) || n < 0 || n != std::floor(n))
-    throw std::invalid_argument("number of purchases " + std::to_string(n) +
+    throw std::invalid_argument("number of purchases " + format_number(n) +
                                 " must be a non-negative integer");
   if (horizon == 0) return n == 0 ? 1.0 : 0.0;
   const double r = m.r, alpha = m.alpha, a = m.a, b = m.b, k = m.k;

@@ -1,12 +1,12 @@
 #include "clv/models/data.hpp"
 
 #include "clv/bytes.hpp"
+#include "clv/format.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 namespace clv::models {
@@ -18,23 +18,17 @@ const char kSpendDataTag[3] = {'C', 'M', 'S'};
 const char kCohortDataTag[3] = {'C', 'M', 'C'};
 constexpr std::uint8_t kDataVersion = 1;
 
-std::string show(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
 
 void require_finite(double v, const char* what) {
   if (!std::isfinite(v))
-    throw std::invalid_argument(std::string(what) + " " + show(v) + " is not finite");
+    throw std::invalid_argument(std::string(what) + " " + format_number(v) + " is not finite");
 }
 
 void require_frequency(double x) {
   require_finite(x, "frequency");
-  if (x < 0) throw std::invalid_argument("frequency " + show(x) + " is negative");
+  if (x < 0) throw std::invalid_argument("frequency " + format_number(x) + " is negative");
   if (x != std::floor(x))
-    throw std::invalid_argument("frequency " + show(x) + " is not an integer");
+    throw std::invalid_argument("frequency " + format_number(x) + " is not an integer");
 }
 
 std::uint64_t checked_add(std::uint64_t a, std::uint64_t b) {
@@ -140,18 +134,18 @@ void validate_rfm(double x, double t_x, double T) {
   require_frequency(x);
   require_finite(t_x, "recency");
   require_finite(T, "age T");
-  if (t_x < 0) throw std::invalid_argument("recency " + show(t_x) + " is negative");
-  if (T < 0) throw std::invalid_argument("age T " + show(T) + " is negative");
+  if (t_x < 0) throw std::invalid_argument("recency " + format_number(t_x) + " is negative");
+  if (T < 0) throw std::invalid_argument("age T " + format_number(T) + " is negative");
   if (t_x > T)
-    throw std::invalid_argument("recency " + show(t_x) + " is greater than age T " + show(T));
+    throw std::invalid_argument("recency " + format_number(t_x) + " is greater than age T " + format_number(T));
   if (x == 0 && t_x != 0)
-    throw std::invalid_argument("recency " + show(t_x) + " is not 0 although frequency is 0");
+    throw std::invalid_argument("recency " + format_number(t_x) + " is not 0 although frequency is 0");
 }
 
 void validate_spend(double x, double m_x) {
   require_frequency(x);
   require_finite(m_x, "mean spend");
-  if (m_x <= 0) throw std::invalid_argument("mean spend " + show(m_x) + " is not positive");
+  if (m_x <= 0) throw std::invalid_argument("mean spend " + format_number(m_x) + " is not positive");
 }
 
 void RfmData::add(double x, double t_x, double T, std::uint64_t weight) {

@@ -2,6 +2,7 @@
 //   log f(m | p, q, v, x) = log G(px+q) - log G(px) - log G(q) + q log v
 //                          + (px-1) log m + px log x - (px+q) log(x m + v)
 #include "clv/assertions.hpp"
+#include "clv/format.hpp"
 
 #include "clv/models/gamma_gamma.hpp"
 
@@ -127,7 +128,7 @@ FitResult<Params> fit(const SpendData& data, const FitOptions& options, const In
 double expected_spend(const Params& params, double x, double m_x) {
   validate_params(params);
   if (!std::isfinite(x) || x < 0 || x != std::floor(x))
-    throw std::invalid_argument("frequency " + std::to_string(x) +
+    throw std::invalid_argument("frequency " + format_number(x) +
                                 " must be a non-negative integer");
   if (x > 0) validate_spend(x, m_x);
   const double denominator = params.p * x + params.q - 1;

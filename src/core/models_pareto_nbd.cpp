@@ -6,6 +6,7 @@
 // Everything is combined in logs (detail::log_tail_integral), so hundreds of
 // purchases and ages in the thousands neither overflow nor cancel.
 #include "clv/assertions.hpp"
+#include "clv/format.hpp"
 
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/prepared.hpp"
@@ -34,7 +35,7 @@ void validate_params(const Params& params) {
 
 void validate_horizon(double horizon) {
   if (!(horizon >= 0) || !std::isfinite(horizon))
-    throw std::invalid_argument("horizon " + std::to_string(horizon) +
+    throw std::invalid_argument("horizon " + format_number(horizon) +
                                 " must be finite and non-negative");
 }
 
@@ -217,7 +218,7 @@ double prob_purchases(const Params& params, double n, double horizon) {
   validate_params(params);
   validate_horizon(horizon);
   if (!std::isfinite(n) || n < 0 || n != std::floor(n))
-    throw std::invalid_argument("number of purchases " + std::to_string(n) +
+    throw std::invalid_argument("number of purchases " + format_number(n) +
                                 " must be a non-negative integer");
   if (horizon == 0) return n == 0 ? 1.0 : 0.0;
   const double r = params.r, alpha = params.alpha, s = params.s, beta = params.beta;
