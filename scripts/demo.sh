@@ -2,7 +2,8 @@
 # The main job, on a fresh Debian 12 machine (as root): installs dependencies,
 # builds and installs clv_ext, starts a throwaway PostgreSQL 15 cluster on a
 # private port and socket directory, loads the bundled CDNOW sample and prints
-# per-customer RFM and CLV figures with a summary. The cluster is stopped at
+# per-customer RFM and CLV figures with a summary, fits the probabilistic
+# models and draws their diagnostics (build/demo/*.svg). The cluster is stopped at
 # the end unless --keep is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ $keep || trap 'bash scripts/cluster.sh stop' EXIT
 bash scripts/cluster.sh start
 export PGDATABASE=clv_demo
 createdb clv_demo
+mkdir -p build/demo
 
 psql -q -v ON_ERROR_STOP=1 <<'SQL'
 \set QUIET on
@@ -67,7 +69,73 @@ SELECT (r).frequency AS calibration_frequency, count(*) AS customers,
 FROM (SELECT clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days') AS r
       FROM transactions GROUP BY customer_id) s
 GROUP BY 1 ORDER BY 1 LIMIT 8;
+
+\echo
+\echo 'Probabilistic models fitted on the calibration period (weeks):'
+CREATE TABLE calibration AS
+SELECT customer_id, (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days')).*
+FROM transactions GROUP BY customer_id;
+CREATE TABLE models AS
+SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd,
+       clv.pareto_nbd_fit(frequency, recency, t) AS pareto,
+       clv.gamma_gamma_fit(frequency, monetary) AS gg
+FROM calibration;
+SELECT 'BG/NBD' AS model, round((bgnbd).r::numeric, 3) AS "r", round((bgnbd).alpha::numeric, 3) AS "alpha",
+       round((bgnbd).a::numeric, 3) AS a_or_s, round((bgnbd).b::numeric, 3) AS b_or_beta,
+       round((bgnbd).log_likelihood::numeric, 1) AS log_likelihood
+FROM models
+UNION ALL
+SELECT 'Pareto/NBD', round((pareto).r::numeric, 3), round((pareto).alpha::numeric, 3),
+       round((pareto).s::numeric, 3), round((pareto).beta::numeric, 3), round((pareto).log_likelihood::numeric, 1)
+FROM models;
+SELECT round((gg).p::numeric, 3) AS gamma_gamma_p, round((gg).q::numeric, 3) AS q, round((gg).v::numeric, 3) AS v
+FROM models;
+
+\echo 'Top 10 customers by predicted CLV over the next 52 weeks (13 steps of 4 weeks, 1% discount per step):'
+SELECT customer_id AS customer, frequency, round(recency::numeric, 1) AS recency_wk, round(t::numeric, 1) AS t_wk,
+       round(clv.p_alive(bgnbd, frequency, recency, t)::numeric, 3) AS p_alive,
+       round(clv.expected_purchases(bgnbd, frequency, recency, t, 52)::numeric, 2) AS purchases_52wk,
+       round(clv.predicted_clv(bgnbd, gg, frequency, recency, t, monetary, 52, 0.01, 4)::numeric, 2) AS predicted_clv
+FROM calibration, models
+ORDER BY clv.predicted_clv(bgnbd, gg, frequency, recency, t, monetary, 52, 0.01, 4) DESC, customer_id
+LIMIT 10;
+
+\echo 'Calibration vs holdout: mean purchases in the 39-week holdout by calibration frequency'
+CREATE TABLE calibration_holdout AS
+SELECT least(frequency, 7) AS calibration_frequency, count(*) AS customers,
+       avg(frequency_holdout) AS actual,
+       avg(clv.expected_purchases(bgnbd, frequency, recency, t, duration_holdout)) AS bgnbd,
+       avg(clv.expected_purchases(pareto, frequency, recency, t, duration_holdout)) AS pareto_nbd
+FROM calibration, models GROUP BY 1 ORDER BY 1;
+SELECT calibration_frequency AS "frequency (7 = 7+)", customers, round(actual::numeric, 3) AS actual,
+       round(bgnbd::numeric, 3) AS bgnbd, round(pareto_nbd::numeric, 3) AS pareto_nbd
+FROM calibration_holdout ORDER BY 1;
+\copy calibration_holdout TO 'build/demo/calibration_holdout.dat' WITH (FORMAT text)
+\copy (SELECT x, t_x, clv.expected_purchases(bgnbd, x, t_x, 39, 39), clv.p_alive(bgnbd, x, t_x, 39) FROM generate_series(0, 20) x, generate_series(0, 39) t_x, models WHERE x > 0 OR t_x = 0 ORDER BY t_x, x) TO 'build/demo/frequency_recency.dat' WITH (FORMAT text)
 SQL
+
+gnuplot <<'PLOT'
+set terminal svg size 800,500 dynamic
+set datafile separator "\t"
+set output 'build/demo/calibration_holdout.svg'
+set title 'CDNOW: purchases in the 39-week holdout by calibration frequency'
+set xlabel 'purchases in the calibration period (7 = 7 or more)'
+set ylabel 'mean purchases in the holdout'
+set key left top
+plot 'build/demo/calibration_holdout.dat' using 1:3 with linespoints title 'actual', \
+     '' using 1:4 with linespoints title 'BG/NBD', \
+     '' using 1:5 with linespoints title 'Pareto/NBD'
+set output 'build/demo/frequency_recency.svg'
+set title 'BG/NBD: expected purchases in the next 39 weeks (age 39 weeks)'
+set xlabel 'recency (week of last purchase)'
+set ylabel 'frequency'
+set view map
+set dgrid3d 21,40
+set pm3d at b
+unset key
+splot 'build/demo/frequency_recency.dat' using 2:1:3 with pm3d
+PLOT
+echo "Pictures: build/demo/calibration_holdout.svg, build/demo/frequency_recency.svg"
 
 if $keep; then
   echo "The cluster keeps running: source scripts/cluster_env.sh; psql -d clv_demo"
