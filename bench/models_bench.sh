@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Fit and scoring speed of the probabilistic models, in one run on a
+# throwaway cluster: fits on the CDNOW sample and on customers simulated from
+# the BG/NBD process with the CDNOW parameters (ages 27-39 weeks, daily
+# purchase periods), and scoring throughput over the simulated customers as a
+# ratio to a trivial SQL expression over the same rows.
+#   bash bench/models_bench.sh [--customers N] [--reps R]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+customers=1000000
+reps=5
+while (($#)); do
+  case $1 in
+    --customers) customers=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    *) echo "usage: $0 [--customers N] [--reps R]" >&2; exit 2 ;;
+  esac
+done
+
+bash scripts/setup.sh >/dev/null
+export CLV_CLUSTER_DIR=/tmp/clv_ext_models_bench_$(id -u) CLV_PGPORT=54341
+source scripts/cluster_env.sh
+trap 'bash scripts/cluster.sh stop' EXIT
+bash scripts/cluster.sh start "shared_buffers = '1GB'" "work_mem = '256MB'" "jit = off"
+
+echo "simulating $customers customers (PL/pgSQL, takes a while)..."
+psql -q -v ON_ERROR_STOP=1 <<SQL
+CREATE EXTENSION clv_ext;
+CREATE TEMP TABLE raw (line text);
+\copy raw FROM 'data/cdnow/CDNOW_sample.txt'
+CREATE TABLE cdnow AS
+SELECT f[2]::int AS customer_id, to_date(f[3], 'YYYYMMDD')::timestamptz AS ts, f[5]::numeric AS amount
+FROM (SELECT regexp_split_to_array(btrim(line), '\s+') AS f FROM raw) r;
+CREATE TABLE cdnow_weekly AS
+SELECT customer_id, (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM cdnow GROUP BY customer_id;
+
+-- Marsaglia-Tsang gamma variates (Box-Muller normals): PostgreSQL 15 has none.
+CREATE FUNCTION rgamma(shape float8) RETURNS float8 LANGUAGE plpgsql AS \$\$
+DECLARE d float8; c float8; x float8; v float8; u float8; boost float8 := 1;
+BEGIN
+  IF shape < 1 THEN boost := random() ^ (1 / shape); shape := shape + 1; END IF;
+  d := shape - 1.0 / 3; c := 1 / sqrt(9 * d);
+  LOOP
+    LOOP
+      x := sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random());
+      v := 1 + c * x;
+      EXIT WHEN v > 0;
+    END LOOP;
+    v := v * v * v; u := 1 - random();
+    IF u < 1 - 0.0331 * x ^ 4 OR ln(u) < 0.5 * x * x + d * (1 - v + ln(v)) THEN
+      RETURN d * v * boost;
+    END IF;
+  END LOOP;
+END \$\$;
+
+-- One customer of the BG/NBD process (r 0.243, alpha 4.414, a 0.793, b 2.426,
+-- weeks): exponential gaps at rate lambda, dropout with probability p after
+-- each repeat purchase, purchases counted per day.
+CREATE FUNCTION simulate(OUT frequency float8, OUT recency float8, OUT t float8) LANGUAGE plpgsql AS \$\$
+DECLARE age_days int := 27 * 7 + floor(random() * (12 * 7 + 1));
+        lambda float8 := rgamma(0.243) / 4.414;
+        g1 float8 := rgamma(0.793); p float8 := g1 / (g1 + rgamma(2.426));
+        now_weeks float8 := 0; last_day int := 0; day int;
+BEGIN
+  frequency := 0;
+  LOOP
+    now_weeks := now_weeks - ln(1 - random()) / lambda;
+    EXIT WHEN now_weeks * 7 >= age_days + 1;
+    day := floor(now_weeks * 7);
+    IF day > last_day THEN frequency := frequency + 1; last_day := day; END IF;
+    EXIT WHEN random() < p;
+  END LOOP;
+  recency := last_day / 7.0;
+  t := age_days / 7.0;
+END \$\$;
+SELECT setseed(0.7);
+CREATE TABLE sim AS SELECT (s).* FROM (SELECT simulate() AS s FROM generate_series(1, $customers) OFFSET 0) q;
+VACUUM ANALYZE sim;
+CREATE TABLE models AS
+SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd, clv.gamma_gamma_fit(frequency, monetary) AS gg
+FROM cdnow_weekly;
+SQL
+psql -At -c "SELECT count(*), count(DISTINCT (frequency, recency, t)) FROM sim" |
+  awk -F'|' '{printf "simulated customers: %d, distinct (frequency, recency, t): %d\n", $1, $2}'
+
+exec_ms() {  # server-side execution time of a query
+  psql -At -v ON_ERROR_STOP=1 <<SQL | sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
+SET max_parallel_workers_per_gather = 0;
+EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $1;
+SQL
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median_ms() {  # median_ms QUERY
+  local times=()
+  for ((i = 0; i < reps; i++)); do times+=("$(exec_ms "$1")"); done
+  printf "%s\n" "${times[@]}" | median
+}
+
+echo
+echo "fit time (median of $reps, serial, including the scan)   lifetimes (Python) on this machine"
+printf "%-34s %10.1f ms   %s\n" "BG/NBD, CDNOW (2,357)" "$(median_ms "SELECT clv.bgnbd_fit(frequency, recency, t) FROM cdnow_weekly")" "85 ms"
+printf "%-34s %10.1f ms\n" "MBG/NBD, CDNOW" "$(median_ms "SELECT clv.mbgnbd_fit(frequency, recency, t) FROM cdnow_weekly")"
+printf "%-34s %10.1f ms   %s\n" "Pareto/NBD, CDNOW" "$(median_ms "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM cdnow_weekly")" "300 ms"
+printf "%-34s %10.1f ms\n" "Gamma-Gamma, CDNOW (946)" "$(median_ms "SELECT clv.gamma_gamma_fit(frequency, monetary) FROM cdnow_weekly")"
+printf "%-34s %10.1f ms   %s\n" "BG/NBD, simulated ($customers)" "$(median_ms "SELECT clv.bgnbd_fit(frequency, recency, t) FROM sim")" "9,500 ms (1M)"
+printf "%-34s %10.1f ms\n" "Pareto/NBD, simulated ($customers)" "$(exec_ms "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM sim")"
+
+echo
+echo "scoring $customers rows (median of $reps, serial)        ms   ratio to sum(frequency * 1.0)"
+base=$(median_ms "SELECT sum(frequency * 1.0) FROM sim")
+printf "%-34s %10.1f\n" "sum(frequency * 1.0)" "$base"
+for expr in "clv.p_alive(bgnbd, frequency, recency, t)" \
+  "clv.expected_purchases(bgnbd, frequency, recency, t, 39)" \
+  "clv.predicted_clv(bgnbd, gg, frequency, recency, t, 30, 52, 0.01, 4)"; do
+  ms=$(median_ms "SELECT sum($expr) FROM sim, models")
+  printf "%-34s %10.1f %8.2f\n" "${expr%%(*}" "$ms" "$(awk -v a="$ms" -v b="$base" 'BEGIN {print a / b}')"
+done
