@@ -5,14 +5,14 @@
 // better cell, so FM stays on the 1..5 grid. The grid is the common "R vs.
 // average of F and M" chart, each segment a rectangle of score ranges:
 //
-//   FM \ R |  1                2                3                4                   5
-//   -------+--------------------------------------------------------------------------------------
-//      5   |  Can't Lose Them  At Risk          Loyal Customers  Loyal Customers     Champions
-//      4   |  At Risk          At Risk          Loyal Customers  Loyal Customers     Loyal
-//      Customers 3   |  At Risk          At Risk          Need Attention   Potential Loyalist
-//      Potential Loyalist 2   |  Lost             Hibernating      About to Sleep   Potential
-//      Loyalist  Potential Loyalist 1   |  Lost             Lost             About to Sleep
-//      Promising           New Customers
+// clang-format off
+//   FM\R  1                2            3                4                   5
+//   5     Can't Lose Them  At Risk      Loyal Customers  Loyal Customers     Champions
+//   4     At Risk          At Risk      Loyal Customers  Loyal Customers     Loyal Customers
+//   3     At Risk          At Risk      Need Attention   Potential Loyalist  Potential Loyalist
+//   2     Lost             Hibernating  About to Sleep   Potential Loyalist  Potential Loyalist
+//   1     Lost             Lost         About to Sleep   Promising           New Customers
+// clang-format on
 //
 // rfm_grid() returns this table for documentation (the README prints it).
 #pragma once

@@ -23,6 +23,7 @@
 #pragma once
 
 #include "clv/bytes.hpp"
+#include "clv/format.hpp"
 #include "clv/trend.hpp"
 
 #include <algorithm>
@@ -65,7 +66,7 @@ class BasicTrendAccumulator {
   // std::range_error when the period's sum overflows.
   void add(std::int64_t period, double amount) {
     if (!std::isfinite(amount))
-      throw std::invalid_argument("amount must be a finite number, got " + std::to_string(amount));
+      throw std::invalid_argument("amount " + format_number(amount) + " is not a finite number");
     if (!entries_.empty() && entries_.back().period == period) {
       add_to_period_sum(entries_.back(), amount);
       return;

@@ -2,6 +2,8 @@
 #include "clv/assertions.hpp"  // before Boost: library assertions throw
 #include "clv/trend.hpp"
 
+#include "clv/format.hpp"
+
 #include <boost/math/distributions/students_t.hpp>
 
 #include <algorithm>
@@ -48,7 +50,7 @@ constexpr SupFCriticalValues sup_f_critical_values[] = {
 void check_change_point_significance(double significance) {
   if (significance != 0.10 && significance != 0.05 && significance != 0.01)
     throw std::invalid_argument("change_point_significance must be 0.10, 0.05 or 0.01, got " +
-                                std::to_string(significance));
+                                format_number(significance));
 }
 
 double critical_value_column(const SupFCriticalValues& row, double significance) {
@@ -248,10 +250,10 @@ void validate(const TrendOptions& options) {
                                 std::to_string(options.min_periods));
   if (!(std::isfinite(options.min_relative_slope) && options.min_relative_slope >= 0))
     throw std::invalid_argument("min_relative_slope must be a finite number >= 0, got " +
-                                std::to_string(options.min_relative_slope));
+                                format_number(options.min_relative_slope));
   if (!(options.slope_significance > 0 && options.slope_significance < 1))
     throw std::invalid_argument("slope_significance must be in (0, 1), got " +
-                                std::to_string(options.slope_significance));
+                                format_number(options.slope_significance));
   check_change_point_significance(options.change_point_significance);
   if (options.min_change_point_periods < 2 * min_segment_periods)
     throw std::invalid_argument("min_change_point_periods must be at least 6, got " +
@@ -329,13 +331,13 @@ std::optional<double> lateness(double frequency, double recency, double t) {
     throw std::invalid_argument("lateness needs finite frequency, recency and t");
   if (frequency < 0 || recency < 0)
     throw std::invalid_argument("lateness needs frequency >= 0 and recency >= 0, got frequency " +
-                                std::to_string(frequency) + ", recency " + std::to_string(recency));
+                                format_number(frequency) + ", recency " + format_number(recency));
   if (t < recency)
-    throw std::invalid_argument("lateness needs t >= recency, got t " + std::to_string(t) +
-                                " < recency " + std::to_string(recency));
+    throw std::invalid_argument("lateness needs t >= recency, got t " + format_number(t) +
+                                " < recency " + format_number(recency));
   if (frequency == 0) return std::nullopt;
   if (recency == 0)
-    throw std::invalid_argument("lateness: recency 0 with frequency " + std::to_string(frequency) +
+    throw std::invalid_argument("lateness: recency 0 with frequency " + format_number(frequency) +
                                 " means a mean gap of 0");
   return (t - recency) / (recency / frequency);
 }
@@ -343,7 +345,7 @@ std::optional<double> lateness(double frequency, double recency, double t) {
 std::optional<double> median_gap_lateness(std::vector<double> purchase_times, double t) {
   for (double time : purchase_times)
     if (!std::isfinite(time))
-      throw std::invalid_argument("purchase times must be finite, got " + std::to_string(time));
+      throw std::invalid_argument("purchase times must be finite, got " + format_number(time));
   if (!std::isfinite(t)) throw std::invalid_argument("t must be finite");
   std::sort(purchase_times.begin(), purchase_times.end());
   purchase_times.erase(std::unique(purchase_times.begin(), purchase_times.end()),
@@ -351,8 +353,8 @@ std::optional<double> median_gap_lateness(std::vector<double> purchase_times, do
   if (purchase_times.size() < 2) return std::nullopt;
   const double last = purchase_times.back();
   if (t < last)
-    throw std::invalid_argument("t " + std::to_string(t) + " is before the last purchase at " +
-                                std::to_string(last));
+    throw std::invalid_argument("t " + format_number(t) + " is before the last purchase at " +
+                                format_number(last));
 
   // Reuse the buffer for the gaps: gap i = time[i + 1] - time[i].
   std::vector<double>& gaps = purchase_times;
@@ -395,10 +397,10 @@ ChurnRisk churn_risk(double p_alive, std::optional<double> lateness,
         "churn risk lateness thresholds must satisfy 0 <= medium <= "
         "high <= churned, all finite");
   if (!(p_alive >= 0 && p_alive <= 1))
-    throw std::invalid_argument("p_alive must be in [0, 1], got " + std::to_string(p_alive));
+    throw std::invalid_argument("p_alive must be in [0, 1], got " + format_number(p_alive));
   if (lateness && !(std::isfinite(*lateness) && *lateness >= 0))
     throw std::invalid_argument("lateness must be a finite number >= 0, got " +
-                                std::to_string(*lateness));
+                                format_number(*lateness));
 
   const bool lapsed = direction == Direction::lapsed;
   const bool declining = direction == Direction::declining;

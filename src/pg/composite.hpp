@@ -4,6 +4,7 @@
 #include "postgres.hpp"
 
 #include <optional>
+#include <string_view>
 
 #include "clv/rfm.hpp"
 
@@ -28,7 +29,10 @@ class CompositeBuilder {
   }
   void add_bool(bool v) { put(BoolGetDatum(v)); }
   void add_timestamptz(TimestampTz v) { put(TimestampTzGetDatum(v)); }
-  void add_text(const char* v) { put(CStringGetTextDatum(v)); }
+  void add_text(std::string_view v) {
+    put(PointerGetDatum(cstring_to_text_with_len(v.data(), static_cast<int>(v.size()))));
+  }
+  void add_null() { put_null(); }
 
   Datum datum();
 
