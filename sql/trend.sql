@@ -108,3 +108,33 @@ SELECT sqlstate_of($$ SELECT clv.rfm_segment(0, 1, 1) $$);
 DROP VIEW weekly_tx;
 DROP TABLE weekly;
 RESET TimeZone;
+
+-- Cohort retention on a hand-built set, by weeks (UTC):
+--   a, b: cohort week of 2024-01-06; a buys in weeks 0, 1, 3; b only in week 0
+--   c:    cohort week of 2024-01-13; buys in weeks 0 and 2 of its cohort
+SET TimeZone = 'UTC';
+CREATE TABLE cohort_tx (customer text, ts timestamptz, amount numeric);
+INSERT INTO cohort_tx VALUES
+  ('a', '2024-01-06 10:00', 10), ('a', '2024-01-14 10:00', 20), ('a', '2024-01-27 10:00', 30),
+  ('b', '2024-01-07 10:00', 5),
+  ('c', '2024-01-13 09:00', 7), ('c', '2024-01-27 09:00', 8),
+  ('d', NULL, 100);
+-- Expected: cohort Jan 6: sizes 2; active 2, 1, 1, 1 (a's last purchase in
+-- week 3); churn NULL, 0.5, 0, 0; revenue 15, 20, 0, 30.
+-- Cohort Jan 13: size 1; active 1, 1, 1; revenue 7, 0, 8.
+SELECT * FROM clv.cohort_retention('SELECT customer, ts, amount FROM cohort_tx', '7 days');
+-- It feeds the contractual retention model directly.
+SELECT (clv.sbg_fit(period_index, active)).n_customers
+FROM clv.cohort_retention('SELECT customer, ts, amount FROM cohort_tx', '7 days')
+WHERE cohort_start = '2024-01-06';
+-- On CDNOW by 30 days: every cohort starts with all its customers active and
+-- active counts never grow; the customers add up to the whole sample.
+SELECT count(DISTINCT cohort_start) AS cohorts,
+       sum(customers) FILTER (WHERE period_index = 0) AS customers,
+       bool_and(active <= customers) AS bounded,
+       bool_and(active = customers) FILTER (WHERE period_index = 0) AS all_active_at_start
+FROM clv.cohort_retention('SELECT customer_id, ts, amount FROM cdnow', '30 days');
+SELECT sqlstate_of($$ SELECT * FROM clv.cohort_retention('SELECT 1, 2', '7 days') $$);
+SELECT sqlstate_of($$ SELECT * FROM clv.cohort_retention('SELECT customer, ts, amount FROM cohort_tx', '-7 days') $$);
+DROP TABLE cohort_tx;
+RESET TimeZone;

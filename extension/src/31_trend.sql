@@ -80,3 +80,59 @@ RETURNS text AS 'MODULE_PATHNAME', 'clv_rfm_segment'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer, integer) IS
 'Named RFM segment (Champions, Loyal Customers, Potential Loyalist, New Customers, Promising, Need Attention, About to Sleep, At Risk, Can''t Lose Them, Hibernating, Lost) from the 5x5 grid of the recency score against ceil((f + m) / 2); scores 1..5';
+
+CREATE FUNCTION @extschema@.cohort_retention(transactions_query text, period interval)
+RETURNS TABLE (cohort_start timestamptz, period_index integer, customers bigint, active bigint,
+               retention double precision, churn_rate double precision, revenue double precision)
+LANGUAGE plpgsql STABLE
+-- No SET search_path: the caller's query must resolve its tables as the caller
+-- would. The function's own names are qualified with pg_catalog, which the
+-- search path puts first unless a caller explicitly moves it.
+AS $fn$
+BEGIN
+  IF period IS NULL OR period <= interval '0' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'period must be a positive interval';
+  END IF;
+  RETURN QUERY EXECUTE format($q$
+    WITH tx AS (
+      SELECT t.customer,
+             pg_catalog.date_bin($1, pg_catalog.timezone(pg_catalog.current_setting('TimeZone'), t.ts),
+                                 timestamp '2000-01-01') AS bucket,
+             t.amount::double precision AS amount
+      FROM (%s) AS t(customer, ts, amount)
+      WHERE t.ts IS NOT NULL AND t.customer IS NOT NULL
+    ), per_customer AS (
+      SELECT tx.customer, min(tx.bucket) AS cohort, max(tx.bucket) AS last_bucket
+      FROM tx GROUP BY tx.customer
+    ), grid AS (
+      SELECT c.cohort, c.size, i AS idx
+      FROM (SELECT pc.cohort, count(*) AS size FROM per_customer pc GROUP BY pc.cohort) c,
+           (SELECT max(tx.bucket) AS last FROM tx) h,
+           pg_catalog.generate_series(0, round(extract(epoch FROM h.last - c.cohort) / extract(epoch FROM $1))::int) i
+    ), last_periods AS (  -- customers by cohort and index of their last purchase period
+      SELECT pc.cohort, round(extract(epoch FROM pc.last_bucket - pc.cohort) / extract(epoch FROM $1))::int AS idx,
+             count(*) AS n
+      FROM per_customer pc GROUP BY 1, 2
+    ), revenue AS (
+      SELECT pc.cohort, round(extract(epoch FROM tx.bucket - pc.cohort) / extract(epoch FROM $1))::int AS idx,
+             sum(tx.amount) AS amount
+      FROM tx JOIN per_customer pc USING (customer) GROUP BY 1, 2
+    ), activity AS (  -- active at idx = customers whose last period is idx or later
+      SELECT g.cohort, g.idx, g.size, r.amount AS revenue,
+             sum(coalesce(l.n, 0)) OVER (PARTITION BY g.cohort ORDER BY g.idx DESC) AS active
+      FROM grid g
+      LEFT JOIN last_periods l ON l.cohort = g.cohort AND l.idx = g.idx
+      LEFT JOIN revenue r ON r.cohort = g.cohort AND r.idx = g.idx
+    )
+    SELECT pg_catalog.timezone(pg_catalog.current_setting('TimeZone'), a.cohort), a.idx, a.size, a.active::bigint,
+           a.active::double precision / a.size,
+           CASE WHEN a.idx = 0 THEN NULL
+                ELSE 1 - a.active::double precision
+                     / NULLIF(lag(a.active) OVER (PARTITION BY a.cohort ORDER BY a.idx), 0) END,
+           coalesce(a.revenue, 0)
+    FROM activity a ORDER BY a.cohort, a.idx
+  $q$, transactions_query) USING period;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval) IS
+'Cohort retention table of a query returning (customer, ts, amount): cohort = the period of the customer''s first purchase (periods of the given length, days or shorter, counted on the local wall clock from 2000-01-01 like clv.rfm_agg); per cohort and period_index 0.. up to the last period in the data: customers in the cohort, active = customers still active at the start of the period (their last purchase falls in it or later: the survivor count clv.sbg_fit takes), retention = active / customers, churn_rate = share of the previous period''s active customers lost (NULL for period 0), revenue = the cohort''s amount in the period';
