@@ -16,6 +16,7 @@
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/sbg.hpp"
+#include "aggregate.hpp"
 #include "composite.hpp"
 #include "guard.hpp"
 
@@ -54,18 +55,11 @@ using RfmState = FitState<models::RfmData>;
 using SpendState = FitState<models::SpendData>;
 using CohortState = FitState<models::CohortData>;
 
-MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function) {
-  MemoryContext context;
-  if (!AggCheckCallContext(fcinfo, &context))
-    elog(ERROR, "%s called in non-aggregate context", function);
-  return context;
-}
-
 // Rows with a NULL in any of the first `inputs` arguments are skipped; the
 // optional penalizer follows them.
 template <class State, class AddRow>
 Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddRow add_row) {
-  MemoryContext context = aggregate_context(fcinfo, name);
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
   auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   bool has_row = true;
   for (int i = 1; i <= inputs; ++i) has_row = has_row && !PG_ARGISNULL(i);
@@ -91,7 +85,7 @@ Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddR
 
 template <class State>
 Datum fit_combine(FunctionCallInfo fcinfo, const char* name) {
-  MemoryContext context = aggregate_context(fcinfo, name);
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
   auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(1));
   if (right == nullptr) PG_RETURN_POINTER(left);
@@ -115,19 +109,14 @@ Datum fit_serialize(FunctionCallInfo fcinfo) {
   clv_pg::guarded([&] {
     clv::ByteWriter writer;
     writer.f64(state->penalizer);
-    std::string bytes = writer.take() + state->data.serialize();
-    void* mem = palloc_extended(VARHDRSZ + bytes.size(), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-    if (mem == nullptr) throw std::bad_alloc();
-    out = static_cast<bytea*>(mem);
-    SET_VARSIZE(out, VARHDRSZ + bytes.size());
-    memcpy(VARDATA(out), bytes.data(), bytes.size());
+    out = clv_pg::to_bytea(writer.take() + state->data.serialize());
   });
   PG_RETURN_BYTEA_P(out);
 }
 
 template <class State>
 Datum fit_deserialize(FunctionCallInfo fcinfo, const char* name) {
-  aggregate_context(fcinfo, name);
+  clv_pg::aggregate_context(fcinfo, name);
   bytea* bytes = PG_GETARG_BYTEA_PP(0);
   State* state = nullptr;
   clv_pg::guarded([&] {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "clv/rfm.hpp"
+#include "aggregate.hpp"
 #include "composite.hpp"
 #include "guard.hpp"
 #include "local_time.hpp"
@@ -87,13 +88,6 @@ clv::RfmSettings settings_of(const RawArgs& a) {
   return s;
 }
 
-MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function) {
-  MemoryContext context;
-  if (!AggCheckCallContext(fcinfo, &context))
-    elog(ERROR, "%s called in non-aggregate context", function);
-  return context;
-}
-
 template <class Accumulator>
 struct AggState {
   template <class... Args>
@@ -142,7 +136,7 @@ void check_same_args(const State& state, const RawArgs& raw) {
 template <class State, class NewState>
 Datum transition(FunctionCallInfo fcinfo, bool holdout, std::optional<double> amount,
                  NewState new_state_fn, const char* name) {
-  MemoryContext context = aggregate_context(fcinfo, name);
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
   auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
@@ -172,7 +166,7 @@ std::optional<double> numeric_amount(FunctionCallInfo fcinfo) {
 
 template <class State>
 Datum combine(FunctionCallInfo fcinfo, const char* name) {
-  MemoryContext context = aggregate_context(fcinfo, name);
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
   auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(1));
   if (right == nullptr) PG_RETURN_POINTER(left);
@@ -191,14 +185,7 @@ template <class State>
 Datum serialize(FunctionCallInfo fcinfo) {
   auto* state = reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   bytea* out = nullptr;
-  clv_pg::guarded([&] {
-    std::string bytes = state->acc.serialize();
-    void* mem = palloc_extended(VARHDRSZ + bytes.size(), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-    if (mem == nullptr) throw std::bad_alloc();
-    out = static_cast<bytea*>(mem);
-    SET_VARSIZE(out, VARHDRSZ + bytes.size());
-    memcpy(VARDATA(out), bytes.data(), bytes.size());
-  });
+  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->acc.serialize()); });
   PG_RETURN_BYTEA_P(out);
 }
 
@@ -206,7 +193,7 @@ Datum serialize(FunctionCallInfo fcinfo) {
 // built-in aggregates' deserialized states; combine copies what it keeps.
 template <class State, class Accumulator>
 Datum deserialize(FunctionCallInfo fcinfo, const char* name) {
-  aggregate_context(fcinfo, name);
+  clv_pg::aggregate_context(fcinfo, name);
   MemoryContext context = CurrentMemoryContext;
   bytea* bytes = PG_GETARG_BYTEA_PP(0);
   State* state = nullptr;

@@ -11,6 +11,7 @@
 #include "clv/segments.hpp"
 #include "clv/trend.hpp"
 #include "clv/trend_accumulator.hpp"
+#include "aggregate.hpp"
 #include "composite.hpp"
 #include "guard.hpp"
 #include "local_time.hpp"
@@ -56,13 +57,6 @@ struct TrendState {
   Accumulator acc;
 };
 
-MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function) {
-  MemoryContext context;
-  if (!AggCheckCallContext(fcinfo, &context))
-    elog(ERROR, "%s called in non-aggregate context", function);
-  return context;
-}
-
 TrendSettings settings_of(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(3)) throw std::invalid_argument("as_of must not be NULL");
   if (PG_ARGISNULL(4)) throw std::invalid_argument("period must not be NULL");
@@ -77,7 +71,7 @@ TrendSettings settings_of(FunctionCallInfo fcinfo) {
 // A NULL amount counts as a purchase worth 0 (it keeps a customer from
 // looking lapsed); NULL timestamps are skipped.
 Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
-  MemoryContext context = aggregate_context(fcinfo, "clv_trend_transfn");
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_trend_transfn");
   auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
@@ -113,7 +107,7 @@ Datum clv_trend_numeric_transfn(PG_FUNCTION_ARGS) {
 }
 
 Datum clv_trend_combinefn(PG_FUNCTION_ARGS) {
-  MemoryContext context = aggregate_context(fcinfo, "clv_trend_combinefn");
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_trend_combinefn");
   auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
   auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(1));
   if (right == nullptr) PG_RETURN_POINTER(left);
@@ -139,18 +133,13 @@ Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
     writer.i64(state->settings.as_of);
     writer.i64(state->settings.as_of_local);
     writer.i64(state->settings.period_us);
-    const std::string bytes = writer.take() + state->acc.serialize();
-    void* mem = palloc_extended(VARHDRSZ + bytes.size(), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-    if (mem == nullptr) throw std::bad_alloc();
-    out = static_cast<bytea*>(mem);
-    SET_VARSIZE(out, VARHDRSZ + bytes.size());
-    memcpy(VARDATA(out), bytes.data(), bytes.size());
+    out = clv_pg::to_bytea(writer.take() + state->acc.serialize());
   });
   PG_RETURN_BYTEA_P(out);
 }
 
 Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
-  aggregate_context(fcinfo, "clv_trend_deserialfn");
+  clv_pg::aggregate_context(fcinfo, "clv_trend_deserialfn");
   bytea* bytes = PG_GETARG_BYTEA_PP(0);
   TrendState* state = nullptr;
   clv_pg::guarded([&] {

@@ -1,0 +1,18 @@
+// Helpers shared by the aggregates with internal C++ states.
+#pragma once
+
+#include "postgres.hpp"
+
+#include <string>
+
+namespace clv_pg {
+
+// The aggregate's memory context; ERROR when called outside an aggregate
+// (a C frame: call it before any C++ work).
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function);
+
+// A bytea copy of a serialized state; throws std::bad_alloc instead of
+// raising, so it may run inside guarded().
+bytea* to_bytea(const std::string& bytes);
+
+}  // namespace clv_pg
