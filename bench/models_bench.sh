@@ -84,35 +84,25 @@ SQL
 psql -At -c "SELECT count(*), count(DISTINCT (frequency, recency, t)) FROM sim" |
   awk -F'|' '{printf "simulated customers: %d, distinct (frequency, recency, t): %d\n", $1, $2}'
 
-exec_ms() {  # server-side execution time of a query
-  psql -At -v ON_ERROR_STOP=1 <<SQL | sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
-SET max_parallel_workers_per_gather = 0;
-EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $1;
-SQL
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-median_ms() {  # median_ms QUERY
-  local times=()
-  for ((i = 0; i < reps; i++)); do times+=("$(exec_ms "$1")"); done
-  printf "%s\n" "${times[@]}" | median
-}
+source bench/lib.sh
+serial_ms() { median_ms 0 "$reps" "$1"; }
 
 echo
 echo "fit time (median of $reps, serial, including the scan)   lifetimes (Python) on this machine"
-printf "%-34s %10.1f ms   %s\n" "BG/NBD, CDNOW (2,357)" "$(median_ms "SELECT clv.bgnbd_fit(frequency, recency, t) FROM cdnow_weekly")" "85 ms"
-printf "%-34s %10.1f ms\n" "MBG/NBD, CDNOW" "$(median_ms "SELECT clv.mbgnbd_fit(frequency, recency, t) FROM cdnow_weekly")"
-printf "%-34s %10.1f ms   %s\n" "Pareto/NBD, CDNOW" "$(median_ms "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM cdnow_weekly")" "300 ms"
-printf "%-34s %10.1f ms\n" "Gamma-Gamma, CDNOW (946)" "$(median_ms "SELECT clv.gamma_gamma_fit(frequency, monetary) FROM cdnow_weekly")"
-printf "%-34s %10.1f ms   %s\n" "BG/NBD, simulated ($customers)" "$(median_ms "SELECT clv.bgnbd_fit(frequency, recency, t) FROM sim")" "9,500 ms (1M)"
-printf "%-34s %10.1f ms\n" "Pareto/NBD, simulated ($customers)" "$(exec_ms "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM sim")"
+printf "%-34s %10.1f ms   %s\n" "BG/NBD, CDNOW (2,357)" "$(serial_ms "SELECT clv.bgnbd_fit(frequency, recency, t) FROM cdnow_weekly")" "85 ms"
+printf "%-34s %10.1f ms\n" "MBG/NBD, CDNOW" "$(serial_ms "SELECT clv.mbgnbd_fit(frequency, recency, t) FROM cdnow_weekly")"
+printf "%-34s %10.1f ms   %s\n" "Pareto/NBD, CDNOW" "$(serial_ms "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM cdnow_weekly")" "300 ms"
+printf "%-34s %10.1f ms\n" "Gamma-Gamma, CDNOW (946)" "$(serial_ms "SELECT clv.gamma_gamma_fit(frequency, monetary) FROM cdnow_weekly")"
+printf "%-34s %10.1f ms   %s\n" "BG/NBD, simulated ($customers)" "$(serial_ms "SELECT clv.bgnbd_fit(frequency, recency, t) FROM sim")" "9,500 ms (1M)"
+printf "%-34s %10.1f ms\n" "Pareto/NBD, simulated ($customers)" "$(exec_ms 0 "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM sim")"
 
 echo
 echo "scoring $customers rows (median of $reps, serial)        ms   ratio to sum(frequency * 1.0)"
-base=$(median_ms "SELECT sum(frequency * 1.0) FROM sim")
+base=$(serial_ms "SELECT sum(frequency * 1.0) FROM sim")
 printf "%-34s %10.1f\n" "sum(frequency * 1.0)" "$base"
 for expr in "clv.p_alive(bgnbd, frequency, recency, t)" \
   "clv.expected_purchases(bgnbd, frequency, recency, t, 39)" \
   "clv.predicted_clv(bgnbd, gg, frequency, recency, t, 30, 52, 0.01, 4)"; do
-  ms=$(median_ms "SELECT sum($expr) FROM sim, models")
-  printf "%-34s %10.1f %8.2f\n" "${expr%%(*}" "$ms" "$(awk -v a="$ms" -v b="$base" 'BEGIN {print a / b}')"
+  ms=$(serial_ms "SELECT sum($expr) FROM sim, models")
+  printf "%-34s %10.1f %8.2f\n" "${expr%%(*}" "$ms" "$(ratio "$ms" "$base")"
 done

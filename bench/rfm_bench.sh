@@ -39,19 +39,7 @@ SQL
 
 # Execution time (ms) of a query, measured by EXPLAIN ANALYZE on the server so
 # that sending rows to the client is not counted.
-# With workers, parallel plans are forced (zero parallel costs) so both sides
-# run Partial/Finalize aggregation whatever the planner would prefer.
-exec_ms() {  # exec_ms WORKERS QUERY
-  local force=""
-  (($1 > 0)) && force="SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;"
-  psql -At -v ON_ERROR_STOP=1 <<SQL | sed -n 's/.*"Execution Time": \([0-9.]*\).*/\1/p'
-SET max_parallel_workers_per_gather = $1;
-$force
-EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $2;
-SQL
-}
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+source bench/lib.sh
 
 clv_query="SELECT customer_id, clv.rfm_agg(ts, amount, '2023-01-01') FROM tx GROUP BY customer_id"
 builtin_query="SELECT customer_id, count(*), min(ts), max(ts), sum(amount) FROM tx GROUP BY customer_id"
@@ -76,5 +64,5 @@ for workers in 0 2; do
   c=$(printf "%s\n" "${clv_times[@]}" | median)
   label=$([[ $workers == 0 ]] && echo serial || echo "parallel-$workers")
   printf "%-10s %12.1f %14.1f %14.1f %9.2f %12.2f\n" "$label" "$b" "$a" "$c" \
-    "$(awk -v c="$c" -v b="$b" 'BEGIN {print c / b}')" "$(awk -v c="$c" -v a="$a" 'BEGIN {print c / a}')"
+    "$(ratio "$c" "$b")" "$(ratio "$c" "$a")"
 done
