@@ -110,6 +110,25 @@ FROM calibration, models GROUP BY 1 ORDER BY 1;
 SELECT calibration_frequency AS "frequency (7 = 7+)", customers, round(actual::numeric, 3) AS actual,
        round(bgnbd::numeric, 3) AS bgnbd, round(pareto_nbd::numeric, 3) AS pareto_nbd
 FROM calibration_holdout ORDER BY 1;
+\echo 'Steepest declining value trends (30-day periods, as of 1998-06-30) with churn risk:'
+SELECT customer_id AS customer, (tr).periods, round((tr).slope::numeric, 2) AS slope_per_period,
+       round((tr).relative_slope::numeric, 3) AS relative_slope, (tr).direction,
+       round(clv.lateness(frequency, recency, t)::numeric, 2) AS lateness,
+       clv.churn_risk(clv.p_alive(bgnbd, frequency, recency, t), clv.lateness(frequency, recency, t), (tr).direction) AS churn_risk
+FROM (SELECT customer_id, clv.trend_agg(ts, amount, '1998-06-30', '30 days') AS tr,
+             clv.rfm_agg(ts, amount, '1998-06-30', '7 days') AS r
+      FROM transactions GROUP BY customer_id) s, models,
+     LATERAL (SELECT (r).frequency, (r).recency, (r).t) f
+WHERE (tr).direction = 'declining'
+ORDER BY (tr).relative_slope, customer_id
+LIMIT 8;
+
+\echo 'Cohort retention by 91-day periods (counted from 2000-01-01) of the first purchase, first five periods:'
+SELECT cohort_start::date AS cohort, period_index, customers, active, round(retention::numeric, 3) AS retention,
+       round(churn_rate::numeric, 3) AS churn_rate, round(revenue::numeric, 2) AS revenue
+FROM clv.cohort_retention('SELECT customer_id, ts, amount FROM transactions', '91 days')
+WHERE period_index < 5 ORDER BY 1, 2;
+
 \copy calibration_holdout TO 'build/demo/calibration_holdout.dat' WITH (FORMAT text)
 \copy (SELECT x, t_x, clv.expected_purchases(bgnbd, x, t_x, 39, 39), clv.p_alive(bgnbd, x, t_x, 39) FROM generate_series(0, 20) x, generate_series(0, 39) t_x, models WHERE x > 0 OR t_x = 0 ORDER BY t_x, x) TO 'build/demo/frequency_recency.dat' WITH (FORMAT text)
 SQL
