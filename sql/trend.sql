@@ -19,6 +19,17 @@ FROM (SELECT customer, clv.trend_agg(ts, amount, '2024-03-10', '7 days') AS t
       FROM weekly_tx GROUP BY customer) s
 ORDER BY customer;
 
+-- Thresholds: a 2-period window makes 'lapsed' (nothing in weeks 7..9) see
+-- only weeks 8..9; with min_periods 12 every 10-period series is 'new'; a
+-- 20% relative slope turns 'rising' (18%) into 'stable'.
+SELECT customer,
+       (clv.trend_agg(ts, amount, '2024-03-10', '7 days', 3, 6, 0.05, 0.05)).direction AS defaults,
+       (clv.trend_agg(ts, amount, '2024-03-10', '7 days', 3, 12, 0.05, 0.05)).direction AS min_periods_12,
+       (clv.trend_agg(ts, amount, '2024-03-10', '7 days', 3, 6, 0.2, 0.05)).direction AS relative_20pct,
+       (clv.trend_agg(ts, amount, '2024-03-10', '7 days', 2, 6, 0.05, 0.05)).recent_mean AS recent_mean_2
+FROM weekly_tx GROUP BY customer ORDER BY customer;
+SELECT sqlstate_of($$ SELECT clv.trend_agg(ts, amount, '2024-03-10', '7 days', 0, 6, 0.05, 0.05) FROM weekly_tx $$);
+
 -- Empty periods count as 0: the slope equals regr_slope over the dense
 -- series built in plain SQL.
 SELECT abs((SELECT (clv.trend_agg(ts, amount, '2024-03-10', '7 days')).slope FROM weekly_tx WHERE customer = 'gaps')

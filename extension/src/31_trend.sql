@@ -21,6 +21,10 @@ CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timest
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval) IS 'transition function of clv.trend_agg (numeric amounts)';
+CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds';
 CREATE FUNCTION @extschema@.trend_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -54,6 +58,17 @@ CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of tim
     SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
     PARALLEL = SAFE
 );
+CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval,
+                                       window_periods integer, min_periods integer,
+                                       min_relative_slope double precision, slope_significance double precision) (
+    SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
+    FINALFUNC = @extschema@.trend_finalfn,
+    COMBINEFUNC = @extschema@.trend_combinefn,
+    SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS
+'Value trend (clv.trend) with explicit thresholds: window_periods (recent/previous windows and lapsed, default 3), min_periods (fewer is new, default 6), min_relative_slope (|slope / mean| per period for rising/declining, default 0.05), slope_significance (two-sided p-value of the slope, default 0.05)';
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval) IS
 'Value trend (clv.trend) of numeric amounts, summed per period of the given length';
 

@@ -42,9 +42,15 @@ struct TrendSettings {
   int64_t as_of = 0;        // transactions with ts > as_of are not counted
   int64_t as_of_local = 0;  // as_of on the local wall clock, microseconds
   int64_t period_us = 0;
+  clv::trend::TrendOptions options;  // the direction thresholds
 
   bool operator==(const TrendSettings& o) const {
-    return as_of == o.as_of && as_of_local == o.as_of_local && period_us == o.period_us;
+    const auto& a = options;
+    const auto& b = o.options;
+    return as_of == o.as_of && as_of_local == o.as_of_local && period_us == o.period_us &&
+           a.window_periods == b.window_periods && a.min_periods == b.min_periods &&
+           a.min_relative_slope == b.min_relative_slope &&
+           a.slope_significance == b.slope_significance;
   }
 };
 
@@ -65,6 +71,17 @@ TrendSettings settings_of(FunctionCallInfo fcinfo) {
   s.as_of_local = clv_pg::local_microseconds(s.as_of, "as_of");
   s.period_us = clv_pg::period_microseconds(PG_GETARG_INTERVAL_P(4));
   if (s.period_us < 1000000) throw std::invalid_argument("period must be at least one second");
+  // Optional thresholds: window_periods, min_periods, min_relative_slope,
+  // slope_significance (the overload with all four).
+  if (PG_NARGS() > 5) {
+    for (int i = 5; i < 9; ++i)
+      if (PG_ARGISNULL(i)) throw std::invalid_argument("trend thresholds must not be NULL");
+    s.options.window_periods = PG_GETARG_INT32(5);
+    s.options.min_periods = PG_GETARG_INT32(6);
+    s.options.min_relative_slope = PG_GETARG_FLOAT8(7);
+    s.options.slope_significance = PG_GETARG_FLOAT8(8);
+    clv::trend::validate(s.options);
+  }
   return s;
 }
 
@@ -123,8 +140,9 @@ Datum clv_trend_combinefn(PG_FUNCTION_ARGS) {
   PG_RETURN_POINTER(left);
 }
 
-// Bytes: as_of, as_of_local, period_us (i64, little-endian), then the core's
-// trend state format.
+// Bytes: as_of, as_of_local, period_us, window_periods, min_periods (i64),
+// min_relative_slope, slope_significance (f64), all little-endian, then the
+// core's trend state format.
 Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
   auto* state = reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
   bytea* out = nullptr;
@@ -133,6 +151,10 @@ Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
     writer.i64(state->settings.as_of);
     writer.i64(state->settings.as_of_local);
     writer.i64(state->settings.period_us);
+    writer.i64(state->settings.options.window_periods);
+    writer.i64(state->settings.options.min_periods);
+    writer.f64(state->settings.options.min_relative_slope);
+    writer.f64(state->settings.options.slope_significance);
     out = clv_pg::to_bytea(writer.take() + state->acc.serialize());
   });
   PG_RETURN_BYTEA_P(out);
@@ -149,6 +171,14 @@ Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
     s.as_of_local = in.i64();
     s.period_us = in.i64();
     if (s.period_us < 1000000) throw std::invalid_argument("state has an invalid period");
+    const int64_t window = in.i64(), min_periods = in.i64();
+    if (window < 1 || window > INT32_MAX || min_periods < 1 || min_periods > INT32_MAX)
+      throw std::invalid_argument("state has invalid trend thresholds");
+    s.options.window_periods = static_cast<int>(window);
+    s.options.min_periods = static_cast<int>(min_periods);
+    s.options.min_relative_slope = in.f64();
+    s.options.slope_significance = in.f64();
+    clv::trend::validate(s.options);
     const Alloc alloc(CurrentMemoryContext);
     state = clv_pg::make_in_context<TrendState>(CurrentMemoryContext, s,
                                                 Accumulator::deserialize(in, alloc));
@@ -163,7 +193,7 @@ Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
   const clv::trend::TrendResult r = clv_pg::guarded([&] {
     const int64_t as_of_period =
         clv::floor_div(state->settings.as_of_local, state->settings.period_us);
-    return state->acc.finalize(as_of_period, clv::trend::TrendOptions{}, clv_pg::interrupts());
+    return state->acc.finalize(as_of_period, state->settings.options, clv_pg::interrupts());
   });
   clv_pg::CompositeBuilder row(fcinfo, 8);
   row.add_int32(r.periods);
