@@ -145,6 +145,41 @@ SELECT count(DISTINCT cohort_start) AS cohorts,
        bool_and(active <= customers) AS bounded,
        bool_and(active = customers) FILTER (WHERE period_index = 0) AS all_active_at_start
 FROM clv.cohort_retention('SELECT customer_id, ts, amount FROM cdnow', '30 days');
+-- ... and every row equals a plain-SQL computation (30-day buckets of the
+-- local day, cohort = first bucket, active at i = last bucket index >= i).
+WITH b AS (
+  SELECT customer_id, date_bin('30 days', ts AT TIME ZONE current_setting('TimeZone'), timestamp '2000-01-01') AS bucket,
+         amount::float8 AS amount
+  FROM cdnow
+), c AS (
+  SELECT customer_id, min(bucket) AS cohort, max(bucket) AS last FROM b GROUP BY customer_id
+), idx AS (
+  SELECT customer_id, cohort, ((extract(epoch FROM last - cohort) / 86400)::int / 30) AS last_i FROM c
+), span AS (
+  SELECT c.cohort, ((extract(epoch FROM (SELECT max(bucket) FROM b) - c.cohort) / 86400)::int / 30) AS n
+  FROM (SELECT DISTINCT cohort FROM c) c
+), revenue AS (
+  SELECT c.cohort, ((extract(epoch FROM b.bucket - c.cohort) / 86400)::int / 30) AS i, sum(b.amount) AS amount
+  FROM b JOIN c USING (customer_id) GROUP BY 1, 2
+), reference AS (
+  SELECT s.cohort AT TIME ZONE current_setting('TimeZone') AS cohort_start, g.k AS period_index,
+         count(*) AS customers, count(*) FILTER (WHERE idx.last_i >= g.k) AS active,
+         coalesce(max(r.amount), 0) AS revenue
+  FROM span s CROSS JOIN LATERAL generate_series(0, s.n) g(k)
+  JOIN idx ON idx.cohort = s.cohort
+  LEFT JOIN revenue r ON r.cohort = s.cohort AND r.i = g.k
+  GROUP BY s.cohort, g.k
+), ours AS (
+  SELECT cohort_start, period_index, customers, active, revenue
+  FROM clv.cohort_retention('SELECT customer_id, ts, amount FROM cdnow', '30 days')
+)
+SELECT (SELECT count(*) FROM ours) AS rows,
+       (SELECT count(*) FROM (SELECT cohort_start, period_index, customers, active FROM ours
+                              EXCEPT SELECT cohort_start, period_index, customers, active FROM reference) d) AS missing_from_reference,
+       (SELECT count(*) FROM (SELECT cohort_start, period_index, customers, active FROM reference
+                              EXCEPT SELECT cohort_start, period_index, customers, active FROM ours) d) AS missing_from_ours,
+       (SELECT count(*) FROM ours o JOIN reference r USING (cohort_start, period_index)
+        WHERE abs(o.revenue - r.revenue) > 1e-6) AS revenue_differs;
 SELECT sqlstate_of($$ SELECT * FROM clv.cohort_retention('SELECT 1, 2', '7 days') $$);
 SELECT sqlstate_of($$ SELECT * FROM clv.cohort_retention('SELECT customer, ts, amount FROM cohort_tx', '-7 days') $$);
 DROP TABLE cohort_tx;
