@@ -19,6 +19,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "clv/errors.hpp"
 
@@ -53,6 +54,9 @@ struct CaughtError {
   }
 };
 
+static_assert(std::is_trivially_destructible_v<CaughtError>,
+              "guarded() never runs CaughtError's destructor");
+
 // Maps the exception being handled to SQLSTATE and message. Call only inside
 // a catch block.
 void record_current_exception(CaughtError& err) noexcept;
@@ -62,13 +66,17 @@ void record_current_exception(CaughtError& err) noexcept;
 
 template <typename F>
 auto guarded(F&& work) -> decltype(work()) {
-  CaughtError err;
+  // The CaughtError (2.5 kB) is constructed only when something was thrown:
+  // zeroing it on every call would dominate cheap per-row functions.
+  alignas(CaughtError) unsigned char storage[sizeof(CaughtError)];
+  CaughtError* err;
   try {
     return work();
   } catch (...) {
-    record_current_exception(err);
+    err = new (storage) CaughtError;
+    record_current_exception(*err);
   }
-  raise(err);
+  raise(*err);
 }
 
 // Runs a PostgreSQL call (no C++ objects with destructors may live inside it).

@@ -55,11 +55,17 @@ Datum p_alive(FunctionCallInfo fcinfo) {
 
 template <class M>
 Datum expected_purchases(FunctionCallInfo fcinfo) {
-  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const auto fields = model_fields<4>(fcinfo, 0, 0);
+  const auto params = M::params(fields);
   const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
   const double horizon = PG_GETARG_FLOAT8(4);
-  PG_RETURN_FLOAT8(
-      clv_pg::guarded([&] { return M::expected_purchases(params, x, t_x, t, horizon); }));
+  clv_pg::ScoreMemo* memo = clv_pg::score_memo(fcinfo, fields);
+  const auto key = clv_pg::memo_key(x, t_x, t, horizon);
+  double value;
+  if (memo != nullptr && memo->find(key, &value)) PG_RETURN_FLOAT8(value);
+  value = clv_pg::guarded([&] { return M::expected_purchases(params, x, t_x, t, horizon); });
+  if (memo != nullptr) memo->store(key, value);
+  PG_RETURN_FLOAT8(value);
 }
 
 template <class M>
@@ -94,20 +100,35 @@ int whole_steps(double horizon, double step) {
 
 // clv.predicted_clv(model, gamma_gamma, frequency, recency, t, monetary,
 // horizon, discount_rate, step): the lifetimes library's convention.
+//
+// The discounted expected purchases (the value per unit of spend) depend on
+// the customer's (frequency, recency, t) but not on the spend, so they are
+// memoized without it; the result is that times the Gamma-Gamma spend.
 template <class M>
 Datum predicted_clv(FunctionCallInfo fcinfo) {
-  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const auto fields = model_fields<4>(fcinfo, 0, 0);
+  const auto params = M::params(fields);
   const auto gg = model_fields<3>(fcinfo, 1, 1);
   const double x = PG_GETARG_FLOAT8(2), t_x = PG_GETARG_FLOAT8(3), t = PG_GETARG_FLOAT8(4);
   const double monetary = PG_GETARG_FLOAT8(5), horizon = PG_GETARG_FLOAT8(6);
   const double discount_rate = PG_GETARG_FLOAT8(7), step = PG_GETARG_FLOAT8(8);
-  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
-    const int steps = whole_steps(horizon, step);
+  clv_pg::ScoreMemo* memo = clv_pg::score_memo(fcinfo, fields);
+  const auto key = clv_pg::memo_key(x, t_x, t, horizon, discount_rate, step);
+  double per_unit_spend = 0;
+  const bool known = memo != nullptr && memo->find(key, &per_unit_spend);
+  const double value = clv_pg::guarded([&] {
     const double spend = models::gamma_gamma::expected_spend({gg[0], gg[1], gg[2]}, x, monetary);
-    return models::predicted_clv(
-        [&](double h) { return M::expected_purchases(params, x, t_x, t, h); }, spend, steps, step,
-        discount_rate);
-  }));
+    if (!std::isfinite(spend)) throw std::invalid_argument("expected spend must be finite");
+    if (!known) {
+      const int steps = whole_steps(horizon, step);
+      per_unit_spend = models::predicted_clv(
+          [&](double h) { return M::expected_purchases(params, x, t_x, t, h); }, 1.0, steps, step,
+          discount_rate);
+    }
+    return spend * per_unit_spend;
+  });
+  if (memo != nullptr && !known) memo->store(key, per_unit_spend);
+  PG_RETURN_FLOAT8(value);
 }
 
 }  // namespace
