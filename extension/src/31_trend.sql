@@ -25,6 +25,10 @@ CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precisio
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds';
+CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds (numeric amounts)';
 CREATE FUNCTION @extschema@.trend_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -71,6 +75,17 @@ COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timest
 'Value trend (clv.trend) with explicit thresholds: window_periods (recent/previous windows and lapsed, default 3), min_periods (fewer is new, default 6), min_relative_slope (|slope / mean| per period for rising/declining, default 0.05), slope_significance (two-sided p-value of the slope, default 0.05)';
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval) IS
 'Value trend (clv.trend) of numeric amounts, summed per period of the given length';
+CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval,
+                                       window_periods integer, min_periods integer,
+                                       min_relative_slope double precision, slope_significance double precision) (
+    SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
+    FINALFUNC = @extschema@.trend_finalfn,
+    COMBINEFUNC = @extschema@.trend_combinefn,
+    SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS
+'Value trend (clv.trend) of numeric amounts with explicit thresholds (see the double precision overload)';
 
 CREATE FUNCTION @extschema@.lateness(frequency double precision, recency double precision, t double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_lateness'
@@ -100,53 +115,90 @@ CREATE FUNCTION @extschema@.cohort_retention(transactions_query text, period int
 RETURNS TABLE (cohort_start timestamptz, period_index integer, customers bigint, active bigint,
                retention double precision, churn_rate double precision, revenue double precision)
 LANGUAGE plpgsql STABLE
--- No SET search_path: the caller's query must resolve its tables as the caller
--- would. The function's own names are qualified with pg_catalog, which the
--- search path puts first unless a caller explicitly moves it.
+-- No SET search_path: the caller's query must resolve its tables and
+-- functions as the caller would (it runs with the caller's privileges). So
+-- that no other name depends on the search path, every function, type and
+-- operator of the function's own SQL is qualified with pg_catalog (or is SQL
+-- syntax, which always means pg_catalog), NULLIF and simple CASE (which look
+-- up "=" by name) are not used, and the customer column is only grouped and
+-- partitioned (through its type's default operator class), never compared
+-- with an operator.
 AS $fn$
 BEGIN
-  IF period IS NULL OR period <= interval '0' THEN
+  IF transactions_query IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'transactions_query must not be NULL';
+  END IF;
+  IF period IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'period must not be NULL';
+  END IF;
+  IF pg_catalog.date_part('month', period) OPERATOR(pg_catalog.<>) 0::double precision
+     OR pg_catalog.date_part('year', period) OPERATOR(pg_catalog.<>) 0::double precision THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = 'period must be given in days, hours or smaller units, not months or years';
+  END IF;
+  IF period OPERATOR(pg_catalog.<=) interval '0' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'period must be a positive interval';
   END IF;
-  RETURN QUERY EXECUTE format($q$
+  -- $1 = period, $2 = the session's TimeZone. Periods are date_bin buckets of
+  -- the local wall clock with origin 2000-01-01 00:00 (exact microsecond
+  -- arithmetic, the same cut as clv.rfm_agg); a period index is the exact
+  -- quotient of two bucket starts' distance by the period (numeric div).
+  -- Revenue is summed in the amount's own type (exactly for numeric and
+  -- integers, so then independent of the order in which a possibly parallel
+  -- plan delivers the rows) and returned as double precision.
+  RETURN QUERY EXECUTE pg_catalog.format($q$
     WITH tx AS (
       SELECT t.customer,
-             pg_catalog.date_bin($1, pg_catalog.timezone(pg_catalog.current_setting('TimeZone'), t.ts),
+             pg_catalog.date_bin($1, pg_catalog.timezone($2, (t.ts)::pg_catalog.timestamptz),
                                  timestamp '2000-01-01') AS bucket,
-             t.amount::double precision AS amount
+             t.amount
       FROM (%s) AS t(customer, ts, amount)
       WHERE t.ts IS NOT NULL AND t.customer IS NOT NULL
-    ), per_customer AS (
-      SELECT tx.customer, min(tx.bucket) AS cohort, max(tx.bucket) AS last_bucket
-      FROM tx GROUP BY tx.customer
-    ), grid AS (
-      SELECT c.cohort, c.size, i AS idx
-      FROM (SELECT pc.cohort, count(*) AS size FROM per_customer pc GROUP BY pc.cohort) c,
-           (SELECT max(tx.bucket) AS last FROM tx) h,
-           pg_catalog.generate_series(0, round(extract(epoch FROM h.last - c.cohort) / extract(epoch FROM $1))::int) i
-    ), last_periods AS (  -- customers by cohort and index of their last purchase period
-      SELECT pc.cohort, round(extract(epoch FROM pc.last_bucket - pc.cohort) / extract(epoch FROM $1))::int AS idx,
-             count(*) AS n
-      FROM per_customer pc GROUP BY 1, 2
+    ), purchases AS (  -- each customer's purchase periods, with the first (cohort) and the last
+      SELECT p.bucket, p.amount,
+             pg_catalog.min(p.bucket) OVER w AS cohort,
+             pg_catalog.max(p.bucket) OVER w AS last_bucket,
+             pg_catalog.row_number() OVER w AS nth
+      FROM (SELECT tx.customer, tx.bucket, pg_catalog.sum(tx.amount) AS amount
+            FROM tx GROUP BY tx.customer, tx.bucket) p
+      WINDOW w AS (PARTITION BY p.customer)
+    ), indexed AS (
+      SELECT pu.cohort, pu.amount, pu.nth OPERATOR(pg_catalog.=) 1 AS first_row,
+             (pg_catalog.div(pg_catalog.numeric_sub(EXTRACT(epoch FROM pu.bucket), EXTRACT(epoch FROM pu.cohort)),
+                             EXTRACT(epoch FROM $1)))::integer AS idx,
+             (pg_catalog.div(pg_catalog.numeric_sub(EXTRACT(epoch FROM pu.last_bucket), EXTRACT(epoch FROM pu.cohort)),
+                             EXTRACT(epoch FROM $1)))::integer AS last_idx
+      FROM purchases pu
+    ), leaving AS (  -- customers by cohort and index of their last purchase period
+      SELECT i.cohort, i.last_idx AS idx, pg_catalog.count(*) AS n
+      FROM indexed i WHERE i.first_row GROUP BY i.cohort, i.last_idx
     ), revenue AS (
-      SELECT pc.cohort, round(extract(epoch FROM tx.bucket - pc.cohort) / extract(epoch FROM $1))::int AS idx,
-             sum(tx.amount) AS amount
-      FROM tx JOIN per_customer pc USING (customer) GROUP BY 1, 2
+      SELECT i.cohort, i.idx, pg_catalog.sum(i.amount) AS amount
+      FROM indexed i GROUP BY i.cohort, i.idx
+    ), grid AS (  -- every cohort from its first period to the last period in the data
+      SELECT c.cohort, c.size, g.idx
+      FROM (SELECT i.cohort, pg_catalog.count(*) AS size FROM indexed i WHERE i.first_row GROUP BY i.cohort) c
+      CROSS JOIN (SELECT pg_catalog.max(pu.last_bucket) AS last FROM purchases pu) h
+      CROSS JOIN LATERAL pg_catalog.generate_series(0,
+        (pg_catalog.div(pg_catalog.numeric_sub(EXTRACT(epoch FROM h.last), EXTRACT(epoch FROM c.cohort)),
+                        EXTRACT(epoch FROM $1)))::integer) AS g(idx)
     ), activity AS (  -- active at idx = customers whose last period is idx or later
       SELECT g.cohort, g.idx, g.size, r.amount AS revenue,
-             sum(coalesce(l.n, 0)) OVER (PARTITION BY g.cohort ORDER BY g.idx DESC) AS active
+             (pg_catalog.sum(COALESCE(l.n, 0)) OVER (PARTITION BY g.cohort ORDER BY g.idx DESC))::double precision AS active
       FROM grid g
-      LEFT JOIN last_periods l ON l.cohort = g.cohort AND l.idx = g.idx
-      LEFT JOIN revenue r ON r.cohort = g.cohort AND r.idx = g.idx
+      LEFT JOIN leaving l ON l.cohort OPERATOR(pg_catalog.=) g.cohort AND l.idx OPERATOR(pg_catalog.=) g.idx
+      LEFT JOIN revenue r ON r.cohort OPERATOR(pg_catalog.=) g.cohort AND r.idx OPERATOR(pg_catalog.=) g.idx
+    ), with_previous AS (
+      SELECT a.*, pg_catalog.lag(a.active) OVER (PARTITION BY a.cohort ORDER BY a.idx) AS previous
+      FROM activity a
     )
-    SELECT pg_catalog.timezone(pg_catalog.current_setting('TimeZone'), a.cohort), a.idx, a.size, a.active::bigint,
-           a.active::double precision / a.size,
-           CASE WHEN a.idx = 0 THEN NULL
-                ELSE 1 - a.active::double precision
-                     / NULLIF(lag(a.active) OVER (PARTITION BY a.cohort ORDER BY a.idx), 0) END,
-           coalesce(a.revenue, 0)
-    FROM activity a ORDER BY a.cohort, a.idx
-  $q$, transactions_query) USING period;
+    SELECT pg_catalog.timezone($2, a.cohort), a.idx, a.size, (a.active)::bigint,
+           a.active OPERATOR(pg_catalog./) (a.size)::double precision,
+           CASE WHEN a.previous IS NULL OR a.previous OPERATOR(pg_catalog.=) 0::double precision THEN NULL
+                ELSE 1::double precision OPERATOR(pg_catalog.-) (a.active OPERATOR(pg_catalog./) a.previous) END,
+           COALESCE((a.revenue)::double precision, 0::double precision)
+    FROM with_previous a ORDER BY a.cohort, a.idx
+  $q$, transactions_query) USING period, pg_catalog.current_setting('TimeZone');
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval) IS

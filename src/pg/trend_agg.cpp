@@ -1,14 +1,20 @@
-// Churn trend in SQL: the clv.trend_agg aggregate and the clv.lateness,
-// clv.churn_risk, clv.rfm_score and clv.rfm_segment functions.
+// clv.trend_agg(ts, amount float8|numeric, as_of, period [, window_periods,
+// min_periods, min_relative_slope, slope_significance]) -> clv.trend:
+// transition, combine, serialize, deserialize and final functions. The state
+// is a clv::trend::BasicTrendAccumulator (per-period sums, see
+// clv/trend_accumulator.hpp) in the aggregate's memory context.
+//
+// Periods are cut like clv.rfm_agg: floor(local_us / period_us), local_us the
+// wall clock of the session TimeZone since 2000-01-01 00:00. Rows after as_of
+// and NULL timestamps are skipped; a NULL amount is a purchase worth 0.
 #include "postgres.hpp"
 
-#include <array>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "clv/bytes.hpp"
 #include "clv/rfm.hpp"
-#include "clv/segments.hpp"
 #include "clv/trend.hpp"
 #include "clv/trend_accumulator.hpp"
 #include "aggregate.hpp"
@@ -17,25 +23,42 @@
 #include "local_time.hpp"
 
 extern "C" {
-#include "catalog/pg_type.h"
-#include "utils/array.h"
-
 PG_FUNCTION_INFO_V1(clv_trend_transfn);
 PG_FUNCTION_INFO_V1(clv_trend_numeric_transfn);
 PG_FUNCTION_INFO_V1(clv_trend_combinefn);
 PG_FUNCTION_INFO_V1(clv_trend_serialfn);
 PG_FUNCTION_INFO_V1(clv_trend_deserialfn);
 PG_FUNCTION_INFO_V1(clv_trend_finalfn);
-PG_FUNCTION_INFO_V1(clv_lateness);
-PG_FUNCTION_INFO_V1(clv_churn_risk);
-PG_FUNCTION_INFO_V1(clv_rfm_score);
-PG_FUNCTION_INFO_V1(clv_rfm_segment);
 }
 
 namespace {
 
 using Alloc = clv_pg::PallocAllocator<clv::trend::PeriodSum>;
 using Accumulator = clv::trend::BasicTrendAccumulator<Alloc>;
+
+// Format of the boundary's part of a serialized state (the settings); the
+// core's accumulator follows with its own header.
+constexpr char kSettingsTag[3] = {'C', 'T', 'A'};
+constexpr uint8_t kSettingsVersion = 1;
+
+// The aggregate's constant arguments as they were given: comparing them is
+// cheaper than converting them again for every row.
+struct RawArgs {
+  TimestampTz as_of = 0;
+  Interval period{};
+  bool has_options = false;
+  int32 window_periods = 0;
+  int32 min_periods = 0;
+  double min_relative_slope = 0;
+  double slope_significance = 0;
+
+  bool operator==(const RawArgs& o) const {
+    return as_of == o.as_of && period.time == o.period.time && period.day == o.period.day &&
+           period.month == o.period.month && has_options == o.has_options &&
+           window_periods == o.window_periods && min_periods == o.min_periods &&
+           min_relative_slope == o.min_relative_slope && slope_significance == o.slope_significance;
+  }
+};
 
 // What a trend is computed against; constant within one group.
 struct TrendSettings {
@@ -55,54 +78,92 @@ struct TrendSettings {
 };
 
 struct TrendState {
-  TrendState(const TrendSettings& settings, Accumulator acc)
-      : settings(settings), acc(std::move(acc)) {}
+  TrendState(const TrendSettings& settings, const RawArgs& raw, Accumulator acc)
+      : settings(settings), raw(raw), acc(std::move(acc)) {}
   TrendState(const TrendState& other, const Alloc& alloc)
-      : settings(other.settings), acc(other.acc, alloc) {}
+      : settings(other.settings), raw(other.raw), acc(other.acc, alloc) {}
   TrendSettings settings;
+  RawArgs raw;  // as given; unset in states rebuilt from bytes, which only combine
+  // True when as_of, period and the thresholds are constants of the query:
+  // then rows need no check that they stay the same.
+  bool args_constant = false;
   Accumulator acc;
 };
 
-TrendSettings settings_of(FunctionCallInfo fcinfo) {
+// Arguments 3.. of the transition function (as_of, period [, thresholds]).
+RawArgs raw_args(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(3)) throw std::invalid_argument("as_of must not be NULL");
   if (PG_ARGISNULL(4)) throw std::invalid_argument("period must not be NULL");
-  TrendSettings s;
-  s.as_of = PG_GETARG_TIMESTAMPTZ(3);
-  s.as_of_local = clv_pg::local_microseconds(s.as_of, "as_of");
-  s.period_us = clv_pg::period_microseconds(PG_GETARG_INTERVAL_P(4));
-  if (s.period_us < 1000000) throw std::invalid_argument("period must be at least one second");
-  // Optional thresholds: window_periods, min_periods, min_relative_slope,
-  // slope_significance (the overload with all four).
+  RawArgs raw;
+  raw.as_of = PG_GETARG_TIMESTAMPTZ(3);
+  raw.period = *PG_GETARG_INTERVAL_P(4);
   if (PG_NARGS() > 5) {
+    static const char* const names[] = {"window_periods", "min_periods", "min_relative_slope",
+                                        "slope_significance"};
     for (int i = 5; i < 9; ++i)
-      if (PG_ARGISNULL(i)) throw std::invalid_argument("trend thresholds must not be NULL");
-    s.options.window_periods = PG_GETARG_INT32(5);
-    s.options.min_periods = PG_GETARG_INT32(6);
-    s.options.min_relative_slope = PG_GETARG_FLOAT8(7);
-    s.options.slope_significance = PG_GETARG_FLOAT8(8);
-    clv::trend::validate(s.options);
+      if (PG_ARGISNULL(i))
+        throw std::invalid_argument(std::string(names[i - 5]) + " must not be NULL");
+    raw.has_options = true;
+    raw.window_periods = PG_GETARG_INT32(5);
+    raw.min_periods = PG_GETARG_INT32(6);
+    raw.min_relative_slope = PG_GETARG_FLOAT8(7);
+    raw.slope_significance = PG_GETARG_FLOAT8(8);
   }
+  return raw;
+}
+
+TrendSettings settings_of(const RawArgs& raw) {
+  TrendSettings s;
+  s.as_of = raw.as_of;
+  s.as_of_local = clv_pg::local_microseconds(raw.as_of, "as_of");
+  s.period_us = clv_pg::period_microseconds(&raw.period);
+  if (s.period_us < 1000000) throw std::invalid_argument("period must be at least one second");
+  if (raw.has_options) {
+    s.options.window_periods = raw.window_periods;
+    s.options.min_periods = raw.min_periods;
+    s.options.min_relative_slope = raw.min_relative_slope;
+    s.options.slope_significance = raw.slope_significance;
+  }
+  clv::trend::validate(s.options);
   return s;
 }
 
-// A NULL amount counts as a purchase worth 0 (it keeps a customer from
-// looking lapsed); NULL timestamps are skipped.
+// Whether the aggregate's arguments from `first` on are constants (a C frame).
+bool constant_args(FunctionCallInfo fcinfo, int first) {
+  Aggref* aggref = AggGetAggref(fcinfo);
+  if (aggref == nullptr) return false;
+  int i = 0;
+  ListCell* cell;
+  foreach (cell, aggref->args) {
+    auto* entry = static_cast<TargetEntry*>(lfirst(cell));
+    if (i++ >= first && !IsA(entry->expr, Const)) return false;
+  }
+  return true;
+}
+
 Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
   MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_trend_transfn");
   auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
+  const bool fresh = state == nullptr;
   clv_pg::guarded([&] {
-    const TrendSettings settings = settings_of(fcinfo);
-    if (state == nullptr) {
-      state = clv_pg::make_in_context<TrendState>(context, settings, Accumulator(Alloc(context)));
-    } else if (!(state->settings == settings)) {
-      throw std::invalid_argument("as_of and period must be the same for every row of a group");
+    if (fresh) {
+      const RawArgs raw = raw_args(fcinfo);
+      state = clv_pg::make_in_context<TrendState>(context, settings_of(raw), raw,
+                                                  Accumulator(Alloc(context)));
+    } else if (!state->args_constant && !(state->raw == raw_args(fcinfo))) {
+      throw std::invalid_argument(
+          "as_of, period and the thresholds must be the same for every row of a group");
     }
-    if (!has_ts || ts > settings.as_of) return;
+    if (!has_ts) return;
+    // Infinite timestamps are errors even after as_of, as in clv.rfm_agg.
     const int64_t local = clv_pg::local_microseconds(ts, "ts");
-    state->acc.add(clv::floor_div(local, settings.period_us), amount.value_or(0.0));
+    if (ts > state->settings.as_of) return;
+    state->acc.add(clv::floor_div(local, state->settings.period_us), amount.value_or(0.0));
   });
+  // Aggregate arguments: ts, amount, as_of, period, thresholds.
+  if (fresh) state->args_constant = constant_args(fcinfo, 2);
   PG_RETURN_POINTER(state);
 }
 
@@ -130,6 +191,7 @@ Datum clv_trend_combinefn(PG_FUNCTION_ARGS) {
   if (right == nullptr) PG_RETURN_POINTER(left);
   clv_pg::guarded([&] {
     if (left == nullptr) {
+      // Never hand back the other argument: copy it into our context.
       left = clv_pg::make_in_context<TrendState>(context, *right, Alloc(context));
     } else {
       if (!(left->settings == right->settings))
@@ -140,14 +202,15 @@ Datum clv_trend_combinefn(PG_FUNCTION_ARGS) {
   PG_RETURN_POINTER(left);
 }
 
-// Bytes: as_of, as_of_local, period_us, window_periods, min_periods (i64),
-// min_relative_slope, slope_significance (f64), all little-endian, then the
-// core's trend state format.
+// Bytes: "CTA" 1 | as_of, as_of_local, period_us, window_periods, min_periods
+// (i64) | min_relative_slope, slope_significance (f64), all little-endian |
+// the core's trend state ("CTR" 1 ..., clv/trend_accumulator.hpp).
 Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
   auto* state = reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
   bytea* out = nullptr;
   clv_pg::guarded([&] {
     clv::ByteWriter writer;
+    clv::write_header(writer, kSettingsTag, kSettingsVersion);
     writer.i64(state->settings.as_of);
     writer.i64(state->settings.as_of_local);
     writer.i64(state->settings.period_us);
@@ -160,12 +223,16 @@ Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
   PG_RETURN_BYTEA_P(out);
 }
 
+// The rebuilt state lives in the current (per-input) context, like the
+// built-in aggregates' deserialized states; combine copies what it keeps.
 Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
   clv_pg::aggregate_context(fcinfo, "clv_trend_deserialfn");
+  MemoryContext context = CurrentMemoryContext;
   bytea* bytes = PG_GETARG_BYTEA_PP(0);
   TrendState* state = nullptr;
   clv_pg::guarded([&] {
     clv::ByteReader in(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+    in.expect_header(kSettingsTag, kSettingsVersion);
     TrendSettings s;
     s.as_of = in.i64();
     s.as_of_local = in.i64();
@@ -179,13 +246,17 @@ Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
     s.options.min_relative_slope = in.f64();
     s.options.slope_significance = in.f64();
     clv::trend::validate(s.options);
-    const Alloc alloc(CurrentMemoryContext);
-    state = clv_pg::make_in_context<TrendState>(CurrentMemoryContext, s,
-                                                Accumulator::deserialize(in, alloc));
+    Accumulator acc = Accumulator::deserialize(in, Alloc(context));
+    // Transition functions never keep a purchase after as_of.
+    const int64_t as_of_period = clv::floor_div(s.as_of_local, s.period_us);
+    if (!acc.empty() && acc.period_sums().back().period > as_of_period)
+      throw std::invalid_argument("state has a purchase after as_of");
+    state = clv_pg::make_in_context<TrendState>(context, s, RawArgs{}, std::move(acc));
   });
   PG_RETURN_POINTER(state);
 }
 
+// NULL for a group without transactions at or before as_of.
 Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   auto* state = reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
@@ -209,64 +280,6 @@ Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
   }
   row.add_text(clv::trend::direction_name(r.direction));
   return row.datum();
-}
-
-Datum clv_lateness(PG_FUNCTION_ARGS) {
-  const double frequency = PG_GETARG_FLOAT8(0), recency = PG_GETARG_FLOAT8(1);
-  const double t = PG_GETARG_FLOAT8(2);
-  const std::optional<double> late =
-      clv_pg::guarded([&] { return clv::trend::lateness(frequency, recency, t); });
-  if (!late) PG_RETURN_NULL();
-  PG_RETURN_FLOAT8(*late);
-}
-
-// Not STRICT: lateness and direction may be unknown; NULL p_alive gives NULL.
-Datum clv_churn_risk(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  const double p_alive = PG_GETARG_FLOAT8(0);
-  std::optional<double> lateness;
-  if (!PG_ARGISNULL(1)) lateness = PG_GETARG_FLOAT8(1);
-  const char* direction_text = PG_ARGISNULL(2) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(2));
-  const std::string_view risk = clv_pg::guarded([&] {
-    std::optional<clv::trend::Direction> direction;
-    if (direction_text != nullptr) direction = clv::trend::parse_direction(direction_text);
-    return clv::trend::churn_risk_name(clv::trend::churn_risk(p_alive, lateness, direction));
-  });
-  PG_RETURN_TEXT_P(cstring_to_text_with_len(risk.data(), static_cast<int>(risk.size())));
-}
-
-// clv.rfm_score(value, breakpoints float8[4], higher_is_better): 1..5.
-Datum clv_rfm_score(PG_FUNCTION_ARGS) {
-  const double value = PG_GETARG_FLOAT8(0);
-  ArrayType* array = PG_GETARG_ARRAYTYPE_P(1);
-  const bool higher_is_better = PG_GETARG_BOOL(2);
-  Datum* elements;
-  bool* nulls;
-  int count;
-  deconstruct_array(array, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elements, &nulls,
-                    &count);
-  if (count != 4)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("breakpoints must have 4 elements (the 20/40/60/80%% quantiles), not %d",
-                           count)));
-  std::array<double, 4> breakpoints;
-  for (int i = 0; i < 4; ++i) {
-    if (nulls[i])
-      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                      errmsg("breakpoints must not contain NULL")));
-    breakpoints[i] = DatumGetFloat8(elements[i]);
-  }
-  const auto order = higher_is_better ? clv::segments::ScoreOrder::higher_is_better
-                                      : clv::segments::ScoreOrder::lower_is_better;
-  PG_RETURN_INT32(
-      clv_pg::guarded([&] { return clv::segments::quintile_score(value, breakpoints, order); }));
-}
-
-Datum clv_rfm_segment(PG_FUNCTION_ARGS) {
-  const int32 r = PG_GETARG_INT32(0), f = PG_GETARG_INT32(1), m = PG_GETARG_INT32(2);
-  const std::string_view name = clv_pg::guarded(
-      [&] { return clv::segments::rfm_segment_name(clv::segments::rfm_segment(r, f, m)); });
-  PG_RETURN_TEXT_P(cstring_to_text_with_len(name.data(), static_cast<int>(name.size())));
 }
 
 }  // extern "C"
