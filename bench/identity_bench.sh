@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# clv.resolve_identities against pgRouting's pgr_connectedComponents
+# (including the text -> bigint mapping it needs and the mapping back) and
+# against plain-SQL iterative min-label propagation, on a generated identity
+# graph, in one run on a throwaway cluster. Every side writes its result to a
+# table (identifier, label), so the work compared is the same; the partitions
+# are checked to be identical. Prints times, ratios and the backend's peak
+# memory growth per identifier.
+#
+# Person i has 'email:<i>@x.com', 1 + i % 3 devices ('device:' || md5(i || '-' || d))
+# linked to the email, i % 3 cookies ('cookie:<i>-<c>') linked to the first
+# device, and every tenth person's email is linked to the next person's.
+#   bash bench/identity_bench.sh [--persons P] [--lp-persons Q] [--reps R]
+# Label propagation runs one full UPDATE per graph hop and is much slower: it
+# runs on Q persons (default min(P, 200000)), where clv is timed again for
+# its ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+persons=1000000
+lp_persons=
+reps=3
+while (($#)); do
+  case $1 in
+    --persons) persons=$2; shift 2 ;;
+    --lp-persons) lp_persons=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    *) echo "usage: $0 [--persons P] [--lp-persons Q] [--reps R]" >&2; exit 2 ;;
+  esac
+done
+[[ -n $lp_persons ]] || lp_persons=$((persons < 200000 ? persons : 200000))
+
+bash scripts/setup.sh >/dev/null
+if [[ ! -f /usr/share/postgresql/15/extension/pgrouting.control ]]; then
+  if [[ $(id -u) -eq 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-15-pgrouting >/dev/null
+  else
+    echo "identity_bench: pgRouting missing; run as root or apt-get install postgresql-15-pgrouting" >&2
+    exit 1
+  fi
+fi
+export CLV_CLUSTER_DIR=/tmp/clv_ext_identity_bench_$(id -u) CLV_PGPORT=54343
+source scripts/cluster_env.sh
+trap 'bash scripts/cluster.sh stop' EXIT
+bash scripts/cluster.sh start "shared_buffers = '1GB'" "work_mem = '256MB'" \
+  "max_parallel_workers_per_gather = 0" "jit = off"
+
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE EXTENSION clv_ext;
+CREATE EXTENSION pgrouting;
+-- Edges of persons 1..p.
+CREATE FUNCTION bench_edges(p int) RETURNS TABLE (a text, b text) LANGUAGE sql AS $$
+  SELECT 'email:' || i || '@x.com', 'device:' || md5(i || '-' || d)
+  FROM generate_series(1, p) i, generate_series(0, i % 3) d
+  UNION ALL
+  SELECT 'device:' || md5(i || '-' || 0), 'cookie:' || i || '-' || c
+  FROM generate_series(1, p) i, generate_series(1, i % 3) c
+  UNION ALL
+  SELECT 'email:' || i || '@x.com', 'email:' || (i + 1) || '@x.com'
+  FROM generate_series(1, p) i WHERE i % 10 = 0 AND i < p
+$$;
+-- Wall-clock ms of running the statements in order (inside one transaction).
+CREATE FUNCTION bench_ms(statements text[]) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz := clock_timestamp(); s text;
+BEGIN
+  FOREACH s IN ARRAY statements LOOP EXECUTE s; END LOOP;
+  RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
+END $$;
+SQL
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+ms() { psql -At -v ON_ERROR_STOP=1 -c "SELECT bench_ms(ARRAY[$1])"; }
+median_ms() {  # median_ms REPS STATEMENTS
+  local i
+  for ((i = 0; i < $1; i++)); do ms "$2"; done | median
+}
+
+make_edges() {  # make_edges P
+  psql -q -v ON_ERROR_STOP=1 <<SQL
+DROP TABLE IF EXISTS edges;
+CREATE TABLE edges AS SELECT * FROM bench_edges($1);
+VACUUM ANALYZE edges;
+SQL
+}
+
+clv_sql="'DROP TABLE IF EXISTS r_clv', 'CREATE TABLE r_clv AS SELECT identifier, cluster_key AS label FROM clv.resolve_identities(''SELECT a, b FROM edges'')'"
+# pgRouting needs bigint vertices: map identifiers to ids, rewrite the edges,
+# run pgr_connectedComponents, map the component (smallest vertex id) back.
+pgr_sql="'DROP TABLE IF EXISTS pgr_map, pgr_edges, r_pgr',
+ 'CREATE TABLE pgr_map AS SELECT x AS identifier, row_number() OVER () AS id FROM (SELECT a FROM edges UNION SELECT b FROM edges) s(x)',
+ 'CREATE UNIQUE INDEX ON pgr_map (identifier)',
+ 'CREATE TABLE pgr_edges AS SELECT row_number() OVER () AS id, m1.id AS source, m2.id AS target, 1.0::float8 AS cost FROM edges e JOIN pgr_map m1 ON m1.identifier = e.a JOIN pgr_map m2 ON m2.identifier = e.b',
+ 'CREATE TABLE r_pgr AS SELECT m.identifier, c.component::text AS label FROM pgr_connectedComponents(''SELECT id, source, target, cost FROM pgr_edges'') c JOIN pgr_map m ON m.id = c.node'"
+# Min-label propagation: each node takes the smallest label among its
+# neighbours until nothing changes (one UPDATE per hop of the diameter).
+lp_sql="'DROP TABLE IF EXISTS lp_und, r_lp',
+ 'CREATE TABLE lp_und AS SELECT a COLLATE \"C\" AS x, b COLLATE \"C\" AS y FROM edges UNION ALL SELECT b, a FROM edges',
+ 'CREATE TABLE r_lp AS SELECT DISTINCT x AS identifier, x AS label FROM lp_und',
+ 'CREATE UNIQUE INDEX ON r_lp (identifier)', 'ANALYZE lp_und', 'ANALYZE r_lp',
+ 'DO \$\$ BEGIN LOOP UPDATE r_lp SET label = m.label FROM (SELECT e.x, min(l.label) AS label FROM lp_und e JOIN r_lp l ON l.identifier = e.y GROUP BY e.x) m WHERE r_lp.identifier = m.x AND m.label < r_lp.label; EXIT WHEN NOT FOUND; END LOOP; END \$\$'"
+
+# Same partition: every label of one side maps to exactly one of the other.
+same_partition() {  # same_partition TABLE1 TABLE2 -> 'yes' or 'NO ...'
+  psql -At -v ON_ERROR_STOP=1 <<SQL
+SELECT CASE WHEN n1 = n2 AND n1 = joined AND k1 = pairs AND k2 = pairs THEN 'yes'
+            ELSE format('NO (%s/%s rows, %s joined, %s/%s/%s labels)', n1, n2, joined, k1, k2, pairs) END
+FROM (SELECT (SELECT count(*) FROM $1) AS n1, (SELECT count(*) FROM $2) AS n2,
+             (SELECT count(*) FROM $1 JOIN $2 USING (identifier)) AS joined,
+             (SELECT count(DISTINCT label) FROM $1) AS k1, (SELECT count(DISTINCT label) FROM $2) AS k2,
+             (SELECT count(*) FROM (SELECT DISTINCT t1.label, t2.label FROM $1 t1 JOIN $2 t2 USING (identifier)) p) AS pairs) s;
+SQL
+}
+
+# Peak backend memory growth (VmHWM) of resolving, after the same scan has
+# already run in the session, with a small work_mem so the output tuplestore
+# adds at most 4 MB: the resolver's interned identifiers, union-find and
+# resolution.
+peak_bytes() {
+  local pid before after
+  pid=$(psql -At -c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(30)" | head -1) &
+  psql -At -v ON_ERROR_STOP=1 >/tmp/identity_bench_mem.$$ <<'SQL'
+SET work_mem = '4MB';
+SELECT pg_backend_pid();
+SELECT count(*) FROM (SELECT a, b FROM edges) s;
+SELECT pg_sleep(0.2);
+SELECT 'mark';
+SELECT count(*) FROM clv.resolve_identities('SELECT a, b FROM edges');
+SQL
+  wait
+}
+
+echo "identity resolution benchmark: median of $reps runs, times in ms"
+make_edges "$persons"
+read -r n_edges n_ids < <(psql -At -F' ' -c "SELECT (SELECT count(*) FROM edges), (SELECT count(*) FROM (SELECT a FROM edges UNION SELECT b FROM edges) s)")
+echo "graph: $persons persons, $n_edges edges, $n_ids identifiers"
+ms "$clv_sql" >/dev/null  # warm the cache
+clv_ms=$(median_ms "$reps" "$clv_sql")
+pgr_ms=$(median_ms "$reps" "$pgr_sql")
+printf "%-34s %12s %8s %s\n" side ms "vs clv" "same partition"
+printf "%-34s %12.1f %8s\n" "clv.resolve_identities" "$clv_ms" 1.00
+printf "%-34s %12.1f %8s %s\n" "pgr_connectedComponents + mapping" "$pgr_ms" "$(ratio "$pgr_ms" "$clv_ms")" \
+  "$(same_partition r_clv r_pgr)"
+
+# Peak memory of the resolving backend, read from /proc while it runs in a
+# fresh session (the server runs on this machine).
+mem_sql="SET work_mem = '4MB'; SELECT count(*) FROM (SELECT a, b FROM edges) s;"
+{
+  psql -At -v ON_ERROR_STOP=1 <<SQL
+$mem_sql
+SELECT pg_backend_pid();
+\\o /dev/null
+SELECT count(*) FROM clv.resolve_identities('SELECT a, b FROM edges');
+\\o
+SELECT pg_backend_pid();
+SQL
+} >/dev/null 2>&1 || true
+pid_file=$(mktemp)
+psql -At -v ON_ERROR_STOP=1 >"$pid_file" <<SQL
+$mem_sql
+SELECT 'pid ' || pg_backend_pid();
+\\! sleep 0
+SQL
+rm -f "$pid_file"
+# VmHWM before and after, in one session: the first psql step prints the pid,
+# the shell reads /proc between the statements through \! (client and server
+# share this machine).
+mem_out=$(psql -At -v ON_ERROR_STOP=1 <<'SQL'
+SET work_mem = '4MB';
+SELECT pg_backend_pid() AS pid \gset
+SELECT count(*) FROM (SELECT a, b FROM edges) s;
+\! echo before $(grep VmHWM /proc/:pid/status | awk '{print $2}')
+SELECT count(*) FROM clv.resolve_identities('SELECT a, b FROM edges');
+\! echo after $(grep VmHWM /proc/:pid/status | awk '{print $2}')
+SQL
+)
+before_kb=$(sed -n 's/^before \([0-9]*\)/\1/p' <<<"$mem_out")
+after_kb=$(sed -n 's/^after \([0-9]*\)/\1/p' <<<"$mem_out")
+if [[ -n $before_kb && -n $after_kb ]]; then
+  awk -v b="$before_kb" -v a="$after_kb" -v n="$n_ids" 'BEGIN {
+    printf "peak backend memory growth: %.1f MB, %.0f bytes per identifier\n", (a - b) / 1024, (a - b) * 1024 / n }'
+else
+  echo "peak backend memory: not measured (/proc of the server not readable)"
+fi
+
+if ((lp_persons != persons)); then
+  echo "label propagation on a smaller graph ($lp_persons persons; it is too slow at $persons):"
+  make_edges "$lp_persons"
+  ms "$clv_sql" >/dev/null
+  clv_lp_ms=$(median_ms "$reps" "$clv_sql")
+  printf "%-34s %12.1f %8s\n" "clv.resolve_identities" "$clv_lp_ms" 1.00
+else
+  clv_lp_ms=$clv_ms
+fi
+lp_reps=$((reps < 2 ? reps : 1))
+lp_ms=$(median_ms "$lp_reps" "$lp_sql")
+printf "%-34s %12.1f %8s %s\n" "SQL min-label propagation" "$lp_ms" "$(ratio "$lp_ms" "$clv_lp_ms")" \
+  "$(same_partition r_clv r_lp)"
+exact=$(psql -At -c "SELECT count(*) FROM ((TABLE r_clv EXCEPT TABLE r_lp) UNION ALL (TABLE r_lp EXCEPT TABLE r_clv)) d")
+echo "label propagation labels equal cluster_key row for row: $([[ $exact == 0 ]] && echo yes || echo "NO ($exact rows differ)")"
