@@ -47,7 +47,7 @@ bash scripts/cluster.sh start "shared_buffers = '1GB'" "work_mem = '256MB'" \
 
 psql -q -v ON_ERROR_STOP=1 <<'SQL'
 CREATE EXTENSION clv_ext;
-CREATE EXTENSION pgrouting;
+CREATE EXTENSION pgrouting CASCADE;  -- pgRouting 3.x requires PostGIS
 -- Edges of persons 1..p.
 CREATE FUNCTION bench_edges(p int) RETURNS TABLE (a text, b text) LANGUAGE sql AS $$
   SELECT 'email:' || i || '@x.com', 'device:' || md5(i || '-' || d)

@@ -12,7 +12,7 @@
 #include "postgres.hpp"
 
 extern "C" {
-#include "executor/spi.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 }
 
@@ -25,6 +25,8 @@ extern "C" {
 #include "clv/identity/resolver.hpp"
 #include "clv/identity/rules.hpp"
 #include "guard.hpp"
+#include "identity_rules.hpp"
+#include "spi_cursor.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_resolve_identities);
@@ -33,8 +35,7 @@ PG_FUNCTION_INFO_V1(clv_resolve_identities_rules);
 
 namespace {
 
-// Rows per cursor fetch, and per tuplestore chunk.
-constexpr long kFetchRows = 10000;
+// Rows per tuplestore chunk.
 constexpr size_t kPutRows = 10000;
 
 struct Counts {
@@ -42,108 +43,16 @@ struct Counts {
   uint64_t rejected = 0;  // distinct edges refused by the guard rules
 };
 
-// One fetched value: bytes of a (possibly short-header) text, or NULL.
-struct RawValue {
-  const char* data;
-  int32 length;  // -1 for NULL
-};
-
-bool is_text_like(Oid type) {
-  return type == TEXTOID || type == VARCHAROID;
-}
-
-// Checks the cursor's result shape; throws PgError 42804 when it is wrong.
-void check_shape(TupleDesc desc) {
-  if (desc == nullptr || desc->natts != 2) {
-    throw clv_pg::PgError(
-        ERRCODE_DATATYPE_MISMATCH, "edges_query must return exactly two columns",
-        "It returns " + std::to_string(desc == nullptr ? 0 : desc->natts) + " column(s).",
-        "Select two identifier columns of type text, e.g. SELECT a, b FROM edges.");
-  }
-  for (int i = 0; i < 2; ++i) {
-    const Oid type = TupleDescAttr(desc, i)->atttypid;
-    if (is_text_like(type)) continue;
-    char* name = nullptr;
-    clv_pg::pg_call([&] { name = format_type_be(type); });
-    throw clv_pg::PgError(ERRCODE_DATATYPE_MISMATCH,
-                          "column " + std::to_string(i + 1) +
-                              " of edges_query must be of type text, not " + std::string(name),
-                          "", "Cast the identifier columns to text.");
-  }
-}
-
-// Copies the batch's values into raw (pointers into detoasted or in-place
-// varlenas, valid until the batch's memory is released). Runs under pg_call;
-// raw is sized by the caller, so nothing here throws.
-void read_batch(SPITupleTable* table, uint64 rows, RawValue* raw) {
-  for (uint64 r = 0; r < rows; ++r) {
-    for (int c = 0; c < 2; ++c) {
-      bool isnull;
-      Datum d = SPI_getbinval(table->vals[r], table->tupdesc, c + 1, &isnull);
-      RawValue& v = raw[2 * r + c];
-      if (isnull) {
-        v = {nullptr, -1};
-      } else {
-        text* t = reinterpret_cast<text*>(pg_detoast_datum_packed(reinterpret_cast<varlena*>(d)));
-        v = {VARDATA_ANY(t), static_cast<int32>(VARSIZE_ANY_EXHDR(t))};
-      }
-    }
-  }
-}
-
-std::string_view view_of(const RawValue& v) {
-  return v.length < 0 ? std::string_view() : std::string_view(v.data, v.length);
-}
-
 // Runs the query and feeds every row to the resolver. NULLs are passed as
 // empty strings, which the Resolver counts and skips (the other side of the
 // edge is still an identifier).
 void feed(clv::identity::Resolver& resolver, const char* query) {
-  SPIPlanPtr plan = nullptr;
-  Portal portal = nullptr;
-  clv_pg::pg_call([&] {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  });
-  clv_pg::pg_call([&] {
-    plan = SPI_prepare_cursor(query, 0, nullptr, CURSOR_OPT_NO_SCROLL);
-    if (plan == nullptr)
-      elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
-    portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, false);
-  });
-  check_shape(portal->tupDesc);
-
-  MemoryContext batch_context = nullptr;
-  clv_pg::pg_call([&] {
-    batch_context =
-        AllocSetContextCreate(CurrentMemoryContext, "clv resolve_identities batch",
-                              ALLOCSET_DEFAULT_SIZES);
-  });
-  std::vector<RawValue> raw(2 * kFetchRows);
-  for (;;) {
-    clv_pg::interrupts()();
-    uint64 rows = 0;
-    SPITupleTable* table = nullptr;
-    clv_pg::pg_call([&] {
-      SPI_cursor_fetch(portal, true, kFetchRows);
-      rows = SPI_processed;
-      table = SPI_tuptable;
-      if (rows > static_cast<uint64>(kFetchRows)) elog(ERROR, "cursor returned too many rows");
-      MemoryContext old = MemoryContextSwitchTo(batch_context);
-      read_batch(table, rows, raw.data());
-      MemoryContextSwitchTo(old);
-    });
-    if (rows == 0) break;
-    for (uint64 r = 0; r < rows; ++r) resolver.add_edge(view_of(raw[2 * r]), view_of(raw[2 * r + 1]));
-    clv_pg::pg_call([&] {
-      SPI_freetuptable(table);
-      MemoryContextReset(batch_context);
-    });
-  }
-  clv_pg::pg_call([&] {
-    MemoryContextDelete(batch_context);
-    SPI_cursor_close(portal);
-    if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "SPI_finish failed");
-  });
+  using clv_pg::ColumnType;
+  clv_pg::for_each_row("edges_query", query, {ColumnType::kText, ColumnType::kText},
+                       [&](const clv_pg::Cell* row) {
+                         resolver.add_edge(row[0].null ? std::string_view() : row[0].text,
+                                           row[1].null ? std::string_view() : row[1].text);
+                       });
 }
 
 // Writes the resolution in its order, a chunk of rows per pg_call.
@@ -185,12 +94,16 @@ Datum resolve_identities(FunctionCallInfo fcinfo, bool apply_rules) {
   InitMaterializedSRF(fcinfo, 0);
   auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 
+  const Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+
   const Counts counts = clv_pg::guarded([&] {
+    clv_pg::SpiSession spi;
     clv::identity::ResolverOptions options;
-    if (apply_rules) options.rules = clv::identity::GuardRules{};  // the default junk list
+    if (apply_rules) options.rules = clv_pg::guard_rules(schema);
     options.poll = clv_pg::interrupts();
     clv::identity::Resolver resolver(std::move(options));
     feed(resolver, query);
+    spi.finish();
     const clv::identity::Resolution resolution = resolver.finish();
     write(resolution, rsinfo);
     Counts c;

@@ -119,7 +119,9 @@ TEST(IdentityGraph, RulesSeeTheLoadedClusters) {
   EXPECT_EQ(graph.cluster_of("email:b"), 1);
   EXPECT_EQ(graph.cluster_of("email:c"), 2);
 
-  IdentityGraph limited(GuardRules{rules.types, 0, 0, true}, counter_from(1));
+  GuardRules per_type_only;
+  per_type_only.types = rules.types;
+  IdentityGraph limited(per_type_only, counter_from(1));
   limited.load_member("email:a", 10);
   limited.load_member("device:1", 10);
   limited.load_edge("email:a", "device:1");

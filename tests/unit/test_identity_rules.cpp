@@ -114,6 +114,20 @@ TEST(IdentityRules, BlockedValuesRejectEdgesAndStayOutOfTheResult) {
                                        {"device:shared-kiosk", "email:b", "blocked_value"}}));
 }
 
+TEST(IdentityRules, CallerPredicateBlocksByTypeAndValue) {
+  GuardRules rules;
+  rules.blocked_by = [](std::string_view type, std::string_view value) {
+    return type == "phone" && value.substr(0, 3) == "555";
+  };
+  const Outcome out = resolve_in_any_order(
+      {{"phone:5550100", "email:a"}, {"phone:2125550100", "email:a"}, {"crm:555", "email:a"}},
+      rules);
+  EXPECT_EQ(key_of(out, "phone:2125550100"), "crm:555");
+  EXPECT_EQ(key_of(out, "phone:5550100"), "<absent>");
+  EXPECT_EQ(out.rejected,
+            (std::vector<RejectedEdge>{{"email:a", "phone:5550100", "blocked_value"}}));
+}
+
 TEST(IdentityRules, MaxPerClusterKeepsTheFirstEdgesInByteOrder) {
   GuardRules rules;
   rules.types["email"].max_per_cluster = 1;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -49,6 +50,9 @@ struct GuardRules {
   uint32_t hub_limit = 0;
   // Block the values is_junk() recognises.
   bool block_junk = true;
+  // Further blocking decided by the caller from an identifier's type and
+  // value (e.g. a regular expression evaluated by the database); may throw.
+  std::function<bool(std::string_view type, std::string_view value)> blocked_by;
 };
 
 inline std::string_view identifier_type(std::string_view identifier) {

@@ -1,0 +1,355 @@
+-- The persistent identity graph: tables, incremental ingest, retraction and
+-- explanation. The C++ steps (identity_decide, identity_split, identity_path)
+-- read through SPI what these functions point them at; the SQL here owns the
+-- locking and every write.
+--
+-- The functions take no SET search_path, because the caller's edges query must
+-- resolve its names as the caller would; every object of the extension is
+-- schema-qualified and every function is qualified with pg_catalog.
+
+--------------------------------------------------------------------------
+-- Tables
+--------------------------------------------------------------------------
+
+CREATE SEQUENCE @extschema@.identity_cluster_seq;
+COMMENT ON SEQUENCE @extschema@.identity_cluster_seq IS
+'Cluster ids of the persistent identity graph (clv.identity_nodes.cluster_id)';
+
+CREATE SEQUENCE @extschema@.identity_event_seq;
+COMMENT ON SEQUENCE @extschema@.identity_event_seq IS
+'Order of the merges and splits recorded in clv.identity_merges and clv.identity_splits';
+
+CREATE TABLE @extschema@.identity_nodes (
+    identifier text PRIMARY KEY,
+    id_type text GENERATED ALWAYS AS (
+        CASE WHEN pg_catalog.strpos(identifier, ':') > 0
+             THEN pg_catalog.split_part(identifier, ':', 1) END) STORED,
+    cluster_id bigint NOT NULL,
+    first_seen timestamptz NOT NULL,
+    last_seen timestamptz NOT NULL
+);
+CREATE INDEX identity_nodes_cluster_id_idx ON @extschema@.identity_nodes (cluster_id);
+COMMENT ON TABLE @extschema@.identity_nodes IS
+'Every identifier of the persistent identity graph with its cluster (one row per identifier; a cluster is one person). Written by clv.identity_ingest and the retraction functions only';
+COMMENT ON COLUMN @extschema@.identity_nodes.identifier IS 'the identifier, e.g. email:ann@x.com';
+COMMENT ON COLUMN @extschema@.identity_nodes.id_type IS 'the part of the identifier before its first '':'' (NULL without one)';
+COMMENT ON COLUMN @extschema@.identity_nodes.cluster_id IS 'the resolved identity; changes only when the cluster merges into a larger one or is split by a retraction (see clv.identity_merges, clv.identity_splits)';
+COMMENT ON COLUMN @extschema@.identity_nodes.first_seen IS 'earliest observed_at of an ingested edge naming the identifier';
+COMMENT ON COLUMN @extschema@.identity_nodes.last_seen IS 'latest observed_at of an ingested edge naming the identifier';
+
+CREATE TABLE @extschema@.identity_edges (
+    a text NOT NULL,
+    b text NOT NULL,
+    source text NOT NULL DEFAULT '',
+    observed_at timestamptz NOT NULL,
+    PRIMARY KEY (a, b, source),
+    CONSTRAINT identity_edges_ordered CHECK (a COLLATE "C" < b COLLATE "C")
+);
+CREATE INDEX identity_edges_b_idx ON @extschema@.identity_edges (b);
+CREATE INDEX identity_edges_source_idx ON @extschema@.identity_edges (source);
+COMMENT ON TABLE @extschema@.identity_edges IS
+'The accepted links of the identity graph, one row per pair and source; a < b in byte order. Both ends are in clv.identity_nodes, in the same cluster';
+COMMENT ON COLUMN @extschema@.identity_edges.a IS 'the byte-wise smaller identifier';
+COMMENT ON COLUMN @extschema@.identity_edges.b IS 'the byte-wise larger identifier';
+COMMENT ON COLUMN @extschema@.identity_edges.source IS 'where the link was observed (third column of the ingested query; '''' when not given)';
+COMMENT ON COLUMN @extschema@.identity_edges.observed_at IS 'when the link was first observed from this source (fourth column of the ingested query; the ingest''s transaction time when not given)';
+
+CREATE TABLE @extschema@.identity_rules (
+    id_type text PRIMARY KEY,
+    max_per_cluster integer CHECK (max_per_cluster > 0),
+    priority integer NOT NULL DEFAULT 0,
+    blocked_values text[],
+    blocked_pattern text CHECK (blocked_pattern IS NULL OR ('' ~* blocked_pattern) IS NOT NULL),
+    hub_limit integer CHECK (hub_limit > 0)
+);
+COMMENT ON TABLE @extschema@.identity_rules IS
+'Guard rules per identifier type, applied by clv.identity_ingest and clv.resolve_identities(query, true) on top of the built-in junk list and the settings clv.identity_max_cluster_size and clv.identity_hub_limit';
+COMMENT ON COLUMN @extschema@.identity_rules.id_type IS 'the identifier type (the part before the first '':''; '''' for identifiers without one)';
+COMMENT ON COLUMN @extschema@.identity_rules.max_per_cluster IS 'most distinct identifiers of this type one cluster may hold (e.g. 1 for a CRM id); a merge past it is rejected; NULL: no limit';
+COMMENT ON COLUMN @extschema@.identity_rules.priority IS 'edges touching a higher-priority type are decided first within an ingest';
+COMMENT ON COLUMN @extschema@.identity_rules.blocked_values IS 'values (the part after the type and '':'') that never link, compared exactly';
+COMMENT ON COLUMN @extschema@.identity_rules.blocked_pattern IS 'a POSIX regular expression; values matching it case-insensitively (~*) never link';
+COMMENT ON COLUMN @extschema@.identity_rules.hub_limit IS 'most identifiers of this type one identifier may be linked to before it is flagged as a hub and its further links to this type are rejected; NULL: clv.identity_hub_limit';
+
+CREATE TABLE @extschema@.identity_merges (
+    from_cluster bigint NOT NULL,
+    into_cluster bigint NOT NULL,
+    merged_at timestamptz NOT NULL,
+    via_a text NOT NULL,
+    via_b text NOT NULL,
+    event bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.identity_event_seq')
+);
+COMMENT ON TABLE @extschema@.identity_merges IS
+'Every merge of two clusters by clv.identity_ingest: every identifier of from_cluster now has into_cluster. Apply in order of event to remap stored cluster ids';
+COMMENT ON COLUMN @extschema@.identity_merges.from_cluster IS 'the absorbed cluster (the smaller one; ties: the newer id)';
+COMMENT ON COLUMN @extschema@.identity_merges.into_cluster IS 'the surviving cluster';
+COMMENT ON COLUMN @extschema@.identity_merges.merged_at IS 'transaction time of the ingest';
+COMMENT ON COLUMN @extschema@.identity_merges.via_a IS 'one end of the edge that caused the merge';
+COMMENT ON COLUMN @extschema@.identity_merges.via_b IS 'the other end of that edge';
+COMMENT ON COLUMN @extschema@.identity_merges.event IS 'order of merges and splits';
+
+CREATE TABLE @extschema@.identity_splits (
+    from_cluster bigint NOT NULL,
+    new_cluster bigint NOT NULL,
+    split_at timestamptz NOT NULL,
+    members bigint NOT NULL,
+    reason text NOT NULL,
+    event bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.identity_event_seq')
+);
+COMMENT ON TABLE @extschema@.identity_splits IS
+'Every part split off a cluster by a retraction: its members moved from from_cluster to new_cluster (the part with the most members keeps from_cluster)';
+COMMENT ON COLUMN @extschema@.identity_splits.from_cluster IS 'the cluster that lost edges';
+COMMENT ON COLUMN @extschema@.identity_splits.new_cluster IS 'the id of the split-off part';
+COMMENT ON COLUMN @extschema@.identity_splits.split_at IS 'transaction time of the retraction';
+COMMENT ON COLUMN @extschema@.identity_splits.members IS 'identifiers in the split-off part';
+COMMENT ON COLUMN @extschema@.identity_splits.reason IS 'what was retracted';
+COMMENT ON COLUMN @extschema@.identity_splits.event IS 'order of merges and splits';
+
+CREATE TABLE @extschema@.identity_rejections (
+    a text NOT NULL,
+    b text NOT NULL,
+    rule text NOT NULL,
+    rejected_at timestamptz NOT NULL,
+    PRIMARY KEY (a, b, rule)
+);
+COMMENT ON TABLE @extschema@.identity_rejections IS
+'Edges clv.identity_ingest refused, with the rule that fired (first time only): blocked_value, max_per_cluster:<type>, max_cluster_size or hub:<type>';
+COMMENT ON COLUMN @extschema@.identity_rejections.a IS 'the byte-wise smaller identifier';
+COMMENT ON COLUMN @extschema@.identity_rejections.b IS 'the byte-wise larger identifier';
+COMMENT ON COLUMN @extschema@.identity_rejections.rule IS 'the rule that refused the edge';
+COMMENT ON COLUMN @extschema@.identity_rejections.rejected_at IS 'transaction time of the first rejection';
+
+-- The graph is user data: pg_dump dumps it with the extension's tables.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_nodes', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_edges', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_rules', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_merges', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_splits', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_rejections', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_cluster_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.identity_event_seq', '');
+
+--------------------------------------------------------------------------
+-- C++ steps
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.identity_edges_from(edges_query text)
+RETURNS TABLE (a text, b text, source text, observed_at timestamptz)
+AS 'MODULE_PATHNAME', 'clv_identity_edges_from'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.identity_edges_from(text) IS
+'Step of clv.identity_ingest: the rows of edges_query, which returns (a text, b text [, source text [, observed_at timestamptz]]); a wrong shape is ERROR 42804. Runs the query through a cursor with the caller''s privileges';
+
+CREATE FUNCTION @extschema@.identity_decide(members_query text, stored_edges_query text, batch_query text)
+RETURNS TABLE (kind text, a text, b text, cluster_id bigint, from_cluster bigint, rule text)
+AS 'MODULE_PATHNAME', 'clv_identity_decide'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.identity_decide(text, text, text) IS
+'Step of clv.identity_ingest: loads the touched clusters (members_query: identifier, cluster_id; stored_edges_query: a, b), applies the batch (batch_query: a, b) under the guard rules and returns the decisions: new (identifier a, cluster_id), move (identifier a, new cluster_id), merge (from_cluster into cluster_id via a-b), reject (a, b, rule). Writes nothing but draws fresh ids from clv.identity_cluster_seq';
+
+CREATE FUNCTION @extschema@.identity_split(cluster_id bigint)
+RETURNS TABLE (identifier text, cluster_id bigint)
+AS 'MODULE_PATHNAME', 'clv_identity_split'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.identity_split(bigint) IS
+'Step of the retraction functions: the connected parts of a cluster over its remaining edges; returns the members that move to split-off parts with their new ids (the part with the most members keeps cluster_id; ties: the part holding the smallest identifier). Writes nothing';
+
+CREATE FUNCTION @extschema@.identity_path(a text, b text)
+RETURNS TABLE (step integer, from_identifier text, to_identifier text, source text, observed_at timestamptz)
+AS 'MODULE_PATHNAME', 'clv_identity_path'
+LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.identity_path(text, text) IS
+'Why a and b are one person: the shortest chain of recorded edges from a to b (breadth-first search over their cluster''s edges), one row per step with the edge''s earliest source and observation; no rows when they are not linked or a = b';
+
+--------------------------------------------------------------------------
+-- Ingest
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.identity_ingest(edges_query text,
+    OUT edges_read bigint, OUT new_identifiers bigint, OUT merges bigint, OUT rejected bigint)
+LANGUAGE plpgsql VOLATILE
+AS $fn$
+BEGIN
+  IF edges_query IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'edges_query must not be NULL';
+  END IF;
+  -- One writer of the graph at a time (ingests and retractions queue here);
+  -- readers are not blocked. Each statement below takes a fresh snapshot, so
+  -- it sees what the previous holder of the lock committed.
+  LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
+
+  -- The batch: pairs ordered a <= b in byte order (a pair with one NULL or
+  -- empty side names just the other identifier), one row per pair and
+  -- source with its earliest observation.
+  CREATE TEMP TABLE clv_ingest_batch ON COMMIT DROP AS
+  SELECT DISTINCT ON (p.a, p.b, p.source) p.a, p.b, p.source, p.observed_at, p.rows_read
+  FROM (SELECT s.rows_read,
+               CASE WHEN s.x IS NULL THEN s.y
+                    WHEN s.y IS NULL OR s.x COLLATE "C" <= s.y COLLATE "C" THEN s.x ELSE s.y END AS a,
+               CASE WHEN s.y IS NULL THEN s.x
+                    WHEN s.x IS NULL OR s.x COLLATE "C" > s.y COLLATE "C" THEN s.x ELSE s.y END AS b,
+               COALESCE(s.source, '') AS source, COALESCE(s.observed_at, pg_catalog.now()) AS observed_at
+        FROM (SELECT CASE WHEN i.a <> '' THEN i.a END AS x, CASE WHEN i.b <> '' THEN i.b END AS y,
+                     i.source, i.observed_at, pg_catalog.count(*) OVER () AS rows_read
+              FROM @extschema@.identity_edges_from(edges_query) i) s
+        WHERE s.x IS NOT NULL OR s.y IS NOT NULL) p
+  ORDER BY p.a, p.b, p.source, p.observed_at;
+  SELECT COALESCE(pg_catalog.max(t.rows_read), 0) INTO edges_read FROM pg_temp.clv_ingest_batch t;
+
+  CREATE TEMP TABLE clv_ingest_touched ON COMMIT DROP AS
+  SELECT DISTINCT n.cluster_id
+  FROM @extschema@.identity_nodes n
+  JOIN (SELECT t.a FROM pg_temp.clv_ingest_batch t UNION SELECT t.b FROM pg_temp.clv_ingest_batch t) i(x)
+    ON n.identifier = i.x;
+
+  CREATE TEMP TABLE clv_ingest_decisions ON COMMIT DROP AS
+  SELECT * FROM @extschema@.identity_decide(
+    'SELECT n.identifier, n.cluster_id FROM @extschema@.identity_nodes n
+      WHERE n.cluster_id IN (SELECT t.cluster_id FROM pg_temp.clv_ingest_touched t)',
+    'SELECT DISTINCT e.a, e.b FROM @extschema@.identity_edges e
+       JOIN @extschema@.identity_nodes n ON n.identifier = e.a
+      WHERE n.cluster_id IN (SELECT t.cluster_id FROM pg_temp.clv_ingest_touched t)',
+    'SELECT t.a, t.b FROM pg_temp.clv_ingest_batch t')
+    WITH ORDINALITY AS d(kind, a, b, cluster_id, from_cluster, rule, position);
+
+  -- Identifiers of the batch with their first and last observation in it.
+  INSERT INTO @extschema@.identity_nodes AS n (identifier, cluster_id, first_seen, last_seen)
+  SELECT d.a, d.cluster_id, s.first_seen, s.last_seen
+  FROM pg_temp.clv_ingest_decisions d
+  JOIN (SELECT e.x, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
+        FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
+              UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(x, observed_at)
+        GROUP BY e.x) s ON s.x = d.a
+  WHERE d.kind = 'new';
+  GET DIAGNOSTICS new_identifiers = ROW_COUNT;
+
+  UPDATE @extschema@.identity_nodes n SET cluster_id = d.cluster_id
+  FROM pg_temp.clv_ingest_decisions d
+  WHERE d.kind = 'move' AND n.identifier = d.a;
+
+  UPDATE @extschema@.identity_nodes n
+     SET first_seen = LEAST(n.first_seen, s.first_seen), last_seen = GREATEST(n.last_seen, s.last_seen)
+  FROM (SELECT e.x, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
+        FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
+              UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(x, observed_at)
+        GROUP BY e.x) s
+  WHERE n.identifier = s.x AND (s.first_seen < n.first_seen OR s.last_seen > n.last_seen);
+
+  INSERT INTO @extschema@.identity_edges AS e (a, b, source, observed_at)
+  SELECT t.a, t.b, t.source, t.observed_at
+  FROM pg_temp.clv_ingest_batch t
+  WHERE t.a <> t.b
+    AND NOT EXISTS (SELECT FROM pg_temp.clv_ingest_decisions d
+                    WHERE d.kind = 'reject' AND d.a = t.a AND d.b = t.b)
+  ON CONFLICT (a, b, source) DO NOTHING;
+
+  INSERT INTO @extschema@.identity_merges (from_cluster, into_cluster, merged_at, via_a, via_b)
+  SELECT d.from_cluster, d.cluster_id, pg_catalog.now(), d.a, d.b
+  FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'merge' ORDER BY d.position;
+  GET DIAGNOSTICS merges = ROW_COUNT;
+
+  SELECT pg_catalog.count(*) INTO rejected FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject';
+  INSERT INTO @extschema@.identity_rejections (a, b, rule, rejected_at)
+  SELECT d.a, d.b, d.rule, pg_catalog.now()
+  FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject'
+  ON CONFLICT (a, b, rule) DO NOTHING;
+
+  DROP TABLE pg_temp.clv_ingest_batch, pg_temp.clv_ingest_touched, pg_temp.clv_ingest_decisions;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.identity_ingest(text) IS
+'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections. Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes; ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
+
+--------------------------------------------------------------------------
+-- Retraction
+--------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.identity_resplit(clusters bigint[], reason text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $fn$
+DECLARE
+  c bigint;
+  parts bigint;
+  new_parts bigint := 0;
+BEGIN
+  LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
+  FOR c IN SELECT DISTINCT x FROM pg_catalog.unnest(clusters) AS u(x) WHERE x IS NOT NULL ORDER BY x LOOP
+    WITH moved AS (
+      UPDATE @extschema@.identity_nodes n SET cluster_id = s.cluster_id
+      FROM @extschema@.identity_split(c) s
+      WHERE n.identifier = s.identifier
+      RETURNING n.cluster_id)
+    INSERT INTO @extschema@.identity_splits (from_cluster, new_cluster, split_at, members, reason)
+    SELECT c, m.cluster_id, pg_catalog.now(), pg_catalog.count(*), reason
+    FROM moved m GROUP BY m.cluster_id ORDER BY m.cluster_id;
+    GET DIAGNOSTICS parts = ROW_COUNT;
+    new_parts := new_parts + parts;
+  END LOOP;
+  RETURN new_parts;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.identity_resplit(bigint[], text) IS
+'Step of the retraction functions: re-splits each cluster over its remaining edges, moves split-off parts to new ids, records them in clv.identity_splits with the reason, and returns the number of new clusters';
+
+CREATE FUNCTION @extschema@.identity_retract(a text, b text, OUT edges_removed bigint, OUT new_clusters bigint)
+LANGUAGE plpgsql VOLATILE STRICT
+AS $fn$
+DECLARE
+  lo text := CASE WHEN a COLLATE "C" <= b COLLATE "C" THEN a ELSE b END;
+  hi text := CASE WHEN a COLLATE "C" <= b COLLATE "C" THEN b ELSE a END;
+BEGIN
+  LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
+  DELETE FROM @extschema@.identity_edges e WHERE e.a = lo AND e.b = hi;
+  GET DIAGNOSTICS edges_removed = ROW_COUNT;
+  new_clusters := 0;
+  IF edges_removed > 0 THEN
+    new_clusters := @extschema@.identity_resplit(
+      ARRAY(SELECT n.cluster_id FROM @extschema@.identity_nodes n WHERE n.identifier = lo),
+      pg_catalog.format('retract edge (%s, %s)', lo, hi));
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.identity_retract(text, text) IS
+'Undoes a wrong link: removes the recorded edge between a and b (from every source) and re-splits their cluster if it fell apart; the part with the most members keeps the cluster id, the others get new ids recorded in clv.identity_splits. Returns the edges removed and the new clusters';
+
+CREATE FUNCTION @extschema@.identity_retract_source(source text, OUT edges_removed bigint, OUT new_clusters bigint)
+LANGUAGE plpgsql VOLATILE STRICT
+AS $fn$
+DECLARE
+  clusters bigint[];
+BEGIN
+  LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
+  WITH removed AS (
+    DELETE FROM @extschema@.identity_edges e WHERE e.source = identity_retract_source.source RETURNING e.a)
+  SELECT pg_catalog.count(*), pg_catalog.array_agg(DISTINCT n.cluster_id)
+    INTO edges_removed, clusters
+  FROM removed r JOIN @extschema@.identity_nodes n ON n.identifier = r.a;
+  new_clusters := COALESCE(@extschema@.identity_resplit(clusters,
+                             pg_catalog.format('retract source %L', source)), 0);
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.identity_retract_source(text) IS
+'Removes every edge recorded from one source (e.g. a feed found to be wrong) and re-splits the clusters it held together, as clv.identity_retract does. Returns the edges removed and the new clusters';
+
+CREATE FUNCTION @extschema@.identity_retract_identifier(identifier text, OUT edges_removed bigint, OUT new_clusters bigint)
+LANGUAGE plpgsql VOLATILE STRICT
+AS $fn$
+DECLARE
+  old_cluster bigint;
+BEGIN
+  LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
+  DELETE FROM @extschema@.identity_nodes n WHERE n.identifier = identity_retract_identifier.identifier
+  RETURNING n.cluster_id INTO old_cluster;
+  DELETE FROM @extschema@.identity_edges e
+  WHERE e.a = identity_retract_identifier.identifier OR e.b = identity_retract_identifier.identifier;
+  GET DIAGNOSTICS edges_removed = ROW_COUNT;
+  new_clusters := 0;
+  IF old_cluster IS NOT NULL THEN
+    new_clusters := @extschema@.identity_resplit(ARRAY[old_cluster],
+                      pg_catalog.format('retract identifier %s', identifier));
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.identity_retract_identifier(text) IS
+'Removes an identifier (e.g. one found to be junk or a shared hub) with all its edges from the graph and re-splits the cluster it held together, as clv.identity_retract does. Returns the edges removed and the new clusters';

@@ -1,0 +1,43 @@
+// Reading the rows of a query through an SPI cursor, in batches, from C++
+// drivers. SPI calls run under pg_call; rows reach C++ as plain values, so a
+// core that throws never has a PostgreSQL frame under it.
+#pragma once
+
+#include "postgres.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+namespace clv_pg {
+
+enum class ColumnType { kText, kInt8, kTimestampTz };
+
+// One value of a fetched row. The text view stays valid during the callback.
+struct Cell {
+  bool null = true;
+  std::string_view text;  // kText
+  int64_t integer = 0;    // kInt8; kTimestampTz as PostgreSQL microseconds
+};
+
+// Connects to SPI for the duration of a driver. Must be created and
+// destroyed in a C++ frame under guarded(); on an error the transaction's
+// abort releases the connection, so the destructor only finishes it on
+// success (finish()).
+class SpiSession {
+ public:
+  SpiSession();
+  SpiSession(const SpiSession&) = delete;
+  SpiSession& operator=(const SpiSession&) = delete;
+  void finish();
+};
+
+// Runs `query` (a cursor with the caller's privileges) and calls on_row for
+// every row with columns.size() cells. The query may return fewer columns,
+// down to `required` (default: all); the missing cells are NULL. `what` names
+// the query in errors: a wrong number or type of columns is ERROR 42804.
+void for_each_row(const char* what, const char* query, const std::vector<ColumnType>& columns,
+                  const std::function<void(const Cell* row)>& on_row, size_t required = SIZE_MAX);
+
+}  // namespace clv_pg
