@@ -1,7 +1,8 @@
 # PGXS build of clv_ext: the C++17 core (src/core) and the PostgreSQL
 # boundary (src/pg) linked into clv_ext.so, the install script assembled from
 # extension/src/*.sql (one file per feature), upgrade scripts in extension/,
-# and the pg_regress suite in sql/ + expected/ (make installcheck).
+# the pg_regress suite in sql/ + expected/ and the isolation specs in specs/
+# (make installcheck).
 EXTENSION = clv_ext
 EXTVERSION = 0.1.0
 MODULE_big = clv_ext
@@ -15,6 +16,9 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 # setup installs the extension and loads shared data; the rest in name order.
 REGRESS = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+# Concurrency: isolation specs in specs/, expected output in expected/.
+ISOLATION = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
+ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CONFIG ?= pg_config
 # Debian's PostgreSQL is built with LLVM JIT; we ship no bitcode.
@@ -26,7 +30,7 @@ PG_CPPFLAGS = -I$(CURDIR)/include $(EIGEN_CFLAGS) -DBOOST_ENABLE_ASSERT_HANDLER
 PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-cast-function-type -Wno-register -MMD -MP
 SHLIB_LINK = -lstdc++ -lnlopt
-EXTRA_CLEAN = $(OBJS:.o=.d) build/regress
+EXTRA_CLEAN = $(OBJS:.o=.d) build/regress build/isolation
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -36,6 +40,6 @@ include $(PGXS)
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/src/*.sql))
 	cat $^ > $@
 
-installcheck: | build/regress
-build/regress:
+installcheck: | build/regress build/isolation
+build/regress build/isolation:
 	mkdir -p $@

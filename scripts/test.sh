@@ -47,7 +47,8 @@ run_ctest() {  # run_ctest NAME BUILD_DIR [cmake options...]
 run_ctest "unit tests" build/cmake
 run_ctest "unit tests (ASan+UBSan)" build/cmake-sanitize -DCLV_SANITIZE=ON
 
-# pg_regress against a throwaway cluster, stopped whatever happens.
+# pg_regress and the isolation specs against a throwaway cluster, stopped
+# whatever happens.
 source scripts/cluster_env.sh
 trap 'bash scripts/cluster.sh stop' EXIT
 # Plans in the tests depend on table statistics: no autovacuum, no races.
@@ -57,7 +58,9 @@ grep -E "^(test| +[a-z_]+ +\.\.\.)|^(ok|not ok)" "$LOG_DIR/regress.log" || true
 regress_total=$(grep -cE "^test .* \.\.\. " "$LOG_DIR/regress.log")
 regress_failed=$(grep -cE "^test .* \.\.\. FAILED" "$LOG_DIR/regress.log")
 if ((regress_failed > 0)) || ((regress_total == 0)); then
-  [[ -f build/regress/regression.diffs ]] && head -200 build/regress/regression.diffs
+  for diffs in build/regress/regression.diffs build/isolation/regression.diffs; do
+    [[ -f $diffs ]] && head -200 "$diffs"
+  done
   ((regress_total == 0)) && { tail -30 "$LOG_DIR/regress.log"; regress_failed=1; }
 fi
 count "pg_regress" $((regress_total - regress_failed)) "$regress_failed"

@@ -15,7 +15,15 @@ WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
 ORDER BY 1;
 SELECT t.typname AS undocumented_type
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = 'clv' AND t.typtype = 'c' AND obj_description(t.oid, 'pg_type') IS NULL;
+JOIN pg_class c ON c.oid = t.typrelid
+WHERE n.nspname = 'clv' AND t.typtype = 'c' AND c.relkind = 'c'  -- not a table's row type
+  AND obj_description(t.oid, 'pg_type') IS NULL;
+-- Every column of the extension's tables is documented too.
+SELECT c.relname, a.attname AS undocumented_column
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = 'clv' AND c.relkind = 'r' AND col_description(c.oid, a.attnum) IS NULL
+ORDER BY 1, 2;
 
 -- Reports the SQLSTATE and message of a failing statement.
 CREATE FUNCTION sqlstate_of(statement text) RETURNS text

@@ -55,9 +55,12 @@ void GuardedUnionFind::reserve(size_t nodes) {
 bool GuardedUnionFind::is_blocked(std::string_view identifier) const {
   const std::string_view value = identifier_value(identifier);
   if (rules_.block_junk && is_junk(value)) return true;
-  if (rules_.types.empty()) return false;
-  auto it = rules_.types.find(identifier_type(identifier));
-  return it != rules_.types.end() && it->second.blocked_values.count(value) > 0;
+  const std::string_view type = identifier_type(identifier);
+  if (!rules_.types.empty()) {
+    auto it = rules_.types.find(type);
+    if (it != rules_.types.end() && it->second.blocked_values.count(value) > 0) return true;
+  }
+  return rules_.blocked_by && rules_.blocked_by(type, value);
 }
 
 int GuardedUnionFind::priority(uint32_t node) const {

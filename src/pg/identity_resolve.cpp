@@ -117,10 +117,10 @@ Datum resolve_identities(FunctionCallInfo fcinfo, bool apply_rules) {
                             static_cast<unsigned long long>(counts.skipped))));
   if (counts.rejected > 0)
     ereport(NOTICE,
-            (errmsg("clv.resolve_identities rejected %llu edge(s) with a blocked identifier",
+            (errmsg("clv.resolve_identities rejected %llu edge(s) under the guard rules",
                     static_cast<unsigned long long>(counts.rejected)),
-             errhint("Blocked identifiers (junk values such as 'null' or 'unknown') do not appear "
-                     "in the output.")));
+             errhint("Blocked identifiers do not appear in the output. The rules are the junk "
+                     "list, clv.identity_rules and the clv.identity_* settings.")));
   return (Datum)0;
 }
 
