@@ -112,24 +112,6 @@ FROM (SELECT (SELECT count(*) FROM $1) AS n1, (SELECT count(*) FROM $2) AS n2,
 SQL
 }
 
-# Peak backend memory growth (VmHWM) of resolving, after the same scan has
-# already run in the session, with a small work_mem so the output tuplestore
-# adds at most 4 MB: the resolver's interned identifiers, union-find and
-# resolution.
-peak_bytes() {
-  local pid before after
-  pid=$(psql -At -c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(30)" | head -1) &
-  psql -At -v ON_ERROR_STOP=1 >/tmp/identity_bench_mem.$$ <<'SQL'
-SET work_mem = '4MB';
-SELECT pg_backend_pid();
-SELECT count(*) FROM (SELECT a, b FROM edges) s;
-SELECT pg_sleep(0.2);
-SELECT 'mark';
-SELECT count(*) FROM clv.resolve_identities('SELECT a, b FROM edges');
-SQL
-  wait
-}
-
 echo "identity resolution benchmark: median of $reps runs, times in ms"
 make_edges "$persons"
 read -r n_edges n_ids < <(psql -At -F' ' -c "SELECT (SELECT count(*) FROM edges), (SELECT count(*) FROM (SELECT a FROM edges UNION SELECT b FROM edges) s)")
@@ -142,46 +124,58 @@ printf "%-34s %12.1f %8s\n" "clv.resolve_identities" "$clv_ms" 1.00
 printf "%-34s %12.1f %8s %s\n" "pgr_connectedComponents + mapping" "$pgr_ms" "$(ratio "$pgr_ms" "$clv_ms")" \
   "$(same_partition r_clv r_pgr)"
 
-# Peak memory of the resolving backend, read from /proc while it runs in a
-# fresh session (the server runs on this machine).
-mem_sql="SET work_mem = '4MB'; SELECT count(*) FROM (SELECT a, b FROM edges) s;"
-{
-  psql -At -v ON_ERROR_STOP=1 <<SQL
-$mem_sql
-SELECT pg_backend_pid();
-\\o /dev/null
-SELECT count(*) FROM clv.resolve_identities('SELECT a, b FROM edges');
-\\o
-SELECT pg_backend_pid();
-SQL
-} >/dev/null 2>&1 || true
-pid_file=$(mktemp)
-psql -At -v ON_ERROR_STOP=1 >"$pid_file" <<SQL
-$mem_sql
-SELECT 'pid ' || pg_backend_pid();
-\\! sleep 0
-SQL
-rm -f "$pid_file"
-# VmHWM before and after, in one session: the first psql step prints the pid,
-# the shell reads /proc between the statements through \! (client and server
-# share this machine).
+# Peak memory growth of the resolving backend (VmHWM before and after, read
+# from /proc through psql's shell escape; the server runs on this machine),
+# after the same scan has run in the session, with a small work_mem so the
+# output tuplestore adds at most 4 MB: the interned identifiers, the
+# union-find and the resolution.
 mem_out=$(psql -At -v ON_ERROR_STOP=1 <<'SQL'
 SET work_mem = '4MB';
 SELECT pg_backend_pid() AS pid \gset
+\setenv BENCH_PID :pid
 SELECT count(*) FROM (SELECT a, b FROM edges) s;
-\! echo before $(grep VmHWM /proc/:pid/status | awk '{print $2}')
+\! echo before $(awk '/VmHWM/ {print $2}' /proc/$BENCH_PID/status)
 SELECT count(*) FROM clv.resolve_identities('SELECT a, b FROM edges');
-\! echo after $(grep VmHWM /proc/:pid/status | awk '{print $2}')
+\! echo after $(awk '/VmHWM/ {print $2}' /proc/$BENCH_PID/status)
 SQL
 )
-before_kb=$(sed -n 's/^before \([0-9]*\)/\1/p' <<<"$mem_out")
-after_kb=$(sed -n 's/^after \([0-9]*\)/\1/p' <<<"$mem_out")
+before_kb=$(sed -n 's/^before \([0-9]*\)$/\1/p' <<<"$mem_out")
+after_kb=$(sed -n 's/^after \([0-9]*\)$/\1/p' <<<"$mem_out")
 if [[ -n $before_kb && -n $after_kb ]]; then
   awk -v b="$before_kb" -v a="$after_kb" -v n="$n_ids" 'BEGIN {
     printf "peak backend memory growth: %.1f MB, %.0f bytes per identifier\n", (a - b) / 1024, (a - b) * 1024 / n }'
 else
   echo "peak backend memory: not measured (/proc of the server not readable)"
 fi
+
+# The persistent graph: ingest the whole graph once, then batches of 1,000
+# new edges: 600 new persons (email - device), 300 new cookies of existing
+# persons, 100 links between existing persons' emails (merges).
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE FUNCTION bench_batch(p int, k int) RETURNS TABLE (a text, b text) LANGUAGE sql AS $$
+  SELECT 'email:new' || k || '-' || j || '@x.com', 'device:new' || k || '-' || j FROM generate_series(1, 600) j
+  UNION ALL
+  SELECT 'email:' || (1 + (j * 7919 + k * 104729) % p) || '@x.com', 'cookie:new' || k || '-' || j
+  FROM generate_series(1, 300) j
+  UNION ALL
+  SELECT 'email:' || (1 + (j * 15485863::bigint + k * 32452843) % p) || '@x.com',
+         'email:' || (1 + (j * 49979687::bigint + k * 67867967) % p) || '@x.com'
+  FROM generate_series(1, 100) j
+$$;
+SQL
+ingest_ms=$(ms "'SELECT clv.identity_ingest(''SELECT a, b FROM edges'')'")
+psql -q -c "VACUUM ANALYZE clv.identity_nodes, clv.identity_edges"
+read -r g_nodes g_edges g_clusters < <(psql -At -F' ' -c "SELECT (SELECT count(*) FROM clv.identity_nodes), (SELECT count(*) FROM clv.identity_edges), (SELECT count(DISTINCT cluster_id) FROM clv.identity_nodes)")
+same=$(psql -At -c "SELECT CASE WHEN count(DISTINCT r.label) = count(DISTINCT n.cluster_id) AND count(DISTINCT (r.label, n.cluster_id)) = count(DISTINCT r.label) AND count(*) = (SELECT count(*) FROM r_clv) THEN 'yes' ELSE 'NO' END FROM r_clv r JOIN clv.identity_nodes n USING (identifier)")
+printf "%-34s %12.1f   (%s identifiers, %s edges, %s clusters; same partition as resolve_identities: %s)\n" \
+  "clv.identity_ingest, whole graph" "$ingest_ms" "$g_nodes" "$g_edges" "$g_clusters" "$same"
+batch_times=()
+for ((k = 1; k <= 2 * reps + 1; k++)); do
+  psql -q -c "DROP TABLE IF EXISTS batch; CREATE TABLE batch AS SELECT * FROM bench_batch($persons, $k); ANALYZE batch"
+  batch_times+=("$(ms "'SELECT clv.identity_ingest(''SELECT a, b FROM batch'')'")")
+done
+batch_ms=$(printf '%s\n' "${batch_times[@]}" | median)
+echo "clv.identity_ingest of 1,000 new edges (600 new persons, 300 new cookies, 100 merges), median of $((2 * reps + 1)) batches: $batch_ms ms (each: ${batch_times[*]})"
 
 if ((lp_persons != persons)); then
   echo "label propagation on a smaller graph ($lp_persons persons; it is too slow at $persons):"

@@ -20,7 +20,7 @@ COMMENT ON SEQUENCE @extschema@.identity_event_seq IS
 'Order of the merges and splits recorded in clv.identity_merges and clv.identity_splits';
 
 CREATE TABLE @extschema@.identity_nodes (
-    identifier text PRIMARY KEY,
+    identifier text COLLATE "C" PRIMARY KEY,
     id_type text GENERATED ALWAYS AS (
         CASE WHEN pg_catalog.strpos(identifier, ':') > 0
              THEN pg_catalog.split_part(identifier, ':', 1) END) STORED,
@@ -38,12 +38,12 @@ COMMENT ON COLUMN @extschema@.identity_nodes.first_seen IS 'earliest observed_at
 COMMENT ON COLUMN @extschema@.identity_nodes.last_seen IS 'latest observed_at of an ingested edge naming the identifier';
 
 CREATE TABLE @extschema@.identity_edges (
-    a text NOT NULL,
-    b text NOT NULL,
+    a text COLLATE "C" NOT NULL,
+    b text COLLATE "C" NOT NULL,
     source text NOT NULL DEFAULT '',
     observed_at timestamptz NOT NULL,
     PRIMARY KEY (a, b, source),
-    CONSTRAINT identity_edges_ordered CHECK (a COLLATE "C" < b COLLATE "C")
+    CONSTRAINT identity_edges_ordered CHECK (a < b)
 );
 CREATE INDEX identity_edges_b_idx ON @extschema@.identity_edges (b);
 CREATE INDEX identity_edges_source_idx ON @extschema@.identity_edges (source);
@@ -75,8 +75,8 @@ CREATE TABLE @extschema@.identity_merges (
     from_cluster bigint NOT NULL,
     into_cluster bigint NOT NULL,
     merged_at timestamptz NOT NULL,
-    via_a text NOT NULL,
-    via_b text NOT NULL,
+    via_a text COLLATE "C" NOT NULL,
+    via_b text COLLATE "C" NOT NULL,
     event bigint PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.identity_event_seq')
 );
 COMMENT ON TABLE @extschema@.identity_merges IS
@@ -106,8 +106,8 @@ COMMENT ON COLUMN @extschema@.identity_splits.reason IS 'what was retracted';
 COMMENT ON COLUMN @extschema@.identity_splits.event IS 'order of merges and splits';
 
 CREATE TABLE @extschema@.identity_rejections (
-    a text NOT NULL,
-    b text NOT NULL,
+    a text COLLATE "C" NOT NULL,
+    b text COLLATE "C" NOT NULL,
     rule text NOT NULL,
     rejected_at timestamptz NOT NULL,
     PRIMARY KEY (a, b, rule)
@@ -145,7 +145,7 @@ RETURNS TABLE (kind text, a text, b text, cluster_id bigint, from_cluster bigint
 AS 'MODULE_PATHNAME', 'clv_identity_decide'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.identity_decide(text, text, text) IS
-'Step of clv.identity_ingest: loads the touched clusters (members_query: identifier, cluster_id; stored_edges_query: a, b), applies the batch (batch_query: a, b) under the guard rules and returns the decisions: new (identifier a, cluster_id), move (identifier a, new cluster_id), merge (from_cluster into cluster_id via a-b), reject (a, b, rule). Writes nothing but draws fresh ids from clv.identity_cluster_seq';
+'Step of clv.identity_ingest: loads the touched clusters (members_query: identifier, cluster_id, whole clusters; stored_edges_query: a, b, at least every stored edge of the batch''s stored identifiers), applies the batch (batch_query: a, b) under the guard rules and returns the decisions: new (identifier a, cluster_id), move (identifier a, new cluster_id), merge (from_cluster into cluster_id via a-b), reject (a, b, rule). Writes nothing but draws fresh ids from clv.identity_cluster_seq';
 
 CREATE FUNCTION @extschema@.identity_split(cluster_id bigint)
 RETURNS TABLE (identifier text, cluster_id bigint)
@@ -184,56 +184,64 @@ BEGIN
   CREATE TEMP TABLE clv_ingest_batch ON COMMIT DROP AS
   SELECT DISTINCT ON (p.a, p.b, p.source) p.a, p.b, p.source, p.observed_at, p.rows_read
   FROM (SELECT s.rows_read,
-               CASE WHEN s.x IS NULL THEN s.y
-                    WHEN s.y IS NULL OR s.x COLLATE "C" <= s.y COLLATE "C" THEN s.x ELSE s.y END AS a,
-               CASE WHEN s.y IS NULL THEN s.x
-                    WHEN s.x IS NULL OR s.x COLLATE "C" > s.y COLLATE "C" THEN s.x ELSE s.y END AS b,
+               CASE WHEN s.x IS NULL THEN s.y WHEN s.y IS NULL OR s.x <= s.y THEN s.x ELSE s.y END AS a,
+               CASE WHEN s.y IS NULL THEN s.x WHEN s.x IS NULL OR s.x > s.y THEN s.x ELSE s.y END AS b,
                COALESCE(s.source, '') AS source, COALESCE(s.observed_at, pg_catalog.now()) AS observed_at
-        FROM (SELECT CASE WHEN i.a <> '' THEN i.a END AS x, CASE WHEN i.b <> '' THEN i.b END AS y,
+        FROM (SELECT CASE WHEN i.a <> '' THEN i.a COLLATE "C" END AS x,
+                     CASE WHEN i.b <> '' THEN i.b COLLATE "C" END AS y,
                      i.source, i.observed_at, pg_catalog.count(*) OVER () AS rows_read
               FROM @extschema@.identity_edges_from(edges_query) i) s
         WHERE s.x IS NOT NULL OR s.y IS NOT NULL) p
   ORDER BY p.a, p.b, p.source, p.observed_at;
   SELECT COALESCE(pg_catalog.max(t.rows_read), 0) INTO edges_read FROM pg_temp.clv_ingest_batch t;
+  ANALYZE pg_temp.clv_ingest_batch;
 
-  CREATE TEMP TABLE clv_ingest_touched ON COMMIT DROP AS
-  SELECT DISTINCT n.cluster_id
-  FROM @extschema@.identity_nodes n
-  JOIN (SELECT t.a FROM pg_temp.clv_ingest_batch t UNION SELECT t.b FROM pg_temp.clv_ingest_batch t) i(x)
-    ON n.identifier = i.x;
+  -- Every identifier of the batch with its first and last observation in it.
+  CREATE TEMP TABLE clv_ingest_seen ON COMMIT DROP AS
+  SELECT e.identifier, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
+  FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
+        UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(identifier, observed_at)
+  GROUP BY e.identifier;
+  ANALYZE pg_temp.clv_ingest_seen;
+
+  -- The stored identifiers of the batch: only their clusters are read (every
+  -- member, for the sizes and per-type counts the rules check), with their
+  -- own stored edges (for hub degrees and to recognise edges seen before).
+  CREATE TEMP TABLE clv_ingest_known ON COMMIT DROP AS
+  SELECT n.identifier, n.cluster_id, s.first_seen, s.last_seen
+  FROM @extschema@.identity_nodes n JOIN pg_temp.clv_ingest_seen s ON n.identifier = s.identifier;
+  ANALYZE pg_temp.clv_ingest_known;
 
   CREATE TEMP TABLE clv_ingest_decisions ON COMMIT DROP AS
   SELECT * FROM @extschema@.identity_decide(
     'SELECT n.identifier, n.cluster_id FROM @extschema@.identity_nodes n
-      WHERE n.cluster_id IN (SELECT t.cluster_id FROM pg_temp.clv_ingest_touched t)',
-    'SELECT DISTINCT e.a, e.b FROM @extschema@.identity_edges e
-       JOIN @extschema@.identity_nodes n ON n.identifier = e.a
-      WHERE n.cluster_id IN (SELECT t.cluster_id FROM pg_temp.clv_ingest_touched t)',
+      WHERE n.cluster_id IN (SELECT k.cluster_id FROM pg_temp.clv_ingest_known k)',
+    'SELECT e.a, e.b FROM @extschema@.identity_edges e
+       JOIN pg_temp.clv_ingest_known k ON e.a = k.identifier
+     UNION
+     SELECT e.a, e.b FROM @extschema@.identity_edges e
+       JOIN pg_temp.clv_ingest_known k ON e.b = k.identifier',
     'SELECT t.a, t.b FROM pg_temp.clv_ingest_batch t')
     WITH ORDINALITY AS d(kind, a, b, cluster_id, from_cluster, rule, position);
+  ANALYZE pg_temp.clv_ingest_decisions;
 
-  -- Identifiers of the batch with their first and last observation in it.
+  -- Stored identifiers: moved to their new cluster and/or seen again, in
+  -- one new row version each.
+  UPDATE @extschema@.identity_nodes n
+     SET cluster_id = COALESCE(c.new_cluster, n.cluster_id),
+         first_seen = LEAST(n.first_seen, c.first_seen), last_seen = GREATEST(n.last_seen, c.last_seen)
+  FROM (SELECT COALESCE(m.a, k.identifier) AS identifier, m.cluster_id AS new_cluster,
+               k.first_seen, k.last_seen
+        FROM (SELECT d.a, d.cluster_id FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'move') m
+        FULL JOIN pg_temp.clv_ingest_known k ON k.identifier = m.a) c
+  WHERE n.identifier = c.identifier
+    AND (c.new_cluster IS NOT NULL OR c.first_seen < n.first_seen OR c.last_seen > n.last_seen);
+
   INSERT INTO @extschema@.identity_nodes AS n (identifier, cluster_id, first_seen, last_seen)
   SELECT d.a, d.cluster_id, s.first_seen, s.last_seen
-  FROM pg_temp.clv_ingest_decisions d
-  JOIN (SELECT e.x, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
-        FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
-              UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(x, observed_at)
-        GROUP BY e.x) s ON s.x = d.a
+  FROM pg_temp.clv_ingest_decisions d JOIN pg_temp.clv_ingest_seen s ON s.identifier = d.a
   WHERE d.kind = 'new';
   GET DIAGNOSTICS new_identifiers = ROW_COUNT;
-
-  UPDATE @extschema@.identity_nodes n SET cluster_id = d.cluster_id
-  FROM pg_temp.clv_ingest_decisions d
-  WHERE d.kind = 'move' AND n.identifier = d.a;
-
-  UPDATE @extschema@.identity_nodes n
-     SET first_seen = LEAST(n.first_seen, s.first_seen), last_seen = GREATEST(n.last_seen, s.last_seen)
-  FROM (SELECT e.x, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
-        FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
-              UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(x, observed_at)
-        GROUP BY e.x) s
-  WHERE n.identifier = s.x AND (s.first_seen < n.first_seen OR s.last_seen > n.last_seen);
 
   INSERT INTO @extschema@.identity_edges AS e (a, b, source, observed_at)
   SELECT t.a, t.b, t.source, t.observed_at
@@ -254,7 +262,8 @@ BEGIN
   FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject'
   ON CONFLICT (a, b, rule) DO NOTHING;
 
-  DROP TABLE pg_temp.clv_ingest_batch, pg_temp.clv_ingest_touched, pg_temp.clv_ingest_decisions;
+  DROP TABLE pg_temp.clv_ingest_batch, pg_temp.clv_ingest_seen, pg_temp.clv_ingest_known,
+             pg_temp.clv_ingest_decisions;
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.identity_ingest(text) IS

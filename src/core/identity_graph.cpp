@@ -131,10 +131,16 @@ IngestReport IdentityGraph::ingest(const std::vector<Edge>& batch) {
     if (known_edges_.count(pair_key(std::min(low, high), std::max(low, high)))) continue;
     candidates.push_back({std::max(forest_.priority(low), forest_.priority(high)), low, high});
   }
-  std::sort(candidates.begin(), candidates.end(), [this](const Candidate& x, const Candidate& y) {
+  // Byte order through ranks: one radix-style sort of the identifiers, then
+  // integer comparisons instead of string comparisons per candidate pair.
+  std::vector<uint32_t> rank(names_.size());
+  {
+    const std::vector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
+    for (uint32_t position = 0; position < sorted.size(); ++position) rank[sorted[position]] = position;
+  }
+  std::sort(candidates.begin(), candidates.end(), [&rank](const Candidate& x, const Candidate& y) {
     if (x.priority != y.priority) return x.priority > y.priority;
-    return std::make_tuple(names_.view(x.low), names_.view(x.high)) <
-           std::make_tuple(names_.view(y.low), names_.view(y.high));
+    return std::make_pair(rank[x.low], rank[x.high]) < std::make_pair(rank[y.low], rank[y.high]);
   });
   candidates.erase(std::unique(candidates.begin(), candidates.end(),
                                [](const Candidate& x, const Candidate& y) {

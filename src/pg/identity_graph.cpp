@@ -146,9 +146,12 @@ extern "C" Datum clv_identity_decide(PG_FUNCTION_ARGS) {
         [&](const Cell* row) { batch.add(text_of(row[0]), text_of(row[1])); });
 
     const identity::IngestReport report = graph.ingest(batch.edges);
+    // Both lists are sorted by identifier, and the new ones are among the changed.
+    auto next_new = report.new_identifiers.begin();
     for (const identity::ClusterAssignment& change : report.changed) {
-      const bool is_new = std::binary_search(report.new_identifiers.begin(),
-                                             report.new_identifiers.end(), change.identifier);
+      const bool is_new =
+          next_new != report.new_identifiers.end() && *next_new == change.identifier;
+      if (is_new) ++next_new;
       out.put({OutValue::of_text(is_new ? "new" : "move"), OutValue::of_text(change.identifier),
                OutValue::null(), OutValue::of_int8(change.cluster_id), OutValue::null(),
                OutValue::null()});

@@ -2,9 +2,10 @@
 //
 // The caller keeps the graph in tables and, per ingest, loads only the
 // clusters a batch touches: every member of each such cluster with its
-// cluster_id, then their accepted edges. ingest() applies a batch under the
-// guard rules and reports what the caller must write back. Work is
-// proportional to the loaded clusters and the batch.
+// cluster_id, then the stored edges of the batch's stored identifiers (more
+// edges of those clusters may be loaded; they change nothing). ingest()
+// applies a batch under the guard rules and reports what the caller must
+// write back. Work is proportional to the loaded clusters and the batch.
 #pragma once
 
 #include <cstdint>
@@ -72,8 +73,9 @@ class IdentityGraph {
   // counts are right. Throws std::invalid_argument if the identifier is
   // already loaded with another cluster_id.
   void load_member(std::string_view identifier, int64_t cluster_id);
-  // Loads one stored edge between members of the same cluster (counts towards
-  // hub limits, and re-ingesting it is a no-op). Throws std::invalid_argument
+  // Loads one stored edge between members of the same cluster: it counts
+  // towards its ends' hub degrees, and ingesting it again is a no-op, so load
+  // every stored edge of the identifiers a batch names. Throws std::invalid_argument
   // for unknown endpoints or endpoints in different clusters.
   void load_edge(std::string_view a, std::string_view b);
 
