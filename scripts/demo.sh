@@ -3,8 +3,9 @@
 # builds and installs clv_ext, starts a throwaway PostgreSQL 15 cluster on a
 # private port and socket directory, loads the bundled CDNOW sample and prints
 # per-customer RFM and CLV figures with a summary, fits the probabilistic
-# models and draws their diagnostics (build/demo/*.svg). The cluster is stopped at
-# the end unless --keep is given.
+# models and draws their diagnostics (build/demo/*.svg), shows churn trends and
+# cohorts, and stitches a small identity graph. The cluster is stopped at the
+# end unless --keep is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -128,6 +129,37 @@ SELECT cohort_start::date AS cohort, period_index, customers, active, round(rete
        round(churn_rate::numeric, 3) AS churn_rate, round(revenue::numeric, 2) AS revenue
 FROM clv.cohort_retention('SELECT customer_id, ts, amount FROM transactions', '91 days')
 WHERE period_index < 5 ORDER BY 1, 2;
+
+\echo
+\echo 'Identity resolution: CRM records, web logins and a checkout form that fills in junk.'
+\echo 'Rule: at most one CRM id per person. Ingest 1: CRM ids with their e-mails;'
+\echo 'ingest 2: web logins (e-mail - device - cookie), a work e-mail on a laptop, and'
+\echo 'checkout rows with the placeholder e-mail "null"; ingest 3: later logins.'
+INSERT INTO clv.identity_rules (id_type, max_per_cluster, priority) VALUES ('crm', 1, 10);
+SELECT 'crm' AS ingest, * FROM clv.identity_ingest($$
+  SELECT 'crm:' || c, 'email:c' || c || '@mail.example', 'crm', timestamptz '1997-01-01' + c * interval '1 day'
+  FROM generate_series(1, 20) c $$)
+UNION ALL
+SELECT 'web', * FROM clv.identity_ingest($$
+  SELECT 'email:c' || c || '@mail.example', 'device:d' || c, 'web', timestamptz '1997-03-01' + c * interval '1 hour'
+  FROM generate_series(1, 20) c
+  UNION ALL SELECT 'device:d' || c, 'cookie:k' || c, 'web', timestamptz '1997-03-02' FROM generate_series(1, 20) c
+  UNION ALL SELECT 'email:c5.work@corp.example', 'device:laptop5', 'web', timestamptz '1997-03-05'
+  UNION ALL SELECT 'email:null', 'device:d' || c, 'checkout', timestamptz '1997-03-10' FROM generate_series(8, 12) c $$)
+UNION ALL
+SELECT 'logins', * FROM clv.identity_ingest($$
+  VALUES ('email:c5.work@corp.example', 'device:d5', 'web', timestamptz '1997-04-01'),
+         ('email:c6@mail.example', 'device:d7', 'web', timestamptz '1997-04-03') $$);
+
+\echo 'Customer 5, resolved: CRM id, both e-mails, devices and cookie in one cluster'
+SELECT n.cluster_id, count(*) AS identifiers, string_agg(p.identifier, ', ' ORDER BY p.identifier) AS members
+FROM clv.identity_nodes n JOIN clv.identity_nodes p USING (cluster_id)
+WHERE n.identifier = 'crm:5' GROUP BY n.cluster_id;
+\echo 'The merge that joined the laptop to customer 5, and the links that were refused:'
+SELECT from_cluster, into_cluster, via_a, via_b FROM clv.identity_merges ORDER BY event;
+SELECT a, b, rule FROM clv.identity_rejections ORDER BY rule, a, b;
+\echo 'Why crm:5 and device:laptop5 are one person (clv.identity_path):'
+SELECT * FROM clv.identity_path('crm:5', 'device:laptop5');
 
 \copy calibration_holdout TO 'build/demo/calibration_holdout.dat' WITH (FORMAT text)
 \copy (SELECT x, t_x, clv.expected_purchases(bgnbd, x, t_x, 39, 39), clv.p_alive(bgnbd, x, t_x, 39) FROM generate_series(0, 20) x, generate_series(0, 39) t_x, models WHERE x > 0 OR t_x = 0 ORDER BY t_x, x) TO 'build/demo/frequency_recency.dat' WITH (FORMAT text)

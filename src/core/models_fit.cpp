@@ -20,6 +20,9 @@ constexpr double kGradientTolerance = 1e-4;
 // Returned for parameters where the likelihood is not finite, so that the line
 // search backs off instead of failing.
 constexpr double kRejectedObjective = 1e100;
+// Two converged runs whose objectives agree this closely (relative) found the
+// same optimum: distinct local optima of these likelihoods differ far more.
+constexpr double kSameOptimum = 1e-7;
 
 // The NLopt C API is used (not nlopt.hpp) because the C++ wrapper replaces
 // unknown exceptions by std::runtime_error, which would lose clv::Cancelled.
@@ -136,12 +139,18 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
   problem.theta.resize(starts.front().size());
   problem.gradient.resize(starts.front().size());
 
+  // The starts guard against local optima; once two of them have converged
+  // to the same optimum, the remaining ones are not run.
   Run best;
   for (const auto& start : starts) {
     std::vector<double> theta(start.size());
     for (std::size_t i = 0; i < start.size(); ++i) theta[i] = std::log(start[i]);
     Run run = optimize(problem, NLOPT_LD_LBFGS, theta, options);
+    const bool same_optimum =
+        run.converged && best.converged &&
+        std::abs(run.objective - best.objective) <= kSameOptimum * std::abs(best.objective);
     if (run.objective < best.objective || best.theta.empty()) best = run;
+    if (same_optimum) break;
   }
   if (!best.converged) {
     Run refined = optimize(problem, NLOPT_LN_NELDERMEAD, best.theta, options);

@@ -4,8 +4,9 @@
 // minimised objective follows the lifetimes library:
 //   -(sum of weighted log-likelihoods) / customers + penalizer * sum(params^2)
 // with the penalty on the natural parameters. L-BFGS (NLopt LD_LBFGS, analytic
-// gradient) runs from several start points and the best optimum is kept; if
-// none converges, Nelder-Mead refines the best point found.
+// gradient) runs from the start points in order until two of them converge
+// to the same optimum, and the best optimum is kept; if none converges,
+// Nelder-Mead refines the best point found.
 #pragma once
 
 #include "clv/errors.hpp"
