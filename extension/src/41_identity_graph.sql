@@ -19,16 +19,20 @@ CREATE SEQUENCE @extschema@.identity_event_seq;
 COMMENT ON SEQUENCE @extschema@.identity_event_seq IS
 'Order of the merges and splits recorded in clv.identity_merges and clv.identity_splits';
 
+-- The indexes cover the look-ups of an ingest (an identifier's cluster, a
+-- cluster's members) without heap visits; free space on each page lets the
+-- updates of first_seen/last_seen stay HOT.
 CREATE TABLE @extschema@.identity_nodes (
-    identifier text COLLATE "C" PRIMARY KEY,
+    identifier text COLLATE "C" NOT NULL,
     id_type text GENERATED ALWAYS AS (
         CASE WHEN pg_catalog.strpos(identifier, ':') > 0
              THEN pg_catalog.split_part(identifier, ':', 1) END) STORED,
     cluster_id bigint NOT NULL,
     first_seen timestamptz NOT NULL,
-    last_seen timestamptz NOT NULL
-);
-CREATE INDEX identity_nodes_cluster_id_idx ON @extschema@.identity_nodes (cluster_id);
+    last_seen timestamptz NOT NULL,
+    PRIMARY KEY (identifier) INCLUDE (cluster_id)
+) WITH (fillfactor = 90);
+CREATE INDEX identity_nodes_cluster_id_idx ON @extschema@.identity_nodes (cluster_id) INCLUDE (identifier);
 COMMENT ON TABLE @extschema@.identity_nodes IS
 'Every identifier of the persistent identity graph with its cluster (one row per identifier; a cluster is one person). Written by clv.identity_ingest and the retraction functions only';
 COMMENT ON COLUMN @extschema@.identity_nodes.identifier IS 'the identifier, e.g. email:ann@x.com';
@@ -45,7 +49,7 @@ CREATE TABLE @extschema@.identity_edges (
     PRIMARY KEY (a, b, source),
     CONSTRAINT identity_edges_ordered CHECK (a < b)
 );
-CREATE INDEX identity_edges_b_idx ON @extschema@.identity_edges (b);
+CREATE INDEX identity_edges_b_idx ON @extschema@.identity_edges (b) INCLUDE (a);
 CREATE INDEX identity_edges_source_idx ON @extschema@.identity_edges (source);
 COMMENT ON TABLE @extschema@.identity_edges IS
 'The accepted links of the identity graph, one row per pair and source; a < b in byte order. Both ends are in clv.identity_nodes, in the same cluster';
