@@ -136,7 +136,8 @@ IngestReport IdentityGraph::ingest(const std::vector<Edge>& batch) {
   std::vector<uint32_t> rank(names_.size());
   {
     const std::vector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
-    for (uint32_t position = 0; position < sorted.size(); ++position) rank[sorted[position]] = position;
+    for (uint32_t position = 0; position < sorted.size(); ++position)
+      rank[sorted[position]] = position;
   }
   std::sort(candidates.begin(), candidates.end(), [&rank](const Candidate& x, const Candidate& y) {
     if (x.priority != y.priority) return x.priority > y.priority;

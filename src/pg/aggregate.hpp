@@ -11,6 +11,10 @@ namespace clv_pg {
 // (a C frame: call it before any C++ work).
 MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function);
 
+// Whether the aggregate's arguments from `first` on are constants in the
+// query (then they need no per-row comparison). A C frame.
+bool constant_args(FunctionCallInfo fcinfo, int first);
+
 // A bytea copy of a serialized state; throws std::bad_alloc instead of
 // raising, so it may run inside guarded().
 bytea* to_bytea(const std::string& bytes);

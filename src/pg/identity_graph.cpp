@@ -137,13 +137,12 @@ extern "C" Datum clv_identity_decide(PG_FUNCTION_ARGS) {
                              throw std::invalid_argument("members_query returned a NULL");
                            graph.load_member(row[0].text, row[1].integer);
                          });
-    clv_pg::for_each_row("stored_edges_query", stored_edges_query,
-                         {ColumnType::kText, ColumnType::kText},
-                         [&](const Cell* row) { graph.load_edge(text_of(row[0]), text_of(row[1])); });
-    EdgeList batch;
     clv_pg::for_each_row(
-        "batch_query", batch_query, {ColumnType::kText, ColumnType::kText},
-        [&](const Cell* row) { batch.add(text_of(row[0]), text_of(row[1])); });
+        "stored_edges_query", stored_edges_query, {ColumnType::kText, ColumnType::kText},
+        [&](const Cell* row) { graph.load_edge(text_of(row[0]), text_of(row[1])); });
+    EdgeList batch;
+    clv_pg::for_each_row("batch_query", batch_query, {ColumnType::kText, ColumnType::kText},
+                         [&](const Cell* row) { batch.add(text_of(row[0]), text_of(row[1])); });
 
     const identity::IngestReport report = graph.ingest(batch.edges);
     // Both lists are sorted by identifier, and the new ones are among the changed.
@@ -190,8 +189,9 @@ extern "C" Datum clv_identity_split(PG_FUNCTION_ARGS) {
     clv_pg::SpiSession spi;
     identity::Interner names;
     std::vector<std::string_view> members;
-    clv_pg::for_each_row("members", members_query.c_str(), {ColumnType::kText},
-                         [&](const Cell* row) { members.push_back(names.view(names.intern(row[0].text))); });
+    clv_pg::for_each_row(
+        "members", members_query.c_str(), {ColumnType::kText},
+        [&](const Cell* row) { members.push_back(names.view(names.intern(row[0].text))); });
     EdgeList remaining;
     clv_pg::for_each_row("edges", edges_query.c_str(), {ColumnType::kText, ColumnType::kText},
                          [&](const Cell* row) { remaining.add(row[0].text, row[1].text); });
@@ -220,25 +220,24 @@ extern "C" Datum clv_identity_path(PG_FUNCTION_ARGS) {
   // Edges of from's cluster, if to is in it too.
   const std::string edges_query =
       "SELECT DISTINCT ON (e.a, e.b) e.a, e.b, e.source, e.observed_at FROM " + catalog.edges +
-      " e JOIN " + catalog.nodes + " n ON n.identifier = e.a WHERE n.cluster_id = (SELECT f.cluster_id FROM " +
-      catalog.nodes + " f JOIN " + catalog.nodes + " t ON t.cluster_id = f.cluster_id WHERE f.identifier = " +
-      from_literal + " AND t.identifier = " + to_literal +
-      ") ORDER BY e.a, e.b, e.observed_at, e.source";
+      " e JOIN " + catalog.nodes +
+      " n ON n.identifier = e.a WHERE n.cluster_id = (SELECT f.cluster_id FROM " + catalog.nodes +
+      " f JOIN " + catalog.nodes +
+      " t ON t.cluster_id = f.cluster_id WHERE f.identifier = " + from_literal +
+      " AND t.identifier = " + to_literal + ") ORDER BY e.a, e.b, e.observed_at, e.source";
 
   clv_pg::guarded([&] {
     clv_pg::SrfWriter out(fcinfo);
     clv_pg::SpiSession spi;
     EdgeList cluster;
-    std::vector<std::pair<std::string, int64_t>> provenance;  // source, observed_at (or NULL)
-    std::vector<bool> observed;
-    clv_pg::for_each_row("edges", edges_query.c_str(),
-                         {ColumnType::kText, ColumnType::kText, ColumnType::kText,
-                          ColumnType::kTimestampTz},
-                         [&](const Cell* row) {
-                           cluster.add(row[0].text, row[1].text);
-                           provenance.emplace_back(std::string(text_of(row[2])), row[3].integer);
-                           observed.push_back(!row[3].null);
-                         });
+    std::vector<std::pair<std::string, int64_t>> provenance;  // source, observed_at (NOT NULL)
+    clv_pg::for_each_row(
+        "edges", edges_query.c_str(),
+        {ColumnType::kText, ColumnType::kText, ColumnType::kText, ColumnType::kTimestampTz},
+        [&](const Cell* row) {
+          cluster.add(row[0].text, row[1].text);
+          provenance.emplace_back(std::string(row[2].text), row[3].integer);
+        });
     const auto path = identity::shortest_path(cluster.edges, from, to, clv_pg::interrupts());
     if (path) {
       std::string_view at = from;
@@ -248,8 +247,7 @@ extern "C" Datum clv_identity_path(PG_FUNCTION_ARGS) {
         const std::string_view next = edge.first == at ? edge.second : edge.first;
         out.put({OutValue::of_int4(++step), OutValue::of_text(at), OutValue::of_text(next),
                  OutValue::of_text(provenance[index].first),
-                 observed[index] ? OutValue::of_timestamptz(provenance[index].second)
-                                 : OutValue::null()});
+                 OutValue::of_timestamptz(provenance[index].second)});
         at = next;
       }
     }

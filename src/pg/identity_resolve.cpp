@@ -70,13 +70,12 @@ void write(const clv::identity::Resolution& resolution, ReturnSetInfo* rsinfo) {
       MemoryContext old = MemoryContextSwitchTo(chunk_context);
       for (size_t i = start; i < end; ++i) {
         const clv::identity::ResolvedIdentity row = resolution[i];
-        Datum values[4] = {
-            PointerGetDatum(cstring_to_text_with_len(row.identifier.data(),
-                                                     static_cast<int>(row.identifier.size()))),
-            Int64GetDatum(row.cluster_id),
-            PointerGetDatum(cstring_to_text_with_len(row.cluster_key.data(),
-                                                     static_cast<int>(row.cluster_key.size()))),
-            Int64GetDatum(static_cast<int64>(row.cluster_size))};
+        Datum values[4] = {PointerGetDatum(cstring_to_text_with_len(
+                               row.identifier.data(), static_cast<int>(row.identifier.size()))),
+                           Int64GetDatum(row.cluster_id),
+                           PointerGetDatum(cstring_to_text_with_len(
+                               row.cluster_key.data(), static_cast<int>(row.cluster_key.size()))),
+                           Int64GetDatum(static_cast<int64>(row.cluster_size))};
         bool nulls[4] = {false, false, false, false};
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
         MemoryContextReset(chunk_context);

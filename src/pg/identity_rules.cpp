@@ -71,9 +71,8 @@ clv::identity::GuardRules guard_rules(Oid extension_schema) {
       bool match = false;
       pg_call([&] {
         text* v = cstring_to_text_with_len(value.data(), static_cast<int>(value.size()));
-        match = DatumGetBool(DirectFunctionCall2Coll(texticregexeq, DEFAULT_COLLATION_OID,
-                                                     PointerGetDatum(v),
-                                                     PointerGetDatum(it->second)));
+        match = DatumGetBool(DirectFunctionCall2Coll(
+            texticregexeq, DEFAULT_COLLATION_OID, PointerGetDatum(v), PointerGetDatum(it->second)));
         pfree(v);
       });
       return match;

@@ -112,19 +112,6 @@ RfmHoldoutState* new_holdout_state(MemoryContext context, const RawArgs& raw) {
                                                   raw.observation_end, end_local, Alloc(context));
 }
 
-// Whether the aggregate's arguments from `first` on are constants.
-bool constant_args(FunctionCallInfo fcinfo, int first) {
-  Aggref* aggref = AggGetAggref(fcinfo);
-  if (aggref == nullptr) return false;
-  int i = 0;
-  ListCell* cell;
-  foreach (cell, aggref->args) {
-    auto* entry = static_cast<TargetEntry*>(lfirst(cell));
-    if (i++ >= first && !IsA(entry->expr, Const)) return false;
-  }
-  return true;
-}
-
 // The first row fixes the arguments; later rows must agree with it.
 template <class State>
 void check_same_args(const State& state, const RawArgs& raw) {
@@ -149,7 +136,7 @@ Datum transition(FunctionCallInfo fcinfo, bool holdout, std::optional<double> am
     }
     if (has_ts) state->acc.add(ts, clv_pg::local_microseconds(ts, "ts"), amount);
   });
-  if (fresh) state->args_constant = constant_args(fcinfo, 2);
+  if (fresh) state->args_constant = clv_pg::constant_args(fcinfo, 2);
   PG_RETURN_POINTER(state);
 }
 

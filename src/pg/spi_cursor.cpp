@@ -116,8 +116,8 @@ void for_each_row(const char* what, const char* query, const std::vector<ColumnT
 
   MemoryContext batch_context = nullptr;
   pg_call([&] {
-    batch_context = AllocSetContextCreate(CurrentMemoryContext, "clv cursor batch",
-                                          ALLOCSET_DEFAULT_SIZES);
+    batch_context =
+        AllocSetContextCreate(CurrentMemoryContext, "clv cursor batch", ALLOCSET_DEFAULT_SIZES);
   });
   const size_t width = columns.size();
   std::vector<Cell> cells(kFetchRows * width);  // missing columns stay NULL

@@ -24,7 +24,8 @@ void SrfWriter::put(std::initializer_list<OutValue> values) {
     bool nulls[kMaxColumns];
     const int natts = rsinfo_->setDesc->natts;
     if (static_cast<int>(values.size()) != natts || natts > kMaxColumns)
-      elog(ERROR, "result row has %d values for %d columns", static_cast<int>(values.size()), natts);
+      elog(ERROR, "result row has %d values for %d columns", static_cast<int>(values.size()),
+           natts);
     MemoryContext old = MemoryContextSwitchTo(row_context_);
     int i = 0;
     for (const OutValue& v : values) {

@@ -128,19 +128,6 @@ TrendSettings settings_of(const RawArgs& raw) {
   return s;
 }
 
-// Whether the aggregate's arguments from `first` on are constants (a C frame).
-bool constant_args(FunctionCallInfo fcinfo, int first) {
-  Aggref* aggref = AggGetAggref(fcinfo);
-  if (aggref == nullptr) return false;
-  int i = 0;
-  ListCell* cell;
-  foreach (cell, aggref->args) {
-    auto* entry = static_cast<TargetEntry*>(lfirst(cell));
-    if (i++ >= first && !IsA(entry->expr, Const)) return false;
-  }
-  return true;
-}
-
 Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
   MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_trend_transfn");
   auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
@@ -163,7 +150,7 @@ Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
     state->acc.add(clv::floor_div(local, state->settings.period_us), amount.value_or(0.0));
   });
   // Aggregate arguments: ts, amount, as_of, period, thresholds.
-  if (fresh) state->args_constant = constant_args(fcinfo, 2);
+  if (fresh) state->args_constant = clv_pg::constant_args(fcinfo, 2);
   PG_RETURN_POINTER(state);
 }
 
