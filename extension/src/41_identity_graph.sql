@@ -173,6 +173,8 @@ CREATE FUNCTION @extschema@.identity_ingest(edges_query text,
     OUT edges_read bigint, OUT new_identifiers bigint, OUT merges bigint, OUT rejected bigint)
 LANGUAGE plpgsql VOLATILE
 AS $fn$
+DECLARE
+  large boolean;
 BEGIN
   IF edges_query IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'edges_query must not be NULL';
@@ -198,7 +200,10 @@ BEGIN
         WHERE s.x IS NOT NULL OR s.y IS NOT NULL) p
   ORDER BY p.a, p.b, p.source, p.observed_at;
   SELECT COALESCE(pg_catalog.max(t.rows_read), 0) INTO edges_read FROM pg_temp.clv_ingest_batch t;
-  ANALYZE pg_temp.clv_ingest_batch;
+  -- Statistics on the work tables pay off for bulk loads (join orders over
+  -- millions of rows); small batches are planned well from their sizes alone.
+  large := edges_read > 10000;
+  IF large THEN ANALYZE pg_temp.clv_ingest_batch; END IF;
 
   -- Every identifier of the batch with its first and last observation in it.
   CREATE TEMP TABLE clv_ingest_seen ON COMMIT DROP AS
@@ -206,7 +211,7 @@ BEGIN
   FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
         UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(identifier, observed_at)
   GROUP BY e.identifier;
-  ANALYZE pg_temp.clv_ingest_seen;
+  IF large THEN ANALYZE pg_temp.clv_ingest_seen; END IF;
 
   -- The stored identifiers of the batch: only their clusters are read (every
   -- member, for the sizes and per-type counts the rules check), with their
@@ -214,7 +219,7 @@ BEGIN
   CREATE TEMP TABLE clv_ingest_known ON COMMIT DROP AS
   SELECT n.identifier, n.cluster_id, s.first_seen, s.last_seen
   FROM @extschema@.identity_nodes n JOIN pg_temp.clv_ingest_seen s ON n.identifier = s.identifier;
-  ANALYZE pg_temp.clv_ingest_known;
+  IF large THEN ANALYZE pg_temp.clv_ingest_known; END IF;
 
   CREATE TEMP TABLE clv_ingest_decisions ON COMMIT DROP AS
   SELECT * FROM @extschema@.identity_decide(
@@ -227,7 +232,7 @@ BEGIN
        JOIN pg_temp.clv_ingest_known k ON e.b = k.identifier',
     'SELECT t.a, t.b FROM pg_temp.clv_ingest_batch t')
     WITH ORDINALITY AS d(kind, a, b, cluster_id, from_cluster, rule, position);
-  ANALYZE pg_temp.clv_ingest_decisions;
+  IF large THEN ANALYZE pg_temp.clv_ingest_decisions; END IF;
 
   -- Stored identifiers: moved to their new cluster and/or seen again, in
   -- one new row version each.
