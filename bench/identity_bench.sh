@@ -169,13 +169,23 @@ read -r g_nodes g_edges g_clusters < <(psql -At -F' ' -c "SELECT (SELECT count(*
 same=$(psql -At -c "SELECT CASE WHEN count(DISTINCT r.label) = count(DISTINCT n.cluster_id) AND count(DISTINCT (r.label, n.cluster_id)) = count(DISTINCT r.label) AND count(*) = (SELECT count(*) FROM r_clv) THEN 'yes' ELSE 'NO' END FROM r_clv r JOIN clv.identity_nodes n USING (identifier)")
 printf "%-34s %12.1f   (%s identifiers, %s edges, %s clusters; same partition as resolve_identities: %s)\n" \
   "clv.identity_ingest, whole graph" "$ingest_ms" "$g_nodes" "$g_edges" "$g_clusters" "$same"
-batch_times=()
-for ((k = 1; k <= 2 * reps + 1; k++)); do
-  psql -q -c "DROP TABLE IF EXISTS batch; CREATE TABLE batch AS SELECT * FROM bench_batch($persons, $k); ANALYZE batch"
-  batch_times+=("$(ms "'SELECT clv.identity_ingest(''SELECT a, b FROM batch'')'")")
+# Batches k = 1..n, each a table made beforehand, ingested one after another
+# in one session (as an ETL job with a pooled connection would): every
+# statement commits on its own; the first call also pays for a fresh
+# session's catalog caches and is reported apart.
+n_batches=$((2 * reps + 2))
+for ((k = 1; k <= n_batches; k++)); do
+  psql -q -c "DROP TABLE IF EXISTS batch_$k; CREATE TABLE batch_$k AS SELECT * FROM bench_batch($persons, $k); ANALYZE batch_$k"
 done
-batch_ms=$(printf '%s\n' "${batch_times[@]}" | median)
-echo "clv.identity_ingest of 1,000 new edges (600 new persons, 300 new cookies, 100 merges), median of $((2 * reps + 1)) batches: $batch_ms ms (each: ${batch_times[*]})"
+psql -q -c "CHECKPOINT"
+mapfile -t batch_times < <(
+  for ((k = 1; k <= n_batches; k++)); do
+    echo "SELECT bench_ms(ARRAY['SELECT clv.identity_ingest(''SELECT a, b FROM batch_$k'')']);"
+  done | psql -At -v ON_ERROR_STOP=1)
+first_ms=${batch_times[0]}
+batch_ms=$(printf '%s\n' "${batch_times[@]:1}" | median)
+echo "clv.identity_ingest of 1,000 new edges (600 new persons, 300 new cookies, 100 merges), one session:"
+echo "  first call of the session $first_ms ms; then median of $((n_batches - 1)) batches: $batch_ms ms (each: ${batch_times[*]:1})"
 
 if ((lp_persons != persons)); then
   echo "label propagation on a smaller graph ($lp_persons persons; it is too slow at $persons):"

@@ -21,10 +21,9 @@ struct Cell {
   int64_t integer = 0;    // kInt8; kTimestampTz as PostgreSQL microseconds
 };
 
-// Connects to SPI for the duration of a driver. Must be created and
-// destroyed in a C++ frame under guarded(); on an error the transaction's
-// abort releases the connection, so the destructor only finishes it on
-// success (finish()).
+// Connects to SPI for the duration of a driver, under guarded(). Call
+// finish() on success; when an error is raised instead, the (sub)transaction's
+// abort releases the connection.
 class SpiSession {
  public:
   SpiSession();
