@@ -41,7 +41,9 @@ SELECT from_cluster, into_cluster, via_a, via_b, event FROM clv.identity_merges;
 SELECT count(*) AS edge_rows FROM clv.identity_edges;
 -- Equal sizes: the older (smaller) id survives, whichever side the edge names first.
 SELECT * FROM clv.identity_ingest($$ VALUES ('email:dee@x.com', 'email:cy@z.com') $$);
-SELECT * FROM clv.identity_ingest($$ VALUES ('email:eve@x.com', 'phone:1'), ('phone:1', 'email:dee@x.com') $$);
+SELECT * FROM clv.identity_ingest($$ VALUES ('email:eve@x.com', 'phone:1') $$);
+SELECT * FROM clusters;
+SELECT * FROM clv.identity_ingest($$ VALUES ('phone:1', 'email:dee@x.com') $$);
 SELECT * FROM clusters;
 SELECT from_cluster, into_cluster, via_a, via_b FROM clv.identity_merges ORDER BY event;
 
