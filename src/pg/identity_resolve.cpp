@@ -68,19 +68,25 @@ void write(const clv::identity::Resolution& resolution, ReturnSetInfo* rsinfo) {
     const size_t end = std::min(n, start + kPutRows);
     clv_pg::pg_call([&] {
       MemoryContext old = MemoryContextSwitchTo(chunk_context);
+      // Rows come grouped by cluster: one key datum serves the whole cluster.
+      const char* key_of_datum = nullptr;
+      Datum key = (Datum)0;
       for (size_t i = start; i < end; ++i) {
         const clv::identity::ResolvedIdentity row = resolution[i];
+        if (row.cluster_key.data() != key_of_datum) {
+          key = PointerGetDatum(cstring_to_text_with_len(row.cluster_key.data(),
+                                                         static_cast<int>(row.cluster_key.size())));
+          key_of_datum = row.cluster_key.data();
+        }
         Datum values[4] = {PointerGetDatum(cstring_to_text_with_len(
                                row.identifier.data(), static_cast<int>(row.identifier.size()))),
-                           Int64GetDatum(row.cluster_id),
-                           PointerGetDatum(cstring_to_text_with_len(
-                               row.cluster_key.data(), static_cast<int>(row.cluster_key.size()))),
+                           Int64GetDatum(row.cluster_id), key,
                            Int64GetDatum(static_cast<int64>(row.cluster_size))};
         bool nulls[4] = {false, false, false, false};
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-        MemoryContextReset(chunk_context);
       }
       MemoryContextSwitchTo(old);
+      MemoryContextReset(chunk_context);
     });
   }
   clv_pg::pg_call([&] { MemoryContextDelete(chunk_context); });
