@@ -4,6 +4,8 @@ extern "C" {
 #include "utils/tuplestore.h"
 }
 
+#include <cstring>
+
 #include "guard.hpp"
 
 namespace clv_pg {
@@ -13,12 +15,17 @@ SrfWriter::SrfWriter(FunctionCallInfo fcinfo) {
     InitMaterializedSRF(fcinfo, 0);
     rsinfo_ = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     row_context_ =
-        AllocSetContextCreate(CurrentMemoryContext, "clv result row", ALLOCSET_SMALL_SIZES);
+        AllocSetContextCreate(CurrentMemoryContext, "clv result rows", ALLOCSET_DEFAULT_SIZES);
   });
 }
 
 void SrfWriter::put(std::initializer_list<OutValue> values) {
-  static constexpr int kMaxColumns = 8;
+  if (++rows_since_reset_ == kRowsPerReset) {
+    rows_since_reset_ = 0;
+    interrupts()();
+    pg_call([&] { MemoryContextReset(row_context_); });
+    last_text_.fill(0);  // their datums were in the reset memory
+  }
   pg_call([&] {
     Datum datums[kMaxColumns];
     bool nulls[kMaxColumns];
@@ -34,10 +41,19 @@ void SrfWriter::put(std::initializer_list<OutValue> values) {
         case OutValue::Kind::kNull:
           datums[i] = (Datum)0;
           break;
-        case OutValue::Kind::kText:
-          datums[i] = PointerGetDatum(
-              cstring_to_text_with_len(v.text.data(), static_cast<int>(v.text.size())));
+        case OutValue::Kind::kText: {
+          // The same bytes as the previous row's value in this column (e.g. a
+          // cluster key repeated over its members): reuse that datum.
+          Datum& last = last_text_[i];
+          const text* previous = reinterpret_cast<const text*>(DatumGetPointer(last));
+          if (previous == nullptr || VARSIZE(previous) - VARHDRSZ != v.text.size() ||
+              std::memcmp(VARDATA(previous), v.text.data(), v.text.size()) != 0) {
+            last = PointerGetDatum(
+                cstring_to_text_with_len(v.text.data(), static_cast<int>(v.text.size())));
+          }
+          datums[i] = last;
           break;
+        }
         case OutValue::Kind::kInt4:
           datums[i] = Int32GetDatum(static_cast<int32>(v.integer));
           break;
@@ -52,7 +68,6 @@ void SrfWriter::put(std::initializer_list<OutValue> values) {
     }
     tuplestore_putvalues(rsinfo_->setResult, rsinfo_->setDesc, datums, nulls);
     MemoryContextSwitchTo(old);
-    MemoryContextReset(row_context_);
   });
 }
 

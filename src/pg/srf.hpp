@@ -1,9 +1,12 @@
 // Rows of a materialize-mode set-returning function, written from C++: the
 // tuplestore (which spills to disk past work_mem) is filled under pg_call.
+// Every few thousand rows the writer releases their scratch memory and polls
+// for cancellation, so writing millions of rows stays cheap and stoppable.
 #pragma once
 
 #include "postgres.hpp"
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
@@ -30,13 +33,19 @@ class SrfWriter {
   SrfWriter& operator=(const SrfWriter&) = delete;
 
   // Appends one row; the values must match the declared result columns.
+  // Throws clv::Cancelled when the query is cancelled.
   void put(std::initializer_list<OutValue> values);
   // Releases the per-row memory (on success; an error's abort releases it).
   void finish();
 
  private:
+  static constexpr unsigned kRowsPerReset = 4096;
+  static constexpr int kMaxColumns = 8;
   ReturnSetInfo* rsinfo_ = nullptr;
   MemoryContext row_context_ = nullptr;
+  unsigned rows_since_reset_ = 0;
+  // Per column, the last text datum written since the last reset (or 0).
+  std::array<Datum, kMaxColumns> last_text_{};
 };
 
 }  // namespace clv_pg
