@@ -68,10 +68,11 @@ BEGIN
 END $$;
 SQL
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+source bench/lib.sh
+# Every side writes tables, so times are wall-clock ms of statement lists
+# (bench_ms) rather than lib.sh's EXPLAIN ANALYZE of one query.
 ms() { psql -At -v ON_ERROR_STOP=1 -c "SELECT bench_ms(ARRAY[$1])"; }
-median_ms() {  # median_ms REPS STATEMENTS
+median_wall_ms() {  # median_wall_ms REPS STATEMENTS
   local i
   for ((i = 0; i < $1; i++)); do ms "$2"; done | median
 }
@@ -117,11 +118,11 @@ make_edges "$persons"
 read -r n_edges n_ids < <(psql -At -F' ' -c "SELECT (SELECT count(*) FROM edges), (SELECT count(*) FROM (SELECT a FROM edges UNION SELECT b FROM edges) s)")
 echo "graph: $persons persons, $n_edges edges, $n_ids identifiers"
 ms "$clv_sql" >/dev/null  # warm the cache
-clv_ms=$(median_ms "$reps" "$clv_sql")
-pgr_ms=$(median_ms "$reps" "$pgr_sql")
+clv_ms=$(median_wall_ms "$reps" "$clv_sql")
+pgr_ms=$(median_wall_ms "$reps" "$pgr_sql")
 printf "%-34s %12s %8s %s\n" side ms "vs clv" "same partition"
 printf "%-34s %12.1f %8s\n" "clv.resolve_identities" "$clv_ms" 1.00
-printf "%-34s %12.1f %8s %s\n" "pgr_connectedComponents + mapping" "$pgr_ms" "$(ratio "$pgr_ms" "$clv_ms")" \
+printf "%-34s %12.1f %8.2f %s\n" "pgr_connectedComponents + mapping" "$pgr_ms" "$(ratio "$pgr_ms" "$clv_ms")" \
   "$(same_partition r_clv r_pgr)"
 
 # Peak memory growth of the resolving backend (VmHWM before and after, read
@@ -191,14 +192,14 @@ if ((lp_persons != persons)); then
   echo "label propagation on a smaller graph ($lp_persons persons; it is too slow at $persons):"
   make_edges "$lp_persons"
   ms "$clv_sql" >/dev/null
-  clv_lp_ms=$(median_ms "$reps" "$clv_sql")
+  clv_lp_ms=$(median_wall_ms "$reps" "$clv_sql")
   printf "%-34s %12.1f %8s\n" "clv.resolve_identities" "$clv_lp_ms" 1.00
 else
   clv_lp_ms=$clv_ms
 fi
 lp_reps=$((reps < 2 ? reps : 1))
-lp_ms=$(median_ms "$lp_reps" "$lp_sql")
-printf "%-34s %12.1f %8s %s\n" "SQL min-label propagation" "$lp_ms" "$(ratio "$lp_ms" "$clv_lp_ms")" \
+lp_ms=$(median_wall_ms "$lp_reps" "$lp_sql")
+printf "%-34s %12.1f %8.2f %s\n" "SQL min-label propagation" "$lp_ms" "$(ratio "$lp_ms" "$clv_lp_ms")" \
   "$(same_partition r_clv r_lp)"
 exact=$(psql -At -c "SELECT count(*) FROM ((TABLE r_clv EXCEPT TABLE r_lp) UNION ALL (TABLE r_lp EXCEPT TABLE r_clv)) d")
 echo "label propagation labels equal cluster_key row for row: $([[ $exact == 0 ]] && echo yes || echo "NO ($exact rows differ)")"
