@@ -4,6 +4,7 @@ extern "C" {
 #include "utils/guc.h"
 }
 
+#include "profile_worker.hpp"
 #include "settings.hpp"
 
 extern "C" {
@@ -15,6 +16,10 @@ namespace clv_pg::settings {
 bool identity_block_junk = true;
 int identity_max_cluster_size = 10000;
 int identity_hub_limit = 100;
+bool worker_enabled = true;
+int worker_naptime_ms = 1000;
+int launcher_naptime_ms = 60000;
+int max_workers = 8;
 }  // namespace clv_pg::settings
 
 void _PG_init(void) {
@@ -35,5 +40,30 @@ void _PG_init(void) {
       "hub and its further links are rejected (0: no hub detection).",
       "A rule in clv.identity_rules can set its own limit for links to identifiers of its type.",
       &identity_hub_limit, 100, 0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable(
+      "clv.worker_enabled", "Whether background workers keep customer profiles fresh.",
+      "Reloadable; turning it off stops the running profile workers.", &worker_enabled, true,
+      PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "clv.worker_naptime",
+      "Most time a profile worker sleeps between looks for due profiles; new changes wake it at "
+      "once.",
+      "Reloadable.", &worker_naptime_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+      nullptr, nullptr);
+  DefineCustomIntVariable(
+      "clv.launcher_naptime",
+      "How often the launcher looks for databases whose profiles need a worker.",
+      "Reloadable; creating a profile starts its database's worker at once.",
+      &launcher_naptime_ms, 60000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+      nullptr);
+  DefineCustomIntVariable(
+      "clv.max_workers", "Most databases with a profile worker at a time.",
+      "Needs a server restart; each worker also takes one of max_worker_processes.",
+      &max_workers, 8, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("clv");
+
+  // The workers need shared memory: only when preloaded, never during
+  // pg_upgrade.
+  if (process_shared_preload_libraries_in_progress && !IsBinaryUpgrade)
+    clv_pg::register_profile_workers();
 }

@@ -11,4 +11,15 @@ extern int identity_max_cluster_size;
 // linked to before it counts as a hub; 0 = no hub detection.
 extern int identity_hub_limit;
 
+// clv.worker_enabled: whether background workers refresh profiles.
+extern bool worker_enabled;
+// clv.worker_naptime: most time a profile worker sleeps between looks for
+// due profiles (it is woken at once by new changes), in milliseconds.
+extern int worker_naptime_ms;
+// clv.launcher_naptime: how often the launcher looks for databases that need
+// a profile worker, in milliseconds.
+extern int launcher_naptime_ms;
+// clv.max_workers: most databases with a profile worker (server start only).
+extern int max_workers;
+
 }  // namespace clv_pg::settings

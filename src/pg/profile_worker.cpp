@@ -1,0 +1,555 @@
+// Background workers that keep customer profiles fresh.
+//
+// With clv_ext in shared_preload_libraries, a static launcher watches the
+// databases and starts one dynamic worker per database that has profiles;
+// a worker refreshes that database's due profiles, each in its own
+// transactions, as the profile's owner (clv.refresh_profile_as_owner), and
+// sleeps on its latch. Change-capture triggers call clv.profile_wake(), which
+// sets the worker's latch when the writing transaction commits, so new data
+// reaches the profile in about the time of one incremental refresh.
+//
+// This file is PostgreSQL-process code throughout (signals, latches,
+// transactions, SPI, longjmp error handling), so it holds no C++ objects
+// with destructors: nothing here needs the core or the guard.
+#include "postgres.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "executor/spi.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+}
+
+#include "profile_worker.hpp"
+#include "settings.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clv_profile_wake);
+PG_FUNCTION_INFO_V1(clv_refresh_profile_as_owner);
+PGDLLEXPORT void clv_launcher_main(Datum);
+PGDLLEXPORT void clv_profile_worker_main(Datum);
+}
+
+namespace {
+
+// One database's worker, as the launcher and the backends see it.
+struct DatabaseSlot {
+  Oid database;            // InvalidOid: free
+  pid_t worker_pid;        // 0 while no worker runs
+  Latch* worker_latch;     // set by the worker itself
+  bool start_requested;    // a backend asked for a worker (new profile, change)
+  TimestampTz retry_after; // when the launcher may start a worker again
+};
+
+struct WorkerShmem {
+  slock_t mutex;
+  Latch* launcher_latch;
+  int n_slots;
+  DatabaseSlot slots[FLEXIBLE_ARRAY_MEMBER];
+};
+
+WorkerShmem* shared = nullptr;
+shmem_request_hook_type previous_shmem_request = nullptr;
+shmem_startup_hook_type previous_shmem_startup = nullptr;
+
+Size shmem_size() {
+  return add_size(offsetof(WorkerShmem, slots),
+                  mul_size(sizeof(DatabaseSlot), clv_pg::settings::max_workers));
+}
+
+void shmem_request() {
+  if (previous_shmem_request) previous_shmem_request();
+  RequestAddinShmemSpace(shmem_size());
+}
+
+void shmem_startup() {
+  if (previous_shmem_startup) previous_shmem_startup();
+  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+  bool found;
+  shared = static_cast<WorkerShmem*>(ShmemInitStruct("clv_ext profile workers", shmem_size(), &found));
+  if (!found) {
+    memset(shared, 0, shmem_size());
+    SpinLockInit(&shared->mutex);
+    shared->n_slots = clv_pg::settings::max_workers;
+  }
+  LWLockRelease(AddinShmemInitLock);
+}
+
+// The slot of a database, or nullptr. Call with the mutex held.
+DatabaseSlot* slot_of(Oid database) {
+  for (int i = 0; i < shared->n_slots; ++i)
+    if (shared->slots[i].database == database) return &shared->slots[i];
+  return nullptr;
+}
+
+//--------------------------------------------------------------------------
+// Waking the worker at commit
+//--------------------------------------------------------------------------
+
+bool wake_pending = false;
+bool wake_callback_registered = false;
+
+void wake_at_commit(XactEvent event, void*) {
+  if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+    wake_pending = false;
+    return;
+  }
+  if (event != XACT_EVENT_COMMIT || !wake_pending) return;
+  wake_pending = false;
+  Latch* latch = nullptr;
+  SpinLockAcquire(&shared->mutex);
+  DatabaseSlot* slot = slot_of(MyDatabaseId);
+  if (slot != nullptr && slot->worker_latch != nullptr) {
+    latch = slot->worker_latch;
+  } else {
+    if (slot == nullptr) slot = slot_of(InvalidOid);
+    if (slot != nullptr) {
+      slot->database = MyDatabaseId;
+      slot->start_requested = true;
+    }
+    latch = shared->launcher_latch;
+  }
+  SpinLockRelease(&shared->mutex);
+  // A latch of a process that has just exited is harmless to set.
+  if (latch != nullptr) SetLatch(latch);
+}
+
+//--------------------------------------------------------------------------
+// SPI helpers of the worker (C frames only)
+//--------------------------------------------------------------------------
+
+// The extension's schema in this database (quoted, palloc'd in the current
+// context), or nullptr when clv_ext is not installed. Inside a transaction.
+char* extension_schema() {
+  int rc = SPI_execute(
+      "SELECT pg_catalog.quote_ident(n.nspname::text) FROM pg_catalog.pg_extension e "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'clv_ext'",
+      true, 1);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "clv_ext: looking up the extension failed: %d", rc);
+  if (SPI_processed == 0) return nullptr;
+  char* schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+  return MemoryContextStrdup(TopMemoryContext, schema);
+}
+
+void begin_step(const char* activity) {
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clv_ext: SPI_connect failed");
+  PushActiveSnapshot(GetTransactionSnapshot());
+  pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void end_step() {
+  SPI_finish();
+  PopActiveSnapshot();
+  CommitTransactionCommand();
+  pgstat_report_stat(false);
+  pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+// Runs "SELECT schema.function(profile_id[, text])" in its own transaction.
+void record(const char* schema, const char* function, int profile_id, const char* message) {
+  begin_step(function);
+  char query[256];
+  Oid types[2] = {INT4OID, TEXTOID};
+  Datum values[2] = {Int32GetDatum(profile_id), 0};
+  int nargs = 1;
+  if (message != nullptr) {
+    values[1] = CStringGetTextDatum(message);
+    nargs = 2;
+  }
+  pg_snprintf(query, sizeof query, "SELECT %s.%s($1%s)", schema, function, nargs == 2 ? ", $2" : "");
+  int rc = SPI_execute_with_args(query, nargs, types, values, nullptr, false, 0);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "clv_ext: %s failed: %d", function, rc);
+  end_step();
+}
+
+// Refreshes one profile: "started" committed first, so that a crash leaves
+// evidence; then the refresh in its own transaction; on error the failure is
+// recorded in a new transaction and the worker goes on.
+void refresh_one(const char* schema, int profile_id, MemoryContext loop_context) {
+  char activity[64];
+  pg_snprintf(activity, sizeof activity, "clv_ext: refreshing profile %d", profile_id);
+  record(schema, "profile_mark_started", profile_id, nullptr);
+  PG_TRY();
+  {
+    begin_step(activity);
+    char query[256];
+    pg_snprintf(query, sizeof query, "SELECT * FROM %s.refresh_profile_as_owner($1, false)", schema);
+    Oid types[1] = {INT4OID};
+    Datum values[1] = {Int32GetDatum(profile_id)};
+    int rc = SPI_execute_with_args(query, 1, types, values, nullptr, false, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "clv_ext: refresh of profile %d failed: %d", profile_id, rc);
+    end_step();
+  }
+  PG_CATCH();
+  {
+    HOLD_INTERRUPTS();
+    MemoryContextSwitchTo(loop_context);
+    ErrorData* error = CopyErrorData();
+    EmitErrorReport();
+    FlushErrorState();
+    AbortOutOfAnyTransaction();
+    RESUME_INTERRUPTS();
+    record(schema, "profile_mark_failed", profile_id,
+           error->message != nullptr ? error->message : "unknown error");
+    FreeErrorData(error);
+  }
+  PG_END_TRY();
+}
+
+// One pass over the database's due profiles; false when the database has no
+// profiles (or no clv_ext) and the worker should exit.
+bool refresh_due_profiles(MemoryContext loop_context) {
+  begin_step("clv_ext: looking for due profiles");
+  char* schema = extension_schema();
+  int n_due = 0;
+  int* due = nullptr;
+  bool has_profiles = false;
+  if (schema != nullptr) {
+    char query[256];
+    pg_snprintf(query, sizeof query,
+                "SELECT EXISTS (SELECT FROM %s.profiles), ARRAY(SELECT %s.profiles_due())", schema,
+                schema);
+    int rc = SPI_execute(query, true, 1);
+    if (rc != SPI_OK_SELECT || SPI_processed != 1)
+      elog(ERROR, "clv_ext: looking for due profiles failed: %d", rc);
+    bool isnull;
+    has_profiles = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    Datum ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+    ArrayType* array = DatumGetArrayTypeP(ids);
+    Datum* elements;
+    bool* nulls;
+    MemoryContext spi_context = MemoryContextSwitchTo(loop_context);
+    deconstruct_array(array, INT4OID, 4, true, TYPALIGN_INT, &elements, &nulls, &n_due);
+    due = static_cast<int*>(palloc(sizeof(int) * (n_due + 1)));
+    for (int i = 0; i < n_due; ++i) due[i] = DatumGetInt32(elements[i]);
+    MemoryContextSwitchTo(spi_context);
+  }
+  end_step();
+  if (schema == nullptr) return false;
+  for (int i = 0; i < n_due; ++i) {
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending || !clv_pg::settings::worker_enabled) break;
+    refresh_one(schema, due[i], loop_context);
+  }
+  pfree(schema);
+  return has_profiles;
+}
+
+void release_slot(int, Datum) {
+  SpinLockAcquire(&shared->mutex);
+  DatabaseSlot* slot = slot_of(MyDatabaseId);
+  if (slot != nullptr && slot->worker_pid == MyProcPid) {
+    slot->worker_pid = 0;
+    slot->worker_latch = nullptr;
+  }
+  SpinLockRelease(&shared->mutex);
+}
+
+void reload_config_if_asked() {
+  if (ConfigReloadPending) {
+    ConfigReloadPending = false;
+    ProcessConfigFile(PGC_SIGHUP);
+  }
+}
+
+//--------------------------------------------------------------------------
+// The launcher
+//--------------------------------------------------------------------------
+
+BackgroundWorkerHandle** handles = nullptr;  // per slot, launcher-local
+
+void start_worker(int slot_index, Oid database) {
+  BackgroundWorker worker;
+  memset(&worker, 0, sizeof worker);
+  pg_snprintf(worker.bgw_name, BGW_MAXLEN, "clv_ext profile worker for database %u", database);
+  pg_snprintf(worker.bgw_type, BGW_MAXLEN, "clv_ext profile worker");
+  worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  worker.bgw_restart_time = BGW_NEVER_RESTART;
+  pg_snprintf(worker.bgw_library_name, BGW_MAXLEN, "clv_ext");
+  pg_snprintf(worker.bgw_function_name, BGW_MAXLEN, "clv_profile_worker_main");
+  worker.bgw_main_arg = ObjectIdGetDatum(database);
+  worker.bgw_notify_pid = MyProcPid;
+  BackgroundWorkerHandle* handle;
+  if (!RegisterDynamicBackgroundWorker(&worker, &handle)) {
+    ereport(WARNING,
+            (errmsg("clv_ext: could not start a profile worker for database %u: no free "
+                    "background worker slot",
+                    database),
+             errhint("Raise max_worker_processes (now %d).", max_worker_processes)));
+    SpinLockAcquire(&shared->mutex);
+    shared->slots[slot_index].retry_after =
+        TimestampTzPlusMilliseconds(GetCurrentTimestamp(), clv_pg::settings::launcher_naptime_ms);
+    SpinLockRelease(&shared->mutex);
+    return;
+  }
+  handles[slot_index] = handle;
+}
+
+// Connectable databases, in a palloc'd array.
+Oid* list_databases(int* count) {
+  SetCurrentStatementStartTimestamp();
+  StartTransactionCommand();
+  (void)GetTransactionSnapshot();
+  Relation relation = table_open(DatabaseRelationId, AccessShareLock);
+  TableScanDesc scan = table_beginscan_catalog(relation, 0, nullptr);
+  int capacity = 16, n = 0;
+  Oid* databases = static_cast<Oid*>(MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * capacity));
+  HeapTuple tuple;
+  while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+    auto* db = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple));
+    if (!db->datallowconn || db->datistemplate || database_is_invalid_form(db)) continue;
+    if (n == capacity) {
+      capacity *= 2;
+      databases = static_cast<Oid*>(repalloc(databases, sizeof(Oid) * capacity));
+    }
+    databases[n++] = db->oid;
+  }
+  table_endscan(scan);
+  table_close(relation, AccessShareLock);
+  CommitTransactionCommand();
+  *count = n;
+  return databases;
+}
+
+// Starts workers where wanted: for databases a backend asked for at once,
+// for the others after their retry time (a worker exits when its database
+// has no profiles, so each database is looked at every launcher_naptime).
+void launch_workers(bool scan_databases) {
+  TimestampTz now = GetCurrentTimestamp();
+  if (scan_databases) {
+    int n;
+    Oid* databases = list_databases(&n);
+    SpinLockAcquire(&shared->mutex);
+    for (int i = 0; i < shared->n_slots; ++i) {  // dropped databases free their slots
+      DatabaseSlot* slot = &shared->slots[i];
+      if (slot->database == InvalidOid || handles[i] != nullptr) continue;
+      bool exists = false;
+      for (int j = 0; j < n && !exists; ++j) exists = databases[j] == slot->database;
+      if (!exists) memset(slot, 0, sizeof *slot);
+    }
+    for (int i = 0; i < n; ++i) {
+      if (slot_of(databases[i]) != nullptr) continue;
+      DatabaseSlot* free_slot = slot_of(InvalidOid);
+      if (free_slot == nullptr) break;
+      free_slot->database = databases[i];
+      free_slot->retry_after = 0;
+    }
+    SpinLockRelease(&shared->mutex);
+    pfree(databases);
+  }
+  for (int i = 0; i < shared->n_slots; ++i) {
+    SpinLockAcquire(&shared->mutex);
+    DatabaseSlot* slot = &shared->slots[i];
+    Oid database = slot->database;
+    bool wanted = database != InvalidOid && handles[i] == nullptr &&
+                  (slot->start_requested || slot->retry_after <= now);
+    if (wanted) slot->start_requested = false;
+    SpinLockRelease(&shared->mutex);
+    if (wanted) start_worker(i, database);
+  }
+}
+
+// Forgets workers that have exited; they are started again after
+// launcher_naptime, or at once when a backend asks.
+void reap_workers() {
+  TimestampTz retry =
+      TimestampTzPlusMilliseconds(GetCurrentTimestamp(), clv_pg::settings::launcher_naptime_ms);
+  for (int i = 0; i < shared->n_slots; ++i) {
+    if (handles[i] == nullptr) continue;
+    pid_t pid;
+    if (GetBackgroundWorkerPid(handles[i], &pid) != BGWH_STOPPED) continue;
+    pfree(handles[i]);
+    handles[i] = nullptr;
+    SpinLockAcquire(&shared->mutex);
+    shared->slots[i].retry_after = retry;
+    SpinLockRelease(&shared->mutex);
+  }
+}
+
+void stop_workers() {
+  for (int i = 0; i < shared->n_slots; ++i)
+    if (handles[i] != nullptr) TerminateBackgroundWorker(handles[i]);
+}
+
+}  // namespace
+
+namespace clv_pg {
+
+void register_profile_workers() {
+  previous_shmem_request = shmem_request_hook;
+  shmem_request_hook = shmem_request;
+  previous_shmem_startup = shmem_startup_hook;
+  shmem_startup_hook = shmem_startup;
+
+  BackgroundWorker launcher;
+  memset(&launcher, 0, sizeof launcher);
+  pg_snprintf(launcher.bgw_name, BGW_MAXLEN, "clv_ext launcher");
+  pg_snprintf(launcher.bgw_type, BGW_MAXLEN, "clv_ext launcher");
+  launcher.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+  launcher.bgw_start_time = BgWorkerStart_RecoveryFinished;
+  launcher.bgw_restart_time = 10;
+  pg_snprintf(launcher.bgw_library_name, BGW_MAXLEN, "clv_ext");
+  pg_snprintf(launcher.bgw_function_name, BGW_MAXLEN, "clv_launcher_main");
+  RegisterBackgroundWorker(&launcher);
+}
+
+}  // namespace clv_pg
+
+void clv_launcher_main(Datum) {
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+  BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);  // shared catalogs only
+  pgstat_report_appname("clv_ext launcher");
+
+  handles = static_cast<BackgroundWorkerHandle**>(
+      MemoryContextAllocZero(TopMemoryContext, sizeof(BackgroundWorkerHandle*) * shared->n_slots));
+  SpinLockAcquire(&shared->mutex);
+  shared->launcher_latch = MyLatch;
+  // Workers of a previous launcher (restarted after a crash) are unknown to
+  // this one: every database is looked at again.
+  for (int i = 0; i < shared->n_slots; ++i) shared->slots[i].retry_after = 0;
+  SpinLockRelease(&shared->mutex);
+
+  TimestampTz next_scan = 0;
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    reload_config_if_asked();
+    reap_workers();
+    if (clv_pg::settings::worker_enabled) {
+      TimestampTz now = GetCurrentTimestamp();
+      bool scan = now >= next_scan;
+      if (scan)
+        next_scan = TimestampTzPlusMilliseconds(now, clv_pg::settings::launcher_naptime_ms);
+      launch_workers(scan);
+    } else {
+      stop_workers();
+    }
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                    clv_pg::settings::launcher_naptime_ms, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+  }
+}
+
+void clv_profile_worker_main(Datum main_arg) {
+  Oid database = DatumGetObjectId(main_arg);
+  pqsignal(SIGHUP, SignalHandlerForConfigReload);
+  pqsignal(SIGTERM, die);
+  BackgroundWorkerUnblockSignals();
+  BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+  pgstat_report_appname("clv_ext profile worker");
+
+  SpinLockAcquire(&shared->mutex);
+  DatabaseSlot* slot = slot_of(database);
+  if (slot != nullptr) {
+    slot->worker_pid = MyProcPid;
+    slot->worker_latch = MyLatch;
+  }
+  SpinLockRelease(&shared->mutex);
+  before_shmem_exit(release_slot, 0);
+
+  MemoryContext loop_context =
+      AllocSetContextCreate(TopMemoryContext, "clv_ext profile worker", ALLOCSET_DEFAULT_SIZES);
+  for (;;) {
+    CHECK_FOR_INTERRUPTS();
+    reload_config_if_asked();
+    if (!clv_pg::settings::worker_enabled) break;
+    MemoryContextSwitchTo(loop_context);
+    bool has_profiles = refresh_due_profiles(loop_context);
+    MemoryContextReset(loop_context);
+    if (!has_profiles) break;
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                    clv_pg::settings::worker_naptime_ms, PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+  }
+  proc_exit(0);
+}
+
+Datum clv_profile_wake(PG_FUNCTION_ARGS) {
+  if (shared != nullptr) {
+    if (!wake_callback_registered) {
+      RegisterXactCallback(wake_at_commit, nullptr);
+      wake_callback_registered = true;
+    }
+    wake_pending = true;
+  }
+  PG_RETURN_VOID();
+}
+
+// Runs the profile's refresh step as its owner, the way REFRESH MATERIALIZED
+// VIEW runs a view's query: owner's user id, security-restricted operation,
+// a private GUC nest level with a safe search_path and no parallel query.
+// An error unwinds through the (sub)transaction abort, which restores both.
+Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
+  int32 profile_id = PG_GETARG_INT32(0);
+  bool full_refresh = PG_GETARG_BOOL(1);
+  TupleDesc result_type;
+  if (get_call_result_type(fcinfo, nullptr, &result_type) != TYPEFUNC_COMPOSITE)
+    elog(ERROR, "refresh_profile_as_owner must return a composite");
+  Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+  const char* schema_name = quote_identifier(get_namespace_name(schema));
+
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clv_ext: SPI_connect failed");
+  char query[256];
+  pg_snprintf(query, sizeof query, "SELECT owner::oid FROM %s.profiles WHERE id = $1", schema_name);
+  Oid types[2] = {INT4OID, BOOLOID};
+  Datum values[2] = {Int32GetDatum(profile_id), BoolGetDatum(full_refresh)};
+  if (SPI_execute_with_args(query, 1, types, values, nullptr, true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "clv_ext: looking up profile %d failed", profile_id);
+  if (SPI_processed == 0)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                    errmsg("profile %d does not exist", profile_id)));
+  bool isnull;
+  Oid owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  if (!has_privs_of_role(GetUserId(), owner))
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("must have the privileges of role \"%s\" to refresh profile %d",
+                           GetUserNameFromId(owner, false), profile_id)));
+
+  Oid saved_user;
+  int saved_security_context;
+  GetUserIdAndSecContext(&saved_user, &saved_security_context);
+  SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
+                                    SECURITY_RESTRICTED_OPERATION);
+  int nest_level = NewGUCNestLevel();
+  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_SAVE, true, 0, false);
+  (void)set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_SAVE, true, 0, false);
+
+  pg_snprintf(query, sizeof query,
+              "SELECT mode, customers, refit FROM %s.profile_refresh_step($1, $2)", schema_name);
+  if (SPI_execute_with_args(query, 2, types, values, nullptr, false, 1) != SPI_OK_SELECT ||
+      SPI_processed != 1)
+    elog(ERROR, "clv_ext: refresh of profile %d returned no result", profile_id);
+  HeapTuple row = SPI_copytuple(SPI_tuptable->vals[0]);
+
+  AtEOXact_GUC(false, nest_level);
+  SetUserIdAndSecContext(saved_user, saved_security_context);
+  SPI_finish();
+
+  Datum result_values[3];
+  bool result_nulls[3];
+  heap_deform_tuple(row, result_type, result_values, result_nulls);
+  PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_type, result_values, result_nulls)));
+}
