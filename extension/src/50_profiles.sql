@@ -17,6 +17,7 @@ COMMENT ON SCHEMA clv_profiles IS
 GRANT USAGE ON SCHEMA clv_profiles TO PUBLIC;
 
 CREATE SEQUENCE @extschema@.profile_id_seq AS integer;
+COMMENT ON SEQUENCE @extschema@.profile_id_seq IS 'ids of clv.profiles';
 
 CREATE TABLE @extschema@.profiles (
     id integer PRIMARY KEY DEFAULT pg_catalog.nextval('@extschema@.profile_id_seq'),
@@ -49,15 +50,40 @@ CREATE TABLE @extschema@.profiles (
     failures integer NOT NULL DEFAULT 0,
     next_run timestamptz NOT NULL DEFAULT pg_catalog.now(),
     last_fit_at timestamptz,
-    last_fit_error text,
-    identity_event bigint NOT NULL DEFAULT 0
+    last_fit_error text
 );
 COMMENT ON TABLE @extschema@.profiles IS
 'Registered customer profiles (clv.create_profile) and their refresh state; each role sees and changes only the profiles of roles it has the privileges of';
+COMMENT ON COLUMN @extschema@.profiles.id IS 'profile id, used in the names of its triggers';
+COMMENT ON COLUMN @extschema@.profiles.name IS 'profile name: the view <target_schema>.<name>';
 COMMENT ON COLUMN @extschema@.profiles.owner IS 'the role the profile is refreshed as (its creator)';
+COMMENT ON COLUMN @extschema@.profiles.source IS 'the transactions table';
+COMMENT ON COLUMN @extschema@.profiles.customer_column IS 'the source''s customer key column';
+COMMENT ON COLUMN @extschema@.profiles.ts_column IS 'the source''s transaction time column';
+COMMENT ON COLUMN @extschema@.profiles.amount_column IS 'the source''s transaction value column';
+COMMENT ON COLUMN @extschema@.profiles.unit IS 'time unit of recency, t and horizon';
+COMMENT ON COLUMN @extschema@.profiles.model IS 'purchase model: bgnbd, mbgnbd or pareto_nbd';
+COMMENT ON COLUMN @extschema@.profiles.horizon IS 'prediction horizon of expected purchases and predicted CLV, in units';
+COMMENT ON COLUMN @extschema@.profiles.discount_rate IS 'discount rate per discounting step (horizon / discount_steps)';
+COMMENT ON COLUMN @extschema@.profiles.discount_steps IS 'number of discounting steps in the horizon';
+COMMENT ON COLUMN @extschema@.profiles.margin IS 'share of spend that is value: multiplies historical value and predicted CLV';
+COMMENT ON COLUMN @extschema@.profiles.trend_period IS 'period length of the value trend (clv.trend_agg)';
+COMMENT ON COLUMN @extschema@.profiles.refresh_interval IS 'most time between two refreshes when no change wakes the worker';
+COMMENT ON COLUMN @extschema@.profiles.refit_interval IS 'time between model refits, each with a full refresh';
+COMMENT ON COLUMN @extschema@.profiles.resolve_identity IS 'one row per identity cluster of clv.identity_nodes instead of per customer value';
+COMMENT ON COLUMN @extschema@.profiles.target_schema IS 'schema of the profile''s view and tables';
+COMMENT ON COLUMN @extschema@.profiles.enabled IS 'whether the background worker refreshes the profile';
+COMMENT ON COLUMN @extschema@.profiles.created_at IS 'when the profile was created';
+COMMENT ON COLUMN @extschema@.profiles.last_start IS 'start of the last refresh (committed before it runs)';
+COMMENT ON COLUMN @extschema@.profiles.last_end IS 'end of the last successful refresh';
+COMMENT ON COLUMN @extschema@.profiles.last_mode IS 'full, incremental or none (nothing to do)';
+COMMENT ON COLUMN @extschema@.profiles.last_rows IS 'customers recomputed by the last successful refresh';
+COMMENT ON COLUMN @extschema@.profiles.last_error IS 'error of the last failed refresh, cleared by a successful one';
+COMMENT ON COLUMN @extschema@.profiles.last_error_at IS 'when the last refresh failed';
 COMMENT ON COLUMN @extschema@.profiles.failures IS 'consecutive failed refreshes; the next try backs off by refresh_interval * 2^failures, at most an hour';
 COMMENT ON COLUMN @extschema@.profiles.next_run IS 'when the worker refreshes the profile next without being woken by new changes';
-COMMENT ON COLUMN @extschema@.profiles.identity_event IS 'the last identity-graph event (merge or split) the profile has taken in';
+COMMENT ON COLUMN @extschema@.profiles.last_fit_at IS 'as-of time of the last model fit (successful or not)';
+COMMENT ON COLUMN @extschema@.profiles.last_fit_error IS 'why the last model fit failed (data that cannot identify the model); NULL after a successful one';
 
 -- Customers touched in the sources since the last refresh; customer NULL asks
 -- for a full refresh (TRUNCATE of the source).
@@ -67,6 +93,9 @@ CREATE TABLE @extschema@.profile_changes (
     changed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE INDEX profile_changes_profile_idx ON @extschema@.profile_changes (profile_id, changed_at);
+COMMENT ON COLUMN @extschema@.profile_changes.profile_id IS 'the profile whose source changed';
+COMMENT ON COLUMN @extschema@.profile_changes.customer IS 'the customer key as text; NULL: recompute every customer';
+COMMENT ON COLUMN @extschema@.profile_changes.changed_at IS 'start of the writing transaction';
 COMMENT ON TABLE @extschema@.profile_changes IS
 'Change capture: the customer keys (as text) touched by writes to a profile''s source since its last refresh; customer NULL after a TRUNCATE asks for a full refresh';
 
@@ -84,6 +113,17 @@ CREATE TABLE @extschema@.profile_models (
     clv_breaks double precision[] NOT NULL,
     PRIMARY KEY (profile_id, fitted_at)
 );
+COMMENT ON COLUMN @extschema@.profile_models.profile_id IS 'the profile';
+COMMENT ON COLUMN @extschema@.profile_models.fitted_at IS 'when the fit ended';
+COMMENT ON COLUMN @extschema@.profile_models.fit_duration IS 'time the fit took';
+COMMENT ON COLUMN @extschema@.profile_models.bgnbd IS 'the BG/NBD fit of a profile with model bgnbd';
+COMMENT ON COLUMN @extschema@.profile_models.mbgnbd IS 'the MBG/NBD fit of a profile with model mbgnbd';
+COMMENT ON COLUMN @extschema@.profile_models.pareto_nbd IS 'the Pareto/NBD fit of a profile with model pareto_nbd';
+COMMENT ON COLUMN @extschema@.profile_models.gamma_gamma IS 'the Gamma-Gamma spend fit';
+COMMENT ON COLUMN @extschema@.profile_models.recency_breaks IS '20/40/60/80% quantiles of the last purchase time (epoch seconds): recency score breakpoints';
+COMMENT ON COLUMN @extschema@.profile_models.frequency_breaks IS 'quintile breakpoints of frequency';
+COMMENT ON COLUMN @extschema@.profile_models.monetary_breaks IS 'quintile breakpoints of monetary value';
+COMMENT ON COLUMN @extschema@.profile_models.clv_breaks IS '10..90% quantiles of predicted CLV: decile breakpoints';
 COMMENT ON TABLE @extschema@.profile_models IS
 'History of the models fitted for each profile: the purchase model (the column named by the profile''s model), Gamma-Gamma spend, and the population breakpoints (quintiles of last purchase time as epoch seconds, frequency and monetary value; deciles of predicted CLV) the profile view scores segments and deciles against';
 
@@ -242,6 +282,7 @@ COMMENT ON FUNCTION @extschema@.profile_facts_query(@extschema@.profiles, boolea
 CREATE FUNCTION @extschema@.profile_build_views(p @extschema@.profiles)
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning  -- no notices from DROP ... IF EXISTS
 AS $$
 DECLARE
   ext text := @extschema@.profile_ext_schema();
@@ -378,6 +419,7 @@ COMMENT ON FUNCTION @extschema@.profile_build_capture(@extschema@.profiles) IS
 CREATE FUNCTION @extschema@.profile_drop_capture(p @extschema@.profiles)
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning  -- no notices from DROP ... IF EXISTS
 AS $$
 BEGIN
   -- the source may be gone already (dropped with CASCADE)
@@ -392,6 +434,57 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_drop_capture(@extschema@.profiles) IS
 'Drops the change-capture triggers and trigger function of a profile (internal)';
+
+-- Identity-graph changes regroup the customers of resolve_identity
+-- profiles: new identifiers and identifiers that moved to another cluster
+-- are recorded as changes, with the clusters they left; a statement moving
+-- more than 10,000 identifiers asks for a full refresh instead. Runs as the
+-- extension's owner: whoever ingests identities need not own the profiles.
+CREATE FUNCTION @extschema@.profile_capture_identities()
+RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  moved text[];
+BEGIN
+  IF NOT EXISTS (SELECT FROM @extschema@.profiles p WHERE p.resolve_identity) THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+    moved := ARRAY(SELECT n.identifier::text FROM new_rows n LIMIT 10001);
+  ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+    moved := ARRAY(SELECT k FROM (
+                     SELECT n.identifier::text, 'cluster:' OPERATOR(pg_catalog.||) o.cluster_id
+                     FROM new_rows n JOIN old_rows o ON o.identifier OPERATOR(pg_catalog.=) n.identifier
+                     WHERE o.cluster_id OPERATOR(pg_catalog.<>) n.cluster_id) c(i, l),
+                     LATERAL (VALUES (c.i), (c.l)) v(k)
+                   LIMIT 20001);
+  ELSE
+    moved := ARRAY(SELECT k FROM old_rows o, LATERAL (VALUES (o.identifier::text), ('cluster:' OPERATOR(pg_catalog.||) o.cluster_id)) v(k)
+                   LIMIT 20001);
+  END IF;
+  IF pg_catalog.cardinality(moved) OPERATOR(pg_catalog.>) 20000
+     OR (TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND pg_catalog.cardinality(moved) OPERATOR(pg_catalog.>) 10000) THEN
+    INSERT INTO @extschema@.profile_changes (profile_id, customer)
+    SELECT p.id, NULL FROM @extschema@.profiles p WHERE p.resolve_identity;
+  ELSIF pg_catalog.cardinality(moved) OPERATOR(pg_catalog.>) 0 THEN
+    INSERT INTO @extschema@.profile_changes (profile_id, customer)
+    SELECT p.id, k FROM @extschema@.profiles p, pg_catalog.unnest(moved) k WHERE p.resolve_identity;
+  ELSE
+    RETURN NULL;
+  END IF;
+  PERFORM @extschema@.profile_wake();
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_capture_identities() IS
+'Change capture on clv.identity_nodes for the profiles that resolve identities: new and moved identifiers and the clusters they left (internal)';
+CREATE TRIGGER profile_capture_ins AFTER INSERT ON @extschema@.identity_nodes
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.profile_capture_identities();
+CREATE TRIGGER profile_capture_upd AFTER UPDATE ON @extschema@.identity_nodes
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.profile_capture_identities();
+CREATE TRIGGER profile_capture_del AFTER DELETE ON @extschema@.identity_nodes
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.profile_capture_identities();
 
 -- Checks a profile definition against its source; returns the profile with
 -- defaults filled in. Errors name the offending argument.
@@ -502,8 +595,7 @@ DECLARE
   ext text := @extschema@.profile_ext_schema();
   started timestamptz := pg_catalog.clock_timestamp();
   unit_seconds double precision := pg_catalog.date_part('epoch', p.unit);
-  model_sql text;
-  fitted record;
+  fitted bigint;
   message text;
   detail text;
 BEGIN
@@ -514,28 +606,25 @@ BEGIN
              monetary, last_purchase
       FROM %2$s),
     m AS (
-      SELECT %3$s.%4$s_fit(x, recency, t) AS model, %3$s.gamma_gamma_fit(x, monetary) AS gg,
+      SELECT %3$s.%4$I_fit(x, recency, t) AS model, %3$s.gamma_gamma_fit(x, monetary) AS gg,
              pg_catalog.percentile_cont('{0.2,0.4,0.6,0.8}'::double precision[]) WITHIN GROUP (ORDER BY pg_catalog.date_part('epoch', last_purchase)) AS rb,
              pg_catalog.percentile_cont('{0.2,0.4,0.6,0.8}'::double precision[]) WITHIN GROUP (ORDER BY x) AS fb,
              pg_catalog.percentile_cont('{0.2,0.4,0.6,0.8}'::double precision[]) WITHIN GROUP (ORDER BY COALESCE(monetary, 0)) AS mb
       FROM f)
-    SELECT m.model, m.gg, m.rb, m.fb, m.mb,
+    INSERT INTO %3$s.profile_models (profile_id, fitted_at, fit_duration, %4$I, gamma_gamma,
+                                     recency_breaks, frequency_breaks, monetary_breaks, clv_breaks)
+    SELECT $1, pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp() - $2, m.model, m.gg, m.rb, m.fb, m.mb,
            (SELECT pg_catalog.percentile_cont('{0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9}'::double precision[])
                      WITHIN GROUP (ORDER BY %3$s.predicted_clv(m.model, m.gg, f.x, f.recency, f.t, COALESCE(f.monetary, 0), %5$s, %6$s, %7$s))
-            FROM f) AS cb
-    FROM m$q$,
+            FROM f)
+    FROM m WHERE m.model IS NOT NULL$q$,
     unit_seconds, @extschema@.profile_object(p, '_facts'), ext, p.model,
     p.horizon, p.discount_rate, p.horizon / p.discount_steps)
-  INTO fitted;
-  IF fitted.model IS NULL THEN
+  USING p.id, started;
+  GET DIAGNOSTICS fitted = ROW_COUNT;
+  IF fitted OPERATOR(pg_catalog.=) 0 THEN
     RETURN 'no customers to fit the model on';
   END IF;
-  EXECUTE pg_catalog.format($q$
-    INSERT INTO %1$s.profile_models (profile_id, fitted_at, fit_duration, %2$I, gamma_gamma,
-                                     recency_breaks, frequency_breaks, monetary_breaks, clv_breaks)
-    VALUES ($1, pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp() - $2, $3, $4, $5, $6, $7, $8)$q$,
-    ext, p.model)
-  USING p.id, started, fitted.model, fitted.gg, fitted.rb, fitted.fb, fitted.mb, fitted.cb;
   RETURN NULL;
 EXCEPTION WHEN data_exception THEN
   GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_HINT;
@@ -561,7 +650,6 @@ DECLARE
   keys text[];
   full_marker boolean;
   as_of timestamptz := pg_catalog.now();
-  identity_now bigint := 0;
   fit_error text;
   removed bigint;
   profile_name text;
@@ -582,14 +670,6 @@ BEGIN
          pg_catalog.bool_or(t.customer IS NULL)
   INTO keys, full_marker FROM taken t;
 
-  IF p.resolve_identity THEN
-    SELECT GREATEST(COALESCE((SELECT pg_catalog.max(event) FROM @extschema@.identity_merges), 0),
-                    COALESCE((SELECT pg_catalog.max(event) FROM @extschema@.identity_splits), 0))
-    INTO identity_now;
-    -- a merge or split regroups customers: recompute everyone
-    full_refresh := full_refresh OR identity_now OPERATOR(pg_catalog.>) p.identity_event;
-  END IF;
-
   IF full_refresh OR COALESCE(full_marker, false) OR refit OR p.last_end IS NULL THEN
     mode := 'full';
     -- Readers keep seeing the previous version until commit, never blocked.
@@ -600,10 +680,14 @@ BEGIN
   ELSIF keys IS NOT NULL THEN
     mode := 'incremental';
     IF p.resolve_identity THEN
-      -- customers' keys are their clusters
-      keys := ARRAY(SELECT DISTINCT COALESCE('cluster:' OPERATOR(pg_catalog.||) n.cluster_id, k)
+      -- an identifier's rows go to its cluster's key now, and leave the
+      -- key they had (the identifier itself, or a cluster recorded as
+      -- changed by the identity-graph trigger)
+      keys := ARRAY(SELECT k FROM pg_catalog.unnest(keys) k
+                    UNION
+                    SELECT 'cluster:' OPERATOR(pg_catalog.||) n.cluster_id
                     FROM pg_catalog.unnest(keys) k
-                    LEFT JOIN @extschema@.identity_nodes n ON n.identifier OPERATOR(pg_catalog.=) (k COLLATE "C"));
+                    JOIN @extschema@.identity_nodes n ON n.identifier OPERATOR(pg_catalog.=) (k COLLATE "C"));
     END IF;
     EXECUTE pg_catalog.format('DELETE FROM %s f WHERE f.%I OPERATOR(pg_catalog.=) ANY ($1::%s[])',
                               facts, p.customer_column, @extschema@.profile_key_type(p))
@@ -629,8 +713,7 @@ BEGIN
       failures = 0, last_error = NULL,
       next_run = pg_catalog.clock_timestamp() OPERATOR(pg_catalog.+) pr.refresh_interval,
       last_fit_at = CASE WHEN refit THEN as_of ELSE pr.last_fit_at END,
-      last_fit_error = CASE WHEN refit THEN fit_error ELSE pr.last_fit_error END,
-      identity_event = GREATEST(pr.identity_event, identity_now)
+      last_fit_error = CASE WHEN refit THEN fit_error ELSE pr.last_fit_error END
   WHERE pr.id OPERATOR(pg_catalog.=) p.id;
 END
 $$;
@@ -692,7 +775,7 @@ CREATE FUNCTION @extschema@.create_profile(
     name text, source regclass, customer_column name, ts_column name, amount_column name,
     unit interval DEFAULT '1 day',
     model text DEFAULT 'bgnbd',
-    horizon double precision DEFAULT 365,
+    horizon double precision DEFAULT NULL,
     discount_rate double precision DEFAULT 0.01,
     refresh_interval interval DEFAULT '10 seconds',
     refit_interval interval DEFAULT '1 day',
@@ -712,7 +795,10 @@ DECLARE
 BEGIN
   p.name := name; p.source := source; p.customer_column := customer_column;
   p.ts_column := ts_column; p.amount_column := amount_column; p.unit := unit; p.model := model;
-  p.horizon := horizon; p.discount_rate := discount_rate; p.refresh_interval := refresh_interval;
+  -- default horizon: one year in the profile's unit
+  p.horizon := COALESCE(horizon, pg_catalog.date_part('epoch', interval '365 days')
+                                 / NULLIF(pg_catalog.date_part('epoch', unit), 0));
+  p.discount_rate := discount_rate; p.refresh_interval := refresh_interval;
   p.refit_interval := refit_interval; p.resolve_identity := COALESCE(resolve_identity, false);
   p.target_schema := target_schema; p.discount_steps := discount_steps; p.margin := margin;
   p.trend_period := trend_period;
@@ -766,9 +852,9 @@ BEGIN
   IF NOT index_exists THEN
     IF create_index THEN
       EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I, %I)', p.source, p.customer_column, p.ts_column);
-      RAISE NOTICE 'created an index on %s (%s, %s) for incremental refresh', p.source, p.customer_column, p.ts_column;
+      RAISE NOTICE 'created an index on % (%, %) for incremental refresh', p.source, p.customer_column, p.ts_column;
     ELSE
-      RAISE NOTICE 'no index on %s starts with %s; incremental refresh will scan the table', p.source, p.customer_column
+      RAISE NOTICE 'no index on % starts with %; incremental refresh will scan the table', p.source, p.customer_column
         USING HINT = pg_catalog.format('CREATE INDEX ON %s (%I, %I)', p.source, p.customer_column, p.ts_column);
     END IF;
   END IF;
@@ -777,7 +863,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.create_profile(text, regclass, name, name, name, interval, text, double precision, double precision, interval, interval, boolean, name, integer, double precision, interval, boolean) IS
-'Registers a customer profile over a transactions table: creates <target_schema>.<name> (view, one row per customer), <name>_facts and <name>_summary, change-capture triggers on the source and (create_index) an index on (customer, ts); the background worker fills and refreshes it, or call clv.refresh_profile. unit: time unit of recency, t and horizon; model: bgnbd, mbgnbd or pareto_nbd; horizon in units; discount_rate per step of horizon/discount_steps; margin multiplies spend into value; refresh_interval: most time between refreshes without new changes; refit_interval: model refit (and full refresh) period; resolve_identity: one row per identity cluster of clv.identity_nodes';
+'Registers a customer profile over a transactions table: creates <target_schema>.<name> (view, one row per customer), <name>_facts and <name>_summary, change-capture triggers on the source and (create_index) an index on (customer, ts); the background worker fills and refreshes it, or call clv.refresh_profile. unit: time unit of recency, t and horizon; model: bgnbd, mbgnbd or pareto_nbd; horizon in units (default: 365 days);  discount_rate per step of horizon/discount_steps; margin multiplies spend into value; refresh_interval: most time between refreshes without new changes; refit_interval: model refit (and full refresh) period; resolve_identity: one row per identity cluster of clv.identity_nodes';
 
 CREATE FUNCTION @extschema@.alter_profile(
     name text,
@@ -824,6 +910,7 @@ COMMENT ON FUNCTION @extschema@.alter_profile(text, interval, text, double preci
 CREATE FUNCTION @extschema@.drop_profile(name text)
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning  -- no notices from DROP ... IF EXISTS
 AS $$
 DECLARE
   p @extschema@.profiles := @extschema@.profile_lock(name);
