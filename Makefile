@@ -2,7 +2,9 @@
 # boundary (src/pg) linked into clv_ext.so, the install script assembled from
 # extension/src/*.sql (one file per feature), upgrade scripts in extension/,
 # the pg_regress suite in sql/ + expected/ and the isolation specs in specs/
-# (make installcheck).
+# (make installcheck). The TAP tests of the background workers (t/*.pl) start
+# clusters of their own, which initdb refuses to do as root: scripts/test.sh
+# runs them with prove as the postgres user.
 EXTENSION = clv_ext
 EXTVERSION = 0.1.0
 MODULE_big = clv_ext

@@ -9,6 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libeigen3-dev libboost-math-dev libboost-graph-dev libnlopt-dev libnlopt-cxx-dev
   googletest libgtest-dev
+  libipc-run-perl
   gnuplot-nox
 )
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of clv_ext on a fresh machine (as root) or a prepared one:
 # installs dependencies, builds, runs the core unit tests (ctest, also under
-# AddressSanitizer/UBSan) and the pg_regress suite against a throwaway
-# PostgreSQL 15 cluster, then prints one line "N passed, N failed".
+# AddressSanitizer/UBSan), the pg_regress and isolation suites against a throwaway
+# PostgreSQL 15 cluster and the TAP tests of the background workers (clusters
+# of their own), then prints one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -64,6 +65,33 @@ if ((regress_failed > 0)) || ((regress_total == 0)); then
   ((regress_total == 0)) && { tail -30 "$LOG_DIR/regress.log"; regress_failed=1; }
 fi
 count "pg_regress" $((regress_total - regress_failed)) "$regress_failed"
+bash scripts/cluster.sh stop
+
+# TAP tests (t/*.pl, PostgreSQL::Test::Cluster): each starts its own
+# clusters, so as root they run as the unprivileged 'postgres' user, from a
+# copy that user can read wherever the checkout is.
+tap_dir=$(mktemp -d /tmp/clv_tap.XXXXXX)
+cp -r t "$tap_dir/"
+as_user=()
+if [[ $(id -u) -eq 0 ]]; then
+  chown -R postgres: "$tap_dir"
+  as_user=(runuser -u postgres --)
+fi
+PGXS_DIR=$(dirname "$(/usr/lib/postgresql/15/bin/pg_config --pgxs)")/..
+(cd "$tap_dir" && "${as_user[@]}" env PATH="/usr/lib/postgresql/15/bin:$PATH" TESTDIR="$tap_dir" \
+  PG_REGRESS="$PGXS_DIR/test/regress/pg_regress" \
+  prove -I "$PGXS_DIR/test/perl" t/*.pl) >"$LOG_DIR/tap.log" 2>&1
+tap_total=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$LOG_DIR/tap.log")
+tap_failed=$(grep -oE "Failed [0-9]+/[0-9]+ subtests" "$LOG_DIR/tap.log" | awk -F'[ /]' '{s += $2} END {print s + 0}')
+if ! grep -q "^Result: PASS" "$LOG_DIR/tap.log"; then
+  tail -40 "$LOG_DIR/tap.log"
+  for log in "$tap_dir"/tmp_check/log/*; do
+    [[ -f $log ]] && { echo "== $log"; tail -40 "$log"; }
+  done
+  ((tap_failed == 0)) && tap_failed=1
+fi
+count "TAP" $((${tap_total:-0} - tap_failed)) "$tap_failed"
+rm -rf "$tap_dir"
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

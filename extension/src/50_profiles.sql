@@ -850,7 +850,8 @@ BEGIN
                                                 AND a.attname OPERATOR(pg_catalog.=) p.customer_column))
   INTO index_exists;
   IF NOT index_exists THEN
-    IF create_index THEN
+    IF create_index AND pg_catalog.has_schema_privilege(
+         (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'CREATE') THEN
       EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I, %I)', p.source, p.customer_column, p.ts_column);
       RAISE NOTICE 'created an index on % (%, %) for incremental refresh', p.source, p.customer_column, p.ts_column;
     ELSE
