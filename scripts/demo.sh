@@ -4,8 +4,10 @@
 # private port and socket directory, loads the bundled CDNOW sample and prints
 # per-customer RFM and CLV figures with a summary, fits the probabilistic
 # models and draws their diagnostics (build/demo/*.svg), shows churn trends and
-# cohorts, and stitches a small identity graph. The cluster is stopped at the
-# end unless --keep is given.
+# cohorts, stitches a small identity graph, and registers a customer profile
+# that the background worker fills and then updates by itself when new
+# transactions arrive. The cluster is stopped at the end unless --keep is
+# given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,8 @@ keep=false
 bash scripts/setup.sh
 source scripts/cluster_env.sh
 $keep || trap 'bash scripts/cluster.sh stop' EXIT
-bash scripts/cluster.sh start
+# Preloaded, so that the background workers keep customer profiles fresh.
+bash scripts/cluster.sh start "shared_preload_libraries = 'clv_ext'"
 export PGDATABASE=clv_demo
 createdb clv_demo
 mkdir -p build/demo
@@ -187,6 +190,52 @@ unset key
 splot 'build/demo/frequency_recency.dat' using 2:1:3 with pm3d
 PLOT
 echo "Pictures: build/demo/calibration_holdout.svg, build/demo/frequency_recency.svg"
+
+# A live customer profile: CDNOW moved to end yesterday, registered once; the
+# background worker fills it, then picks up new transactions by itself.
+wait_for() {  # wait_for SQL: polls until the query returns t (60 s at most)
+  for _ in $(seq 600); do
+    [[ $(psql -XAtc "$1") == t ]] && return 0
+    sleep 0.1
+  done
+  echo "demo: timed out waiting for: $1" >&2
+  return 1
+}
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+\set QUIET on
+CREATE TABLE live_orders AS
+SELECT customer_id, ts + (date_trunc('day', now()) - '1998-07-01') AS ts, amount FROM transactions;
+\echo
+\echo 'Customer profile: clv.create_profile registers it; the background worker builds it.'
+SELECT clv.create_profile('cdnow_live', 'live_orders', 'customer_id', 'ts', 'amount', unit => '7 days');
+SQL
+wait_for "SELECT count(*) = 2357 FROM clv_profiles.cdnow_live"
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+\echo 'Filled by the worker (clv.profile_status):'
+SELECT profile, last_mode, rows_changed, date_trunc('milliseconds', duration) AS duration, last_fit_error IS NULL AS model_fitted
+FROM clv.profile_status;
+\echo 'Top 10 customers by predicted CLV over the next year (clv_profiles.cdnow_live):'
+SELECT customer_id AS customer, orders, round(total_spend::numeric, 2) AS spent, round(p_alive::numeric, 3) AS p_alive,
+       round(expected_purchases::numeric, 2) AS exp_purchases, round(predicted_clv::numeric, 2) AS predicted_clv,
+       trend_direction AS trend, churn_risk, rfm_segment, clv_decile AS decile
+FROM clv_profiles.cdnow_live ORDER BY predicted_clv DESC, customer_id LIMIT 10;
+\echo 'By segment (clv_profiles.cdnow_live_summary):'
+SELECT rfm_segment, customers, round(total_predicted_clv::numeric) AS predicted_clv, round(mean_p_alive::numeric, 3) AS mean_p_alive
+FROM clv_profiles.cdnow_live_summary ORDER BY total_predicted_clv DESC;
+\echo 'Customer 1234 before and a new customer 900001: no rows yet'
+SELECT customer_id AS customer, orders, round(p_alive::numeric, 3) AS p_alive, round(predicted_clv::numeric, 2) AS predicted_clv, churn_risk, refreshed_at
+FROM clv_profiles.cdnow_live WHERE customer_id IN (1234, 900001);
+\echo 'New transactions arrive (INSERT ... COMMIT): customer 1234 comes back, 900001 is new.'
+INSERT INTO live_orders VALUES (1234, now() - interval '2 days', 80), (1234, now(), 45), (900001, now(), 30);
+SQL
+wait_for "SELECT count(*) = 2 FROM clv_profiles.cdnow_live WHERE customer_id IN (1234, 900001) AND refreshed_at > now() - interval '1 minute'"
+psql -q -v ON_ERROR_STOP=1 <<'SQL'
+\echo 'The profile changed by itself:'
+SELECT customer_id AS customer, orders, round(p_alive::numeric, 3) AS p_alive, round(predicted_clv::numeric, 2) AS predicted_clv, churn_risk, refreshed_at
+FROM clv_profiles.cdnow_live WHERE customer_id IN (1234, 900001) ORDER BY 1;
+SELECT profile, last_mode, rows_changed, date_trunc('milliseconds', duration) AS duration, pending_changes
+FROM clv.profile_status;
+SQL
 
 if $keep; then
   echo "The cluster keeps running: source scripts/cluster_env.sh; psql -d clv_demo"

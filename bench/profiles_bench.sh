@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Customer profiles on a generated source, in one run on a throwaway cluster
+# with clv_ext preloaded (the background worker runs):
+#  (a) full refresh (clv.refresh_profile(name, true): facts of every customer
+#      and the model refit) against REFRESH MATERIALIZED VIEW of a plain-SQL
+#      RFM view of the same source;
+#  (b) incremental refresh after 1,000 new transactions of 1,000 customers,
+#      as a ratio to (a);
+#  (c) freshness with the default settings: time from the COMMIT of a new
+#      transaction to its customer's row in the profile, measured by a
+#      procedure that commits and then polls;
+#  (d) insert throughput (pgbench, one-row INSERTs) on the source with change
+#      capture and the worker running, against an identical table without.
+#   bash bench/profiles_bench.sh [--customers N] [--rows M] [--reps R] [--seconds S]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+customers=1000000
+rows=10000000
+reps=5
+seconds=15
+while (($#)); do
+  case $1 in
+    --customers) customers=$2; shift 2 ;;
+    --rows) rows=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    *) echo "usage: $0 [--customers N] [--rows M] [--reps R] [--seconds S]" >&2; exit 2 ;;
+  esac
+done
+
+bash scripts/setup.sh >/dev/null
+export CLV_CLUSTER_DIR=/tmp/clv_ext_bench_profiles_$(id -u) CLV_PGPORT=54344
+source scripts/cluster_env.sh
+source bench/lib.sh
+trap 'bash scripts/cluster.sh stop' EXIT
+bash scripts/cluster.sh start "shared_preload_libraries = 'clv_ext'" "shared_buffers = '2GB'" \
+  "work_mem = '256MB'" "maintenance_work_mem = '1GB'" "jit = off" "max_wal_size = '8GB'"
+
+# Wall-clock time (ms) of one statement, from psql's \timing.
+timed_ms() {
+  psql -X -v ON_ERROR_STOP=1 -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+
+echo "generating $rows transactions of $customers customers over two years..."
+psql -q -X -v ON_ERROR_STOP=1 <<SQL
+CREATE EXTENSION clv_ext;
+SELECT setseed(0.42);
+CREATE TABLE tx (customer_id bigint, ts timestamptz, amount numeric);
+INSERT INTO tx
+SELECT (random() * ($customers - 1))::bigint + 1, now() - random() * interval '730 days',
+       round((5 + random() * 95)::numeric, 2)
+FROM generate_series(1, $rows);
+CREATE INDEX ON tx (customer_id, ts);
+VACUUM ANALYZE tx;
+-- The plain-SQL baseline: the profile's time-invariant RFM facts.
+CREATE MATERIALIZED VIEW rfm_mv AS
+SELECT customer_id, count(*) AS orders, min(ts) AS first_purchase, max(ts) AS last_purchase,
+       count(DISTINCT date_trunc('day', ts)) - 1 AS frequency,
+       extract(epoch FROM date_trunc('day', max(ts)) - date_trunc('day', min(ts))) / 86400 AS recency,
+       sum(amount) AS total_spend
+FROM tx GROUP BY customer_id;
+SELECT clv.create_profile('bench', 'tx', 'customer_id', 'ts', 'amount');
+SQL
+
+echo "waiting for the worker's first (full) refresh..."
+until [[ $(psql -XAtc "SELECT last_end IS NOT NULL FROM clv.profile_status") == t ]]; do sleep 1; done
+psql -XAtc "SELECT 'first refresh by the worker: ' || date_trunc('milliseconds', duration) || ', ' || rows_changed || ' customers' FROM clv.profile_status"
+# The manual measurements run without the worker in between.
+psql -q -XAtc "SELECT clv.alter_profile('bench', enabled => false)"
+
+full=() baseline=() incr=()
+for ((i = 0; i < reps; i++)); do
+  baseline+=("$(timed_ms "REFRESH MATERIALIZED VIEW rfm_mv")")
+  full+=("$(timed_ms "SELECT * FROM clv.refresh_profile('bench', true)")")
+  psql -q -X -v ON_ERROR_STOP=1 -c "
+    INSERT INTO tx SELECT c, now() - random() * interval '1 day', round((5 + random() * 95)::numeric, 2)
+    FROM (SELECT DISTINCT ON (c) c FROM (SELECT (random() * ($customers - 1))::bigint + 1 AS c
+                                         FROM generate_series(1, 1100)) g LIMIT 1000) s"
+  incr+=("$(timed_ms "SELECT * FROM clv.refresh_profile('bench')")")
+done
+baseline_ms=$(printf "%s\n" "${baseline[@]}" | median)
+full_ms=$(printf "%s\n" "${full[@]}" | median)
+incr_ms=$(printf "%s\n" "${incr[@]}" | median)
+psql -XAtc "SELECT 'last incremental refresh: ' || last_mode || ', ' || rows_changed || ' customers' FROM clv.profile_status"
+
+# (c) freshness, with the worker back on and default settings.
+psql -q -XAtc "SELECT clv.alter_profile('bench', enabled => true)"
+psql -q -X -v ON_ERROR_STOP=1 <<'SQL'
+CREATE PROCEDURE freshness_ms(customer bigint, INOUT ms double precision DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+  committed timestamptz;
+BEGIN
+  INSERT INTO tx VALUES (customer, now(), 10);
+  COMMIT;
+  committed := clock_timestamp();
+  WHILE NOT EXISTS (SELECT FROM clv_profiles.bench_facts f WHERE f.customer_id = customer) LOOP
+    PERFORM pg_sleep(0.001);
+    IF clock_timestamp() > committed + interval '60 s' THEN
+      RAISE EXCEPTION 'customer % did not appear within 60 s', customer;
+    END IF;
+  END LOOP;
+  ms := extract(epoch FROM clock_timestamp() - committed) * 1000;
+END $$;
+SQL
+sleep 2
+fresh=()
+for ((i = 0; i < 21; i++)); do
+  fresh+=("$(psql -XAt -v ON_ERROR_STOP=1 -c "CALL freshness_ms($((customers + 1 + i)))")")
+done
+fresh_ms=$(printf "%s\n" "${fresh[@]}" | median)
+fresh_max=$(printf "%s\n" "${fresh[@]}" | sort -n | tail -1)
+
+# (d) insert throughput with and without change capture.
+psql -q -X -v ON_ERROR_STOP=1 -c "CREATE TABLE tx_plain (LIKE tx INCLUDING INDEXES)"
+for table in tx tx_plain; do
+  cat >"$CLV_CLUSTER_DIR/insert_$table.sql" <<SQL
+\set c random(1, $customers)
+INSERT INTO $table VALUES (:c, now(), 10.5);
+SQL
+done
+tps() {  # tps TABLE
+  pgbench -n -c 2 -j 2 -T "$seconds" -f "$CLV_CLUSTER_DIR/insert_$1.sql" 2>/dev/null |
+    sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+plain_tps=() capture_tps=()
+for ((i = 0; i < 3; i++)); do
+  plain_tps+=("$(tps tx_plain)")
+  capture_tps+=("$(tps tx)")
+done
+plain=$(printf "%s\n" "${plain_tps[@]}" | median)
+capture=$(printf "%s\n" "${capture_tps[@]}" | median)
+psql -XAtc "SELECT 'after the pgbench runs: ' || pending_changes || ' changes pending, last refresh ' || last_mode || ' of ' || rows_changed || ' customers' FROM clv.profile_status"
+
+echo
+echo "profiles benchmark: $customers customers, $rows transactions, medians of $reps runs"
+printf "(a) full refresh            %10.1f ms   REFRESH MATERIALIZED VIEW %10.1f ms   ratio %.2f\n" \
+  "$full_ms" "$baseline_ms" "$(ratio "$full_ms" "$baseline_ms")"
+printf "(b) incremental refresh     %10.1f ms   (1,000 customers)   full / incremental %.0fx\n" \
+  "$incr_ms" "$(ratio "$full_ms" "$incr_ms")"
+printf "(c) freshness, commit->row  %10.1f ms median, %.1f ms max of 21\n" "$fresh_ms" "$fresh_max"
+printf "(d) inserts/s with capture  %10.0f   without %10.0f   capture/plain %.3f\n" \
+  "$capture" "$plain" "$(ratio "$capture" "$plain")"
