@@ -76,7 +76,7 @@ FROM clv_profiles.shop v, clv.profile_models m WHERE v.clv_decile = 1;
 -- Incremental refresh: only the touched customers are recomputed.
 INSERT INTO shop_orders VALUES (1, now() - interval '1 day', 40), (1, now() - interval '1 day', 5),
                                (2, now() - interval '2 days', 12), (100001, now() - interval '3 days', 7);
-SELECT customer, count(*) FROM clv.profile_changes GROUP BY 1 ORDER BY 1;
+SELECT customer, count(*) FROM clv.profile_changes, unnest(customers) customer GROUP BY 1 ORDER BY 1;
 SELECT * FROM clv.refresh_profile('shop');
 SELECT customer_id, orders, frequency FROM clv_profiles.shop WHERE customer_id IN (1, 2, 100001) ORDER BY 1;
 SELECT * FROM shop_mismatches();
@@ -113,7 +113,8 @@ SELECT * FROM shop_mismatches();
 
 -- TRUNCATE asks for a full refresh; a fit without data fails softly.
 TRUNCATE shop_orders;
-SELECT customer IS NULL AS full_marker FROM clv.profile_changes;
+SELECT customers IS NULL AS full_marker FROM clv.profile_changes;
+SELECT pending_changes, full_refresh_pending FROM clv.profile_status;
 SELECT * FROM clv.refresh_profile('shop');
 SELECT count(*) AS customers FROM clv_profiles.shop;
 SELECT rows_changed, last_error, last_fit_error FROM clv.profile_status;

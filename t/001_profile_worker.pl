@@ -109,7 +109,7 @@ my $blocker = $node->background_psql('postgres');
 $blocker->query_safe(
 	q{BEGIN; SELECT 1 FROM clv_profiles.shop_facts WHERE customer_id = 300 FOR UPDATE;});
 $node->safe_psql('postgres', q{
-INSERT INTO clv.profile_changes (profile_id, customer) SELECT id, NULL FROM clv.profiles;
+INSERT INTO clv.profile_changes (profile_id, customers) SELECT id, NULL FROM clv.profiles;
 });
 ok($node->poll_query_until('postgres',
 		q{SELECT count(*) = 1 FROM pg_stat_activity

@@ -85,19 +85,21 @@ COMMENT ON COLUMN @extschema@.profiles.next_run IS 'when the worker refreshes th
 COMMENT ON COLUMN @extschema@.profiles.last_fit_at IS 'as-of time of the last model fit (successful or not)';
 COMMENT ON COLUMN @extschema@.profiles.last_fit_error IS 'why the last model fit failed (data that cannot identify the model); NULL after a successful one';
 
--- Customers touched in the sources since the last refresh; customer NULL asks
--- for a full refresh (TRUNCATE of the source).
+-- Customers touched in the sources since the last refresh: one row per
+-- writing statement, written by the capture trigger straight into the heap
+-- (src/pg/profile_worker.cpp). Hence no index (the table holds only what is
+-- pending) and no foreign key (its check would lock the profile on every
+-- write); customers NULL asks for a full refresh (TRUNCATE of the source).
 CREATE TABLE @extschema@.profile_changes (
-    profile_id integer NOT NULL REFERENCES @extschema@.profiles ON DELETE CASCADE,
-    customer text,
+    profile_id integer NOT NULL,
+    customers text[],
     changed_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-CREATE INDEX profile_changes_profile_idx ON @extschema@.profile_changes (profile_id, changed_at);
 COMMENT ON COLUMN @extschema@.profile_changes.profile_id IS 'the profile whose source changed';
-COMMENT ON COLUMN @extschema@.profile_changes.customer IS 'the customer key as text; NULL: recompute every customer';
+COMMENT ON COLUMN @extschema@.profile_changes.customers IS 'the customer keys one statement touched, as text; NULL: recompute every customer';
 COMMENT ON COLUMN @extschema@.profile_changes.changed_at IS 'start of the writing transaction';
 COMMENT ON TABLE @extschema@.profile_changes IS
-'Change capture: the customer keys (as text) touched by writes to a profile''s source since its last refresh; customer NULL after a TRUNCATE asks for a full refresh';
+'Change capture: the customer keys (as text) touched by writes to a profile''s source since its last refresh, one row per statement; customers NULL (after a TRUNCATE, or a statement touching more than 100,000 customers) asks for a full refresh';
 
 CREATE TABLE @extschema@.profile_models (
     profile_id integer NOT NULL REFERENCES @extschema@.profiles ON DELETE CASCADE,
@@ -142,7 +144,7 @@ CREATE POLICY profile_models_owner ON @extschema@.profile_models
     USING (EXISTS (SELECT FROM @extschema@.profiles p WHERE p.id OPERATOR(pg_catalog.=) profile_id))
     WITH CHECK (EXISTS (SELECT FROM @extschema@.profiles p WHERE p.id OPERATOR(pg_catalog.=) profile_id));
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.profiles TO PUBLIC;
-GRANT SELECT, INSERT, DELETE ON @extschema@.profile_changes TO PUBLIC;
+GRANT SELECT, DELETE ON @extschema@.profile_changes TO PUBLIC;
 GRANT SELECT, INSERT ON @extschema@.profile_models TO PUBLIC;
 GRANT USAGE ON SEQUENCE @extschema@.profile_id_seq TO PUBLIC;
 
@@ -211,7 +213,7 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT pg_catalog.quote_ident(p.target_schema::text) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.name OPERATOR(pg_catalog.||) suffix) $$;
 COMMENT ON FUNCTION @extschema@.profile_object(@extschema@.profiles, text) IS
-'Quoted, schema-qualified name of a profile''s object: suffix '''' for the view, ''_facts'', ''_summary'', ''_capture'' (internal)';
+'Quoted, schema-qualified name of a profile''s object: suffix '''' for the view, ''_facts'' or ''_summary'' (internal)';
 
 -- The type of the customer key of a profile's facts.
 CREATE FUNCTION @extschema@.profile_key_type(p @extschema@.profiles)
@@ -364,57 +366,39 @@ $$;
 COMMENT ON FUNCTION @extschema@.profile_build_views(@extschema@.profiles) IS
 '(Re)creates the view and the summary view of a profile (internal)';
 
--- Change capture: a statement-level trigger function per profile records the
--- customer keys touched by each statement (static SQL, so its plans are
--- cached), then wakes the worker at commit. It runs as the profile's owner so
--- that writers of the source need no rights on clv's tables.
+-- Change capture: statement-level triggers on the source call
+-- clv.profile_capture (C, src/pg/profile_worker.cpp), which records the
+-- customer keys each statement touches and wakes the worker at commit.
+CREATE FUNCTION @extschema@.profile_capture()
+RETURNS trigger AS 'MODULE_PATHNAME', 'clv_profile_capture'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.profile_capture() IS
+'Change-capture trigger of a profile''s source (arguments: profile id, customer column): records the customer keys in the statement''s transition tables, or a full-refresh request after TRUNCATE, in clv.profile_changes as the extension''s owner, and wakes the profile worker at commit (internal)';
+
 CREATE FUNCTION @extschema@.profile_build_capture(p @extschema@.profiles)
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-AS $fn$
+AS $$
 DECLARE
   ext text := @extschema@.profile_ext_schema();
-  fn text := @extschema@.profile_object(p, '_capture');
   trigger_name text := pg_catalog.format('clv_profile_%s', p.id);
 BEGIN
-  EXECUTE pg_catalog.format($f$
-    CREATE FUNCTION %1$s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp AS $body$
-    BEGIN
-      IF TG_OP = 'INSERT' THEN
-        INSERT INTO %2$s.profile_changes (profile_id, customer)
-        SELECT DISTINCT %3$s, n.%4$I::text FROM new_rows n;
-      ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO %2$s.profile_changes (profile_id, customer)
-        SELECT %3$s, c FROM (SELECT n.%4$I::text FROM new_rows n UNION SELECT o.%4$I::text FROM old_rows o) u(c);
-      ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO %2$s.profile_changes (profile_id, customer)
-        SELECT DISTINCT %3$s, o.%4$I::text FROM old_rows o;
-      ELSE
-        INSERT INTO %2$s.profile_changes (profile_id, customer) VALUES (%3$s, NULL);
-      END IF;
-      PERFORM %2$s.profile_wake();
-      RETURN NULL;
-    END
-    $body$$f$, fn, ext, p.id, p.customer_column);
-  EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', fn,
-    pg_catalog.format('Change capture of customer profile %s (clv_ext): records the customers each statement on %s touches', p.name, p.source));
   EXECUTE pg_catalog.format(
-    'CREATE TRIGGER %1$I_ins AFTER INSERT ON %2$s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %3$s()',
-    trigger_name, p.source, fn);
+    'CREATE TRIGGER %1$I AFTER INSERT ON %2$s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %3$s.profile_capture(%4$L, %5$L)',
+    trigger_name || '_ins', p.source, ext, p.id, p.customer_column);
   EXECUTE pg_catalog.format(
-    'CREATE TRIGGER %1$I_upd AFTER UPDATE ON %2$s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %3$s()',
-    trigger_name, p.source, fn);
+    'CREATE TRIGGER %1$I AFTER UPDATE ON %2$s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %3$s.profile_capture(%4$L, %5$L)',
+    trigger_name || '_upd', p.source, ext, p.id, p.customer_column);
   EXECUTE pg_catalog.format(
-    'CREATE TRIGGER %1$I_del AFTER DELETE ON %2$s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %3$s()',
-    trigger_name, p.source, fn);
+    'CREATE TRIGGER %1$I AFTER DELETE ON %2$s REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %3$s.profile_capture(%4$L, %5$L)',
+    trigger_name || '_del', p.source, ext, p.id, p.customer_column);
   EXECUTE pg_catalog.format(
-    'CREATE TRIGGER %1$I_trunc AFTER TRUNCATE ON %2$s FOR EACH STATEMENT EXECUTE FUNCTION %3$s()',
-    trigger_name, p.source, fn);
+    'CREATE TRIGGER %1$I AFTER TRUNCATE ON %2$s FOR EACH STATEMENT EXECUTE FUNCTION %3$s.profile_capture(%4$L, %5$L)',
+    trigger_name || '_trunc', p.source, ext, p.id, p.customer_column);
 END
-$fn$;
+$$;
 COMMENT ON FUNCTION @extschema@.profile_build_capture(@extschema@.profiles) IS
-'Creates the change-capture trigger function and the INSERT, UPDATE, DELETE and TRUNCATE triggers of a profile on its source (internal)';
+'Creates the INSERT, UPDATE, DELETE and TRUNCATE change-capture triggers of a profile on its source (internal)';
 
 CREATE FUNCTION @extschema@.profile_drop_capture(p @extschema@.profiles)
 RETURNS void LANGUAGE plpgsql VOLATILE
@@ -429,11 +413,10 @@ BEGIN
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 'clv_profile_' || p.id || '_del', p.source);
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 'clv_profile_' || p.id || '_trunc', p.source);
   END IF;
-  EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS %s()', @extschema@.profile_object(p, '_capture'));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_drop_capture(@extschema@.profiles) IS
-'Drops the change-capture triggers and trigger function of a profile (internal)';
+'Drops the change-capture triggers of a profile (internal)';
 
 -- Identity-graph changes regroup the customers of resolve_identity
 -- profiles: new identifiers and identifiers that moved to another cluster
@@ -465,11 +448,11 @@ BEGIN
   END IF;
   IF pg_catalog.cardinality(moved) OPERATOR(pg_catalog.>) 20000
      OR (TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND pg_catalog.cardinality(moved) OPERATOR(pg_catalog.>) 10000) THEN
-    INSERT INTO @extschema@.profile_changes (profile_id, customer)
+    INSERT INTO @extschema@.profile_changes (profile_id, customers)
     SELECT p.id, NULL FROM @extschema@.profiles p WHERE p.resolve_identity;
   ELSIF pg_catalog.cardinality(moved) OPERATOR(pg_catalog.>) 0 THEN
-    INSERT INTO @extschema@.profile_changes (profile_id, customer)
-    SELECT p.id, k FROM @extschema@.profiles p, pg_catalog.unnest(moved) k WHERE p.resolve_identity;
+    INSERT INTO @extschema@.profile_changes (profile_id, customers)
+    SELECT p.id, moved FROM @extschema@.profiles p WHERE p.resolve_identity;
   ELSE
     RETURN NULL;
   END IF;
@@ -665,10 +648,11 @@ BEGIN
 
   -- Take in the changes committed so far; later ones stay for the next run.
   WITH taken AS (
-    DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) p.id RETURNING c.customer)
-  SELECT pg_catalog.array_agg(DISTINCT t.customer) FILTER (WHERE t.customer IS NOT NULL),
-         pg_catalog.bool_or(t.customer IS NULL)
-  INTO keys, full_marker FROM taken t;
+    DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) p.id RETURNING c.customers)
+  SELECT pg_catalog.array_agg(DISTINCT k.customer) FILTER (WHERE k.customer IS NOT NULL),
+         pg_catalog.bool_or(t.customers IS NULL)
+  INTO keys, full_marker
+  FROM taken t LEFT JOIN LATERAL pg_catalog.unnest(t.customers) k(customer) ON true;
 
   IF full_refresh OR COALESCE(full_marker, false) OR refit OR p.last_end IS NULL THEN
     mode := 'full';
@@ -864,7 +848,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.create_profile(text, regclass, name, name, name, interval, text, double precision, double precision, interval, interval, boolean, name, integer, double precision, interval, boolean) IS
-'Registers a customer profile over a transactions table: creates <target_schema>.<name> (view, one row per customer), <name>_facts and <name>_summary, change-capture triggers on the source and (create_index) an index on (customer, ts); the background worker fills and refreshes it, or call clv.refresh_profile. unit: time unit of recency, t and horizon; model: bgnbd, mbgnbd or pareto_nbd; horizon in units (default: 365 days);  discount_rate per step of horizon/discount_steps; margin multiplies spend into value; refresh_interval: most time between refreshes without new changes; refit_interval: model refit (and full refresh) period; resolve_identity: one row per identity cluster of clv.identity_nodes';
+'Registers a customer profile over a transactions table: creates <target_schema>.<name> (view, one row per customer), <name>_facts and <name>_summary, change-capture triggers on the source and (create_index) an index on (customer, ts); the background worker fills and refreshes it, or call clv.refresh_profile. unit: time unit of recency, t and horizon; model: bgnbd, mbgnbd or pareto_nbd; horizon in units (default: 365 days); discount_rate per step of horizon/discount_steps; margin multiplies spend into value; refresh_interval: most time between refreshes without new changes; refit_interval: model refit (and full refresh) period; resolve_identity: one row per identity cluster of clv.identity_nodes';
 
 CREATE FUNCTION @extschema@.alter_profile(
     name text,
@@ -919,6 +903,7 @@ BEGIN
   PERFORM @extschema@.profile_drop_capture(p);
   EXECUTE pg_catalog.format('DROP VIEW IF EXISTS %s, %s', @extschema@.profile_object(p, '_summary'), @extschema@.profile_object(p, ''));
   EXECUTE pg_catalog.format('DROP TABLE IF EXISTS %s', @extschema@.profile_object(p, '_facts'));
+  DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) p.id;
   DELETE FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) p.id;
 END
 $$;
@@ -945,7 +930,7 @@ CREATE VIEW @extschema@.profile_status AS
 SELECT p.name AS profile, p.owner, p.enabled, p.last_start, p.last_end,
        CASE WHEN p.last_end OPERATOR(pg_catalog.>=) p.last_start THEN p.last_end OPERATOR(pg_catalog.-) p.last_start END AS duration,
        p.last_mode, p.last_rows AS rows_changed,
-       c.pending AS pending_changes,
+       c.pending AS pending_changes, c.full_pending AS full_refresh_pending,
        pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) c.oldest AS lag,
        p.last_fit_at, p.last_fit_error,
        p.last_error, p.last_error_at, p.failures,
@@ -953,8 +938,10 @@ SELECT p.name AS profile, p.owner, p.enabled, p.last_start, p.last_end,
        p.last_start IS NOT NULL AND (p.last_end IS NULL OR p.last_end OPERATOR(pg_catalog.<) p.last_start)
          AND (p.last_error_at IS NULL OR p.last_error_at OPERATOR(pg_catalog.<) p.last_start) AS running_or_interrupted
 FROM @extschema@.profiles p
-LEFT JOIN LATERAL (SELECT pg_catalog.count(*) AS pending, pg_catalog.min(ch.changed_at) AS oldest
+LEFT JOIN LATERAL (SELECT COALESCE(pg_catalog.sum(pg_catalog.cardinality(ch.customers)), 0) AS pending,
+                          COALESCE(pg_catalog.bool_or(ch.customers IS NULL), false) AS full_pending,
+                          pg_catalog.min(ch.changed_at) AS oldest
                    FROM @extschema@.profile_changes ch WHERE ch.profile_id OPERATOR(pg_catalog.=) p.id) c ON true;
 COMMENT ON VIEW @extschema@.profile_status IS
-'One row per profile the current role may see: last refresh start and end, duration, mode and customers recomputed, pending changes and lag (age of the oldest), last model fit and its error, last refresh error, consecutive failures, next timed run; running_or_interrupted: started but neither finished nor failed (running now, or the server crashed during it)';
+'One row per profile the current role may see: last refresh start and end, duration, mode and customers recomputed, pending changes (customer keys waiting, with repeats), whether a full refresh is pending, lag (age of the oldest pending change), last model fit and its error, last refresh error, consecutive failures, next timed run; running_or_interrupted: started but neither finished nor failed (running now, or the server crashed during it)';
 GRANT SELECT ON @extschema@.profile_status TO PUBLIC;

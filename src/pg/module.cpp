@@ -18,6 +18,7 @@ int identity_max_cluster_size = 10000;
 int identity_hub_limit = 100;
 bool worker_enabled = true;
 int worker_naptime_ms = 1000;
+int worker_batch_delay_ms = 200;
 int launcher_naptime_ms = 60000;
 int max_workers = 8;
 }  // namespace clv_pg::settings
@@ -51,19 +52,27 @@ void _PG_init(void) {
       "Reloadable.", &worker_naptime_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
       nullptr, nullptr);
   DefineCustomIntVariable(
+      "clv.worker_batch_delay",
+      "Shortest time between the starts of two passes of a profile worker; changes committed "
+      "meanwhile are refreshed together.",
+      "Reloadable. Lower values make profiles fresher under a stream of writes, at more refresh "
+      "work.",
+      &worker_batch_delay_ms, 200, 0, 60 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+      nullptr);
+  DefineCustomIntVariable(
       "clv.launcher_naptime",
       "How often the launcher looks for databases whose profiles need a worker.",
       "Reloadable; creating a profile starts its database's worker at once.",
       &launcher_naptime_ms, 60000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
       nullptr);
-  DefineCustomIntVariable(
-      "clv.max_workers", "Most databases with a profile worker at a time.",
-      "Needs a server restart; each worker also takes one of max_worker_processes.",
-      &max_workers, 8, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
-  MarkGUCPrefixReserved("clv");
-
   // The workers need shared memory: only when preloaded, never during
-  // pg_upgrade.
-  if (process_shared_preload_libraries_in_progress && !IsBinaryUpgrade)
-    clv_pg::register_profile_workers();
+  // pg_upgrade. A server-start setting can only be defined then, too.
+  if (process_shared_preload_libraries_in_progress) {
+    DefineCustomIntVariable(
+        "clv.max_workers", "Most databases with a profile worker at a time.",
+        "Needs a server restart; each worker also takes one of max_worker_processes.",
+        &max_workers, 8, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    if (!IsBinaryUpgrade) clv_pg::register_profile_workers();
+  }
+  MarkGUCPrefixReserved("clv");
 }

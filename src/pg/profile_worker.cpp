@@ -19,6 +19,9 @@ extern "C" {
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_proc.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -35,6 +38,8 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/tuplestore.h"
 }
 
 #include "profile_worker.hpp"
@@ -42,6 +47,7 @@ extern "C" {
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_profile_wake);
+PG_FUNCTION_INFO_V1(clv_profile_capture);
 PG_FUNCTION_INFO_V1(clv_refresh_profile_as_owner);
 PGDLLEXPORT void clv_launcher_main(Datum);
 PGDLLEXPORT void clv_profile_worker_main(Datum);
@@ -54,6 +60,7 @@ struct DatabaseSlot {
   Oid database;            // InvalidOid: free
   pid_t worker_pid;        // 0 while no worker runs
   Latch* worker_latch;     // set by the worker itself
+  bool wake_requested;     // a commit has set the worker's latch since its last pass began
   bool start_requested;    // a backend asked for a worker (new profile, change)
   TimestampTz retry_after; // when the launcher may start a worker again
 };
@@ -117,7 +124,9 @@ void wake_at_commit(XactEvent event, void*) {
   SpinLockAcquire(&shared->mutex);
   DatabaseSlot* slot = slot_of(MyDatabaseId);
   if (slot != nullptr && slot->worker_latch != nullptr) {
-    latch = slot->worker_latch;
+    // One wake-up per pass, however many transactions commit.
+    if (!slot->wake_requested) latch = slot->worker_latch;
+    slot->wake_requested = true;
   } else {
     if (slot == nullptr) slot = slot_of(InvalidOid);
     if (slot != nullptr) {
@@ -129,6 +138,115 @@ void wake_at_commit(XactEvent event, void*) {
   SpinLockRelease(&shared->mutex);
   // A latch of a process that has just exited is harmless to set.
   if (latch != nullptr) SetLatch(latch);
+}
+
+void request_wake_at_commit() {
+  if (shared == nullptr) return;
+  if (!wake_callback_registered) {
+    RegisterXactCallback(wake_at_commit, nullptr);
+    wake_callback_registered = true;
+  }
+  wake_pending = true;
+}
+
+//--------------------------------------------------------------------------
+// Change capture
+//--------------------------------------------------------------------------
+
+// Statements touching more customers than this ask for a full refresh.
+constexpr int kMaxCapturedKeys = 100000;
+
+// Appends the customer column of every row of a transition table, as text,
+// to keys; stops past kMaxCapturedKeys.
+ArrayBuildState* collect_keys(Tuplestorestate* rows, TupleDesc desc, AttrNumber column,
+                              FmgrInfo* output, ArrayBuildState* keys) {
+  // A read pointer of our own: other triggers may read the same rows.
+  int pointer = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+  tuplestore_select_read_pointer(rows, pointer);
+  tuplestore_rescan(rows);
+  TupleTableSlot* slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+  while ((keys == nullptr || keys->nelems <= kMaxCapturedKeys) &&
+         tuplestore_gettupleslot(rows, true, false, slot)) {
+    bool isnull;
+    Datum value = slot_getattr(slot, column, &isnull);
+    if (isnull) continue;
+    keys = accumArrayResult(keys, CStringGetTextDatum(OutputFunctionCall(output, value)), false,
+                            TEXTOID, CurrentMemoryContext);
+  }
+  ExecDropSingleTupleTableSlot(slot);
+  return keys;
+}
+
+// Profiles whose source this backend has seen the capture trigger fire on,
+// verified once: a trigger records changes only for its own table.
+struct VerifiedCapture {
+  int32 profile_id;
+  Oid source;
+};
+constexpr int kVerifiedCaptures = 64;
+VerifiedCapture verified_captures[kVerifiedCaptures];
+int n_verified_captures = 0;
+
+void verify_capture(Oid function, const char* schema, int32 profile_id, Oid source) {
+  for (int i = 0; i < n_verified_captures; ++i)
+    if (verified_captures[i].profile_id == profile_id && verified_captures[i].source == source)
+      return;
+  // As the function's owner (the extension's): clv.profiles is row-level
+  // secured, and writers of the source need not see the profile.
+  HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+  if (!HeapTupleIsValid(proc)) elog(ERROR, "cache lookup failed for function %u", function);
+  Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
+  ReleaseSysCache(proc);
+  Oid saved_user;
+  int saved_security_context;
+  GetUserIdAndSecContext(&saved_user, &saved_security_context);
+  SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE);
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clv_ext: SPI_connect failed");
+  char query[256];
+  pg_snprintf(query, sizeof query,
+              "SELECT FROM %s.profiles WHERE id OPERATOR(pg_catalog.=) $1 "
+              "AND source OPERATOR(pg_catalog.=) $2",
+              schema);
+  Oid types[2] = {INT4OID, REGCLASSOID};
+  Datum values[2] = {Int32GetDatum(profile_id), ObjectIdGetDatum(source)};
+  if (SPI_execute_with_args(query, 2, types, values, nullptr, true, 1) != SPI_OK_SELECT)
+    elog(ERROR, "clv_ext: looking up profile %d failed", profile_id);
+  bool found = SPI_processed == 1;
+  SPI_finish();
+  SetUserIdAndSecContext(saved_user, saved_security_context);
+  if (!found)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("table %s is not the source of profile %d", get_rel_name(source),
+                           profile_id)));
+  if (n_verified_captures == kVerifiedCaptures) n_verified_captures = 0;
+  verified_captures[n_verified_captures++] = {profile_id, source};
+}
+
+// Appends one row (profile_id, customers, changed_at) to the extension's
+// profile_changes, straight into the heap: the capture runs on every write
+// to a source, and the executor's start-up for an INSERT would cost more
+// than the write itself. The table has no index (checked) and its row-level
+// security is for readers; customers NULL asks for a full refresh.
+void record_changes(Oid schema, int32 profile_id, Datum customers, bool full) {
+  Oid table = get_relname_relid("profile_changes", schema);
+  if (!OidIsValid(table))
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                    errmsg("table profile_changes of extension clv_ext is missing")));
+  Relation relation = table_open(table, RowExclusiveLock);
+  TupleDesc desc = RelationGetDescr(relation);
+  if (relation->rd_rel->relhasindex || desc->natts != 3 ||
+      TupleDescAttr(desc, 0)->atttypid != INT4OID || TupleDescAttr(desc, 1)->atttypid != TEXTARRAYOID ||
+      TupleDescAttr(desc, 2)->atttypid != TIMESTAMPTZOID)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("table profile_changes of extension clv_ext has been altered"),
+                    errhint("It must have columns (integer, text[], timestamptz) and no index.")));
+  Datum values[3] = {Int32GetDatum(profile_id), customers,
+                     TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())};
+  bool nulls[3] = {false, full, false};
+  HeapTuple tuple = heap_form_tuple(desc, values, nulls);
+  simple_heap_insert(relation, tuple);
+  heap_freetuple(tuple);
+  table_close(relation, NoLock);
 }
 
 //--------------------------------------------------------------------------
@@ -252,6 +370,27 @@ bool refresh_due_profiles(MemoryContext loop_context) {
   }
   pfree(schema);
   return has_profiles;
+}
+
+// Marks the start of a pass: commits from now on wake the worker again.
+void begin_pass() {
+  SpinLockAcquire(&shared->mutex);
+  DatabaseSlot* slot = slot_of(MyDatabaseId);
+  if (slot != nullptr) slot->wake_requested = false;
+  SpinLockRelease(&shared->mutex);
+}
+
+// Sleeps until `until`, waking only for signals (SIGTERM, SIGHUP).
+void sleep_until(TimestampTz until) {
+  for (;;) {
+    long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+    if (remaining <= 0) return;
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining,
+                    PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+    if (ConfigReloadPending) return;
+  }
 }
 
 void release_slot(int, Datum) {
@@ -474,6 +613,8 @@ void clv_profile_worker_main(Datum main_arg) {
     CHECK_FOR_INTERRUPTS();
     reload_config_if_asked();
     if (!clv_pg::settings::worker_enabled) break;
+    TimestampTz pass_start = GetCurrentTimestamp();
+    begin_pass();
     MemoryContextSwitchTo(loop_context);
     bool has_profiles = refresh_due_profiles(loop_context);
     MemoryContextReset(loop_context);
@@ -481,19 +622,77 @@ void clv_profile_worker_main(Datum main_arg) {
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                     clv_pg::settings::worker_naptime_ms, PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
+    // Under a stream of commits, passes start at most every batch delay, so
+    // that refreshing takes in many transactions at once.
+    sleep_until(TimestampTzPlusMilliseconds(pass_start, clv_pg::settings::worker_batch_delay_ms));
   }
   proc_exit(0);
 }
 
 Datum clv_profile_wake(PG_FUNCTION_ARGS) {
-  if (shared != nullptr) {
-    if (!wake_callback_registered) {
-      RegisterXactCallback(wake_at_commit, nullptr);
-      wake_callback_registered = true;
-    }
-    wake_pending = true;
-  }
+  request_wake_at_commit();
   PG_RETURN_VOID();
+}
+
+// Change capture of a profile's source: an AFTER ... FOR EACH STATEMENT
+// trigger with arguments (profile id, customer column) that records the
+// customer keys in the statement's transition tables (or, for TRUNCATE, a
+// request for a full refresh) as one row of clv.profile_changes and wakes
+// the worker at commit. In C because it runs on every write to the source.
+Datum clv_profile_capture(PG_FUNCTION_ARGS) {
+  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "profile_capture must be called as a trigger");
+  auto* trigger_data = reinterpret_cast<TriggerData*>(fcinfo->context);
+  if (!TRIGGER_FIRED_AFTER(trigger_data->tg_event) ||
+      !TRIGGER_FIRED_FOR_STATEMENT(trigger_data->tg_event) ||
+      trigger_data->tg_trigger->tgnargs != 2)
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("profile_capture must be an AFTER ... FOR EACH STATEMENT trigger with "
+                           "arguments (profile id, customer column)")));
+  int32 profile_id = pg_strtoint32(trigger_data->tg_trigger->tgargs[0]);
+  const char* column_name = trigger_data->tg_trigger->tgargs[1];
+  Relation relation = trigger_data->tg_relation;
+  Oid function = fcinfo->flinfo->fn_oid;
+  Oid schema = get_func_namespace(function);
+  verify_capture(function, quote_identifier(get_namespace_name(schema)), profile_id,
+                 RelationGetRelid(relation));
+
+  TupleDesc desc = RelationGetDescr(relation);
+  AttrNumber column = InvalidAttrNumber;
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute attribute = TupleDescAttr(desc, i);
+    if (!attribute->attisdropped && strcmp(NameStr(attribute->attname), column_name) == 0)
+      column = attribute->attnum;
+  }
+  if (column == InvalidAttrNumber)
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                    errmsg("column \"%s\" of the source of profile %d does not exist", column_name,
+                           profile_id)));
+  // Keys are turned into text by the type's output function: built-in only.
+  Oid type = TupleDescAttr(desc, column - 1)->atttypid;
+  if (type >= FirstNormalObjectId)
+    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                    errmsg("customer column \"%s\" of profile %d must have a built-in type",
+                           column_name, profile_id)));
+
+  bool full = TRIGGER_FIRED_BY_TRUNCATE(trigger_data->tg_event);
+  ArrayBuildState* keys = nullptr;
+  if (!full) {
+    Oid output_function;
+    bool is_varlena;
+    getTypeOutputInfo(type, &output_function, &is_varlena);
+    FmgrInfo output;
+    fmgr_info(output_function, &output);
+    if (trigger_data->tg_newtable != nullptr)
+      keys = collect_keys(trigger_data->tg_newtable, desc, column, &output, keys);
+    if (trigger_data->tg_oldtable != nullptr)
+      keys = collect_keys(trigger_data->tg_oldtable, desc, column, &output, keys);
+    if (keys == nullptr) return PointerGetDatum(nullptr);  // no row, or only NULL customers
+    full = keys->nelems > kMaxCapturedKeys;
+  }
+  record_changes(schema, profile_id, full ? (Datum)0 : makeArrayResult(keys, CurrentMemoryContext),
+                 full);
+  request_wake_at_commit();
+  return PointerGetDatum(nullptr);
 }
 
 // Runs the profile's refresh step as its owner, the way REFRESH MATERIALIZED

@@ -16,6 +16,10 @@ extern bool worker_enabled;
 // clv.worker_naptime: most time a profile worker sleeps between looks for
 // due profiles (it is woken at once by new changes), in milliseconds.
 extern int worker_naptime_ms;
+// clv.worker_batch_delay: shortest time between the starts of two passes of
+// a profile worker, in milliseconds; changes committed meanwhile are
+// refreshed together.
+extern int worker_batch_delay_ms;
 // clv.launcher_naptime: how often the launcher looks for databases that need
 // a profile worker, in milliseconds.
 extern int launcher_naptime_ms;
