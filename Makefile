@@ -1,15 +1,18 @@
 # PGXS build of clv_ext: the C++17 core (src/core) and the PostgreSQL
 # boundary (src/pg) linked into clv_ext.so, the install script assembled from
-# extension/src/*.sql (one file per feature), upgrade scripts in extension/,
+# extension/src/*.sql (one file per feature), released install scripts in
+# extension/, upgrades assembled from extension/upgrade/ and the new parts,
 # the pg_regress suite in sql/ + expected/ and the isolation specs in specs/
 # (make installcheck). The TAP tests of the background workers (t/*.pl) start
 # clusters of their own, which initdb refuses to do as root: scripts/test.sh
 # runs them with prove as the postgres user.
 EXTENSION = clv_ext
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = clv_ext
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(wildcard extension/$(EXTENSION)--*--*.sql)
+# The current install script and the upgrade to it are assembled from the
+# parts; the install scripts of released versions are kept as they shipped.
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.1.0--0.2.0.sql
+DATA = $(wildcard extension/$(EXTENSION)--*.sql)
 
 CORE_SRCS := $(sort $(wildcard src/core/*.cpp))
 PG_SRCS := $(sort $(wildcard src/pg/*.cpp))
@@ -40,6 +43,9 @@ include $(PGXS)
 -include $(OBJS:.o=.d)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/src/*.sql))
+	cat $^ > $@
+
+$(EXTENSION)--0.1.0--0.2.0.sql: extension/upgrade/0.1.0--0.2.0.sql extension/src/50_profiles.sql
 	cat $^ > $@
 
 installcheck: | build/regress build/isolation

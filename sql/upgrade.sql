@@ -1,0 +1,57 @@
+-- Upgrades: version 0.1.0 installed and updated with ALTER EXTENSION ...
+-- UPDATE has the same objects, definitions, comments and privileges as a
+-- fresh install of the current version, keeps its data, and works.
+\set VERBOSITY terse
+CREATE FUNCTION extension_objects() RETURNS SETOF text LANGUAGE sql AS $$
+  SELECT regexp_replace(o, '\s+', ' ', 'g') FROM (
+  SELECT pg_describe_object(d.classid, d.objid, d.objsubid)
+         || ' | ' || COALESCE(obj_description(d.objid, d.classid::regclass::text), '')
+         || ' | ' || COALESCE((SELECT md5(concat_ws(' ', p.prosrc, p.proconfig, p.provolatile, p.proparallel,
+                                                   p.proisstrict, p.prosecdef, p.proacl, pg_get_function_result(p.oid)))
+                               FROM pg_proc p WHERE d.classid = 'pg_proc'::regclass AND p.oid = d.objid), '')
+         || ' | ' || COALESCE((SELECT concat_ws(' ', c.relacl, c.relrowsecurity,
+                                                (SELECT string_agg(a.attname || ':' || format_type(a.atttypid, a.atttypmod)
+                                                                   || ':' || COALESCE(col_description(c.oid, a.attnum), ''), ',' ORDER BY a.attnum)
+                                                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+                                                (SELECT string_agg(pol.polname || ':' || pg_get_expr(pol.polqual, pol.polrelid), ',' ORDER BY pol.polname)
+                                                 FROM pg_policy pol WHERE pol.polrelid = c.oid),
+                                                (SELECT string_agg(t.tgname, ',' ORDER BY t.tgname)
+                                                 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal))
+                               FROM pg_class c WHERE d.classid = 'pg_class'::regclass AND c.oid = d.objid), '')
+         || ' | ' || COALESCE((SELECT n.nspacl::text FROM pg_namespace n
+                               WHERE d.classid = 'pg_namespace'::regclass AND n.oid = d.objid), '')
+  FROM pg_depend d
+  WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'clv_ext')
+  UNION ALL
+  SELECT 'schema clv | ' || nspacl::text FROM pg_namespace WHERE nspname = 'clv') objects(o)
+$$;
+SELECT string_agg(o, E'\n' ORDER BY o) AS fresh_objects, count(*) AS fresh_count FROM extension_objects() o \gset
+SELECT current_database() AS regress_db, pg_get_functiondef('extension_objects'::regproc) AS definition \gset
+
+CREATE DATABASE clv_upgrade;
+\c clv_upgrade
+\set VERBOSITY terse
+CREATE EXTENSION clv_ext VERSION '0.1.0';
+SELECT * FROM clv.identity_ingest($$VALUES ('email:a@x.com', 'device:1'), ('device:1', 'cookie:9')$$);
+ALTER EXTENSION clv_ext UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'clv_ext';
+-- the same listing function as in the first database
+SELECT :'definition' \gexec
+-- objects of a fresh install missing after the update, and the other way round
+SELECT o AS only_in_fresh_install FROM unnest(string_to_array(:'fresh_objects', E'\n')) o
+EXCEPT SELECT extension_objects() ORDER BY 1;
+SELECT o AS only_after_update FROM extension_objects() o
+EXCEPT SELECT unnest(string_to_array(:'fresh_objects', E'\n')) ORDER BY 1;
+SELECT count(*) = :fresh_count AS same_count FROM extension_objects();
+-- the data of 0.1.0 is kept, and the new features work on it
+SELECT count(*) AS identifiers, count(DISTINCT cluster_id) AS clusters FROM clv.identity_nodes;
+CREATE TABLE orders (customer_id int, ts timestamptz, amount numeric);
+INSERT INTO orders SELECT c, now() - k * interval '20 days', 10 + (c * 7 + k * 13) % 50
+FROM generate_series(1, 30) c, generate_series(1, 1 + c % 4) k;
+SELECT clv.create_profile('shop', 'orders', 'customer_id', 'ts', 'amount');
+SELECT mode, customers FROM clv.refresh_profile('shop');
+SELECT count(*) AS customers, sum(orders) AS orders FROM clv_profiles.shop;
+\c :regress_db
+DROP DATABASE clv_upgrade;
+DROP FUNCTION extension_objects();
