@@ -41,10 +41,10 @@ void _PG_init(void) {
       "hub and its further links are rejected (0: no hub detection).",
       "A rule in clv.identity_rules can set its own limit for links to identifiers of its type.",
       &identity_hub_limit, 100, 0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-  DefineCustomBoolVariable(
-      "clv.worker_enabled", "Whether background workers keep customer profiles fresh.",
-      "Reloadable; turning it off stops the running profile workers.", &worker_enabled, true,
-      PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable("clv.worker_enabled",
+                           "Whether background workers keep customer profiles fresh.",
+                           "Reloadable; turning it off stops the running profile workers.",
+                           &worker_enabled, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable(
       "clv.worker_naptime",
       "Most time a profile worker sleeps between looks for due profiles; new changes wake it at "
@@ -62,16 +62,15 @@ void _PG_init(void) {
   DefineCustomIntVariable(
       "clv.launcher_naptime",
       "How often the launcher looks for databases whose profiles need a worker.",
-      "Reloadable; creating a profile starts its database's worker at once.",
-      &launcher_naptime_ms, 60000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
-      nullptr);
+      "Reloadable; creating a profile starts its database's worker at once.", &launcher_naptime_ms,
+      60000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   // The workers need shared memory: only when preloaded, never during
   // pg_upgrade. A server-start setting can only be defined then, too.
   if (process_shared_preload_libraries_in_progress) {
     DefineCustomIntVariable(
         "clv.max_workers", "Most databases with a profile worker at a time.",
-        "Needs a server restart; each worker also takes one of max_worker_processes.",
-        &max_workers, 8, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+        "Needs a server restart; each worker also takes one of max_worker_processes.", &max_workers,
+        8, 1, 1024, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     if (!IsBinaryUpgrade) clv_pg::register_profile_workers();
   }
   MarkGUCPrefixReserved("clv");

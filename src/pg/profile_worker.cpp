@@ -1,12 +1,14 @@
-// Background workers that keep customer profiles fresh.
+// Background workers that keep customer profiles fresh, and the change
+// capture that feeds them.
 //
 // With clv_ext in shared_preload_libraries, a static launcher watches the
 // databases and starts one dynamic worker per database that has profiles;
 // a worker refreshes that database's due profiles, each in its own
 // transactions, as the profile's owner (clv.refresh_profile_as_owner), and
-// sleeps on its latch. Change-capture triggers call clv.profile_wake(), which
-// sets the worker's latch when the writing transaction commits, so new data
-// reaches the profile in about the time of one incremental refresh.
+// sleeps on its latch. The capture trigger on each source
+// (clv.profile_capture) records the touched customers and sets the worker's
+// latch when the writing transaction commits, so new data reaches the
+// profile in about the time of one incremental refresh.
 //
 // This file is PostgreSQL-process code throughout (signals, latches,
 // transactions, SPI, longjmp error handling), so it holds no C++ objects
@@ -57,12 +59,12 @@ namespace {
 
 // One database's worker, as the launcher and the backends see it.
 struct DatabaseSlot {
-  Oid database;            // InvalidOid: free
-  pid_t worker_pid;        // 0 while no worker runs
-  Latch* worker_latch;     // set by the worker itself
-  bool wake_requested;     // a commit has set the worker's latch since its last pass began
-  bool start_requested;    // a backend asked for a worker (new profile, change)
-  TimestampTz retry_after; // when the launcher may start a worker again
+  Oid database;             // InvalidOid: free
+  pid_t worker_pid;         // 0 while no worker runs
+  Latch* worker_latch;      // set by the worker itself
+  bool wake_requested;      // a commit has set the worker's latch since its last pass began
+  bool start_requested;     // a backend asked for a worker (new profile, change)
+  TimestampTz retry_after;  // when the launcher may start a worker again
 };
 
 struct WorkerShmem {
@@ -90,7 +92,8 @@ void shmem_startup() {
   if (previous_shmem_startup) previous_shmem_startup();
   LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
   bool found;
-  shared = static_cast<WorkerShmem*>(ShmemInitStruct("clv_ext profile workers", shmem_size(), &found));
+  shared =
+      static_cast<WorkerShmem*>(ShmemInitStruct("clv_ext profile workers", shmem_size(), &found));
   if (!found) {
     memset(shared, 0, shmem_size());
     SpinLockInit(&shared->mutex);
@@ -215,9 +218,9 @@ void verify_capture(Oid function, const char* schema, int32 profile_id, Oid sour
   SPI_finish();
   SetUserIdAndSecContext(saved_user, saved_security_context);
   if (!found)
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-                    errmsg("table %s is not the source of profile %d", get_rel_name(source),
-                           profile_id)));
+    ereport(ERROR,
+            (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+             errmsg("table %s is not the source of profile %d", get_rel_name(source), profile_id)));
   if (n_verified_captures == kVerifiedCaptures) n_verified_captures = 0;
   verified_captures[n_verified_captures++] = {profile_id, source};
 }
@@ -235,7 +238,8 @@ void record_changes(Oid schema, int32 profile_id, Datum customers, bool full) {
   Relation relation = table_open(table, RowExclusiveLock);
   TupleDesc desc = RelationGetDescr(relation);
   if (relation->rd_rel->relhasindex || desc->natts != 3 ||
-      TupleDescAttr(desc, 0)->atttypid != INT4OID || TupleDescAttr(desc, 1)->atttypid != TEXTARRAYOID ||
+      TupleDescAttr(desc, 0)->atttypid != INT4OID ||
+      TupleDescAttr(desc, 1)->atttypid != TEXTARRAYOID ||
       TupleDescAttr(desc, 2)->atttypid != TIMESTAMPTZOID)
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("table profile_changes of extension clv_ext has been altered"),
@@ -253,8 +257,8 @@ void record_changes(Oid schema, int32 profile_id, Datum customers, bool full) {
 // SPI helpers of the worker (C frames only)
 //--------------------------------------------------------------------------
 
-// The extension's schema in this database (quoted, palloc'd in the current
-// context), or nullptr when clv_ext is not installed. Inside a transaction.
+// The extension's schema in this database (quoted, in TopMemoryContext),
+// or nullptr when clv_ext is not installed. Inside a transaction.
 char* extension_schema() {
   int rc = SPI_execute(
       "SELECT pg_catalog.quote_ident(n.nspname::text) FROM pg_catalog.pg_extension e "
@@ -293,7 +297,8 @@ void record(const char* schema, const char* function, int profile_id, const char
     values[1] = CStringGetTextDatum(message);
     nargs = 2;
   }
-  pg_snprintf(query, sizeof query, "SELECT %s.%s($1%s)", schema, function, nargs == 2 ? ", $2" : "");
+  pg_snprintf(query, sizeof query, "SELECT %s.%s($1%s)", schema, function,
+              nargs == 2 ? ", $2" : "");
   int rc = SPI_execute_with_args(query, nargs, types, values, nullptr, false, 0);
   if (rc != SPI_OK_SELECT) elog(ERROR, "clv_ext: %s failed: %d", function, rc);
   end_step();
@@ -310,11 +315,13 @@ void refresh_one(const char* schema, int profile_id, MemoryContext loop_context)
   {
     begin_step(activity);
     char query[256];
-    pg_snprintf(query, sizeof query, "SELECT * FROM %s.refresh_profile_as_owner($1, false)", schema);
+    pg_snprintf(query, sizeof query, "SELECT * FROM %s.refresh_profile_as_owner($1, false)",
+                schema);
     Oid types[1] = {INT4OID};
     Datum values[1] = {Int32GetDatum(profile_id)};
     int rc = SPI_execute_with_args(query, 1, types, values, nullptr, false, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "clv_ext: refresh of profile %d failed: %d", profile_id, rc);
+    if (rc != SPI_OK_SELECT)
+      elog(ERROR, "clv_ext: refresh of profile %d failed: %d", profile_id, rc);
     end_step();
   }
   PG_CATCH();
@@ -350,7 +357,8 @@ bool refresh_due_profiles(MemoryContext loop_context) {
     if (rc != SPI_OK_SELECT || SPI_processed != 1)
       elog(ERROR, "clv_ext: looking for due profiles failed: %d", rc);
     bool isnull;
-    has_profiles = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    has_profiles =
+        DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
     Datum ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
     ArrayType* array = DatumGetArrayTypeP(ids);
     Datum* elements;
@@ -430,11 +438,10 @@ void start_worker(int slot_index, Oid database) {
   worker.bgw_notify_pid = MyProcPid;
   BackgroundWorkerHandle* handle;
   if (!RegisterDynamicBackgroundWorker(&worker, &handle)) {
-    ereport(WARNING,
-            (errmsg("clv_ext: could not start a profile worker for database %u: no free "
-                    "background worker slot",
-                    database),
-             errhint("Raise max_worker_processes (now %d).", max_worker_processes)));
+    ereport(WARNING, (errmsg("clv_ext: could not start a profile worker for database %u: no free "
+                             "background worker slot",
+                             database),
+                      errhint("Raise max_worker_processes (now %d).", max_worker_processes)));
     SpinLockAcquire(&shared->mutex);
     shared->slots[slot_index].retry_after =
         TimestampTzPlusMilliseconds(GetCurrentTimestamp(), clv_pg::settings::launcher_naptime_ms);
@@ -578,8 +585,7 @@ void clv_launcher_main(Datum) {
     if (clv_pg::settings::worker_enabled) {
       TimestampTz now = GetCurrentTimestamp();
       bool scan = now >= next_scan;
-      if (scan)
-        next_scan = TimestampTzPlusMilliseconds(now, clv_pg::settings::launcher_naptime_ms);
+      if (scan) next_scan = TimestampTzPlusMilliseconds(now, clv_pg::settings::launcher_naptime_ms);
       launch_workers(scan);
     } else {
       stop_workers();
@@ -716,10 +722,11 @@ Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
   if (SPI_execute_with_args(query, 1, types, values, nullptr, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "clv_ext: looking up profile %d failed", profile_id);
   if (SPI_processed == 0)
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-                    errmsg("profile %d does not exist", profile_id)));
+    ereport(ERROR,
+            (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("profile %d does not exist", profile_id)));
   bool isnull;
-  Oid owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+  Oid owner =
+      DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
   if (!has_privs_of_role(GetUserId(), owner))
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                     errmsg("must have the privileges of role \"%s\" to refresh profile %d",
@@ -728,8 +735,8 @@ Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
   Oid saved_user;
   int saved_security_context;
   GetUserIdAndSecContext(&saved_user, &saved_security_context);
-  SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE |
-                                    SECURITY_RESTRICTED_OPERATION);
+  SetUserIdAndSecContext(
+      owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
   int nest_level = NewGUCNestLevel();
   (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
                           GUC_ACTION_SAVE, true, 0, false);
