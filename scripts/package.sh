@@ -99,7 +99,7 @@ deb=$out/postgresql-15-clv-ext_${version}_${arch}.deb
 status=0
 if [[ $lint == yes ]]; then
   echo "package: lintian (fails on errors, shows warnings)"
-  lintian --info --fail-on error "$out/clv-ext_${version}_${arch}.changes" || status=$?
+  lintian --fail-on error "$out/clv-ext_${version}_${arch}.changes" || status=$?
 fi
 echo "$deb"
 exit "$status"
