@@ -1,0 +1,43 @@
+// The identifier interner of identity resolution, fed arbitrary byte strings
+// (the input split at '\n'; any bytes, empty strings and NUL included).
+// Checks: equal strings get equal ids and distinct strings distinct ones,
+// view(id) gives back the exact bytes, find() agrees with intern(), and
+// ids_in_byte_order() is a permutation in memcmp order.
+#include "clv/identity/interner.hpp"
+
+#include "fuzz_support.hpp"
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  clv::identity::Interner interner;
+  std::map<std::string, uint32_t> expected;
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  size_t start = 0;
+  while (start <= input.size()) {
+    size_t end = input.find('\n', start);
+    if (end == std::string_view::npos) end = input.size();
+    const std::string_view identifier = input.substr(start, end - start);
+    fuzz::check(interner.find(identifier) == (expected.count(std::string(identifier))
+                                                  ? expected[std::string(identifier)]
+                                                  : clv::identity::Interner::kNotFound),
+                "find() disagrees before intern()");
+    bool added;
+    const uint32_t id = interner.intern(identifier, added);
+    const auto [it, is_new] = expected.emplace(std::string(identifier), id);
+    fuzz::check(added == is_new && it->second == id, "intern() gave an inconsistent id");
+    fuzz::check(interner.view(id) == identifier, "view() differs from the interned bytes");
+    start = end + 1;
+  }
+  fuzz::check(interner.size() == expected.size(), "size() differs from the distinct strings");
+
+  const std::vector<uint32_t> order = interner.ids_in_byte_order();
+  fuzz::check(order.size() == expected.size(), "ids_in_byte_order() has the wrong size");
+  size_t i = 0;
+  for (const auto& [identifier, id] : expected)  // std::map orders std::string bytewise
+    fuzz::check(order[i++] == id, "ids_in_byte_order() is not in memcmp order");
+  return 0;
+}

@@ -1,0 +1,60 @@
+// MBG/NBD likelihood and scoring with parameters and customers decoded from
+// the input (mostly valid values over wide ranges, sometimes arbitrary
+// doubles). Checks: every call returns a finite value in its range
+// (probabilities in [0, 1], expectations >= 0) or throws a documented
+// exception; log_likelihood's gradient is finite whenever its value is.
+#include "clv/models/mbgnbd.hpp"
+#include "clv/models/clv.hpp"
+
+#include "fuzz_support.hpp"
+
+#include <vector>
+
+using namespace clv::models;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::Input in(data, size);
+  const mbgnbd::Params params{in.positive(), in.positive(), in.positive(), in.positive()};
+
+  RfmData rfm;
+  const int customers = 1 + in.byte() % 4;
+  for (int i = 0; i < customers; ++i) {
+    double x, t_x, T;
+    in.customer(x, t_x, T);
+    fuzz::documented("RfmData::add", [&] { rfm.add(x, t_x, T, 1 + in.byte()); });
+  }
+  fuzz::documented("mbgnbd::log_likelihood", [&] {
+    std::vector<double> gradient;
+    fuzz::check_finite("mbgnbd::log_likelihood", mbgnbd::log_likelihood(params, rfm, &gradient));
+    for (double g : gradient) fuzz::check_finite("mbgnbd::log_likelihood gradient", g);
+  });
+
+  double x, t_x, T;
+  in.customer(x, t_x, T);
+  const double horizon = in.positive();
+  fuzz::documented("mbgnbd::p_alive", [&] {
+    fuzz::check_probability("mbgnbd::p_alive", mbgnbd::p_alive(params, x, t_x, T));
+  });
+  fuzz::documented("mbgnbd::expected_purchases", [&] {
+    const double e = mbgnbd::expected_purchases(params, x, t_x, T, horizon);
+    fuzz::check_finite("mbgnbd::expected_purchases", e);
+    fuzz::check(e >= 0, "mbgnbd::expected_purchases < 0: " + fuzz::show(e));
+  });
+  fuzz::documented("mbgnbd::expected_purchases_new", [&] {
+    const double e = mbgnbd::expected_purchases_new(params, horizon);
+    fuzz::check_finite("mbgnbd::expected_purchases_new", e);
+    fuzz::check(e >= 0, "mbgnbd::expected_purchases_new < 0: " + fuzz::show(e));
+  });
+  const double n = in.count(8);
+  fuzz::documented("mbgnbd::prob_purchases", [&] {
+    fuzz::check_probability("mbgnbd::prob_purchases", mbgnbd::prob_purchases(params, n, horizon));
+  });
+  fuzz::documented("predicted_clv(mbgnbd)", [&] {
+    const auto purchases = [&](double h) {
+      return mbgnbd::expected_purchases(params, x, t_x, T, h);
+    };
+    fuzz::check_finite("predicted_clv(mbgnbd)",
+                       predicted_clv(purchases, 10.0, 1 + in.byte() % 3, horizon, 0.01));
+  });
+  return 0;
+}
