@@ -206,6 +206,9 @@ void require_finite_amount(double amount);
 // Distinct periods as an int32 count; throws std::range_error past that.
 int32_t period_count(size_t periods);
 
+// Throws std::range_error: a group's order count does not fit in a bigint.
+[[noreturn]] void order_count_overflows();
+
 // Mean of `sum` over `known` periods: NULL when none is known.
 inline std::optional<double> mean_of(const CompensatedSum& sum, size_t known) {
   if (known == 0 || !sum.known()) return std::nullopt;
@@ -245,6 +248,7 @@ class RfmAccumulator {
   // Transactions after as_of are ignored.
   void add(int64_t ts, int64_t local_us, std::optional<double> amount) {
     if (ts > settings_.as_of) return;
+    if (n_orders_ == std::numeric_limits<int64_t>::max()) order_count_overflows();
     if (amount) {
       require_finite_amount(*amount);
       total_.add(*amount);
@@ -266,6 +270,8 @@ class RfmAccumulator {
     if (!(settings_ == other.settings_))
       throw std::invalid_argument("cannot combine RFM states with different settings");
     if (other.n_orders_ == 0) return;
+    // Counts of states read from bytes may be anywhere in the int64 range.
+    if (other.n_orders_ > std::numeric_limits<int64_t>::max() - n_orders_) order_count_overflows();
     if (n_orders_ == 0 || other.first_period_ < first_period_) {
       first_period_ = other.first_period_;
       first_value_ = other.first_value_;

@@ -22,4 +22,8 @@ int32_t period_count(size_t periods) {
   return static_cast<int32_t>(periods);
 }
 
+void order_count_overflows() {
+  throw std::range_error("the number of orders in one group does not fit in a bigint");
+}
+
 }  // namespace clv

@@ -222,6 +222,29 @@ TEST(RfmSerialize, EveryTruncationAndCorruptionIsRejectedOrConsistent) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/rfm_state.cpp): combining states whose order
+// counts, read from bytes, sum past INT64_MAX overflowed a signed integer.
+TEST(RfmSerialize, CombiningHugeOrderCountsThrowsRangeError) {
+  clv::RfmAccumulator<> acc(daily_as_of(30));
+  acc.add(0, 0, 1.5);
+  std::string bytes = acc.serialize();
+  const size_t n_orders_at = 4 + 4 * 8;  // header, then the four settings
+  const uint64_t huge = uint64_t{6} << 60;
+  for (int i = 0; i < 8; ++i) bytes[n_orders_at + i] = static_cast<char>(huge >> (8 * i));
+  clv::ByteReader in(bytes.data(), bytes.size());
+  auto state = clv::RfmAccumulator<>::deserialize(in);
+  EXPECT_EQ(state.result().n_orders, static_cast<int64_t>(huge));
+  clv::RfmAccumulator<> copy(state, std::allocator<int64_t>());
+  EXPECT_THROW(state.merge(copy), std::range_error);
+  EXPECT_EQ(state.result().n_orders, static_cast<int64_t>(huge));  // unchanged
+
+  std::string at_max = bytes;
+  for (int i = 0; i < 8; ++i) at_max[n_orders_at + i] = static_cast<char>(i == 7 ? 0x7f : 0xff);
+  clv::ByteReader in_max(at_max.data(), at_max.size());
+  auto full = clv::RfmAccumulator<>::deserialize(in_max);
+  EXPECT_THROW(full.add(kDay, kDay, 1.0), std::range_error);
+}
+
 TEST(RfmHoldout, SplitsCalibrationAndHoldout) {
   clv::RfmHoldoutAccumulator<> acc(daily_as_of(10), 20 * kDay, 20 * kDay);
   acc.add(1 * kDay, 1 * kDay, 5.0);
