@@ -75,8 +75,10 @@ double log_likelihood_prepared(const GeometricDropout& m, const detail::Prepared
     }
     has_second[i] = x > 0 || m.k == 1;
     if (has_second[i]) {
-      second_offset[i] = std::log(a) - std::log(b + x + k - 1);
-      inv_b_shift[i] = 1 / (b + x + k - 1);
+      // x + k - 1 first: it is an exact integer, while b + x + k - 1 would
+      // cancel most digits of a small b (all of them below 1e-16).
+      second_offset[i] = std::log(a) - std::log(b + (x + k - 1));
+      inv_b_shift[i] = 1 / (b + (x + k - 1));
     }
   }
   auto logs = [alpha](const std::vector<double>& values, std::vector<double>& log_out,
@@ -175,7 +177,7 @@ double p_alive_of(const GeometricDropout& m, double x, double t_x, double T) {
   validate_rfm(x, t_x, T);
   if (x == 0 && m.k == 0) return 1.0;
   // 1 / (1 + a/(b+x+k-1) ((alpha+T)/(alpha+t_x))^(r+x))
-  const double log_odds_dead = std::log(m.a) - std::log(m.b + x + m.k - 1) +
+  const double log_odds_dead = std::log(m.a) - std::log(m.b + (x + m.k - 1)) +
                                (m.r + x) * std::log1p((T - t_x) / (m.alpha + t_x));
   return 1 / (1 + std::exp(log_odds_dead));
 }
@@ -214,7 +216,7 @@ double prob_purchases_of(const GeometricDropout& m, double n, double horizon) {
   double p = std::exp(log_beta(a, b + n + k) - lbeta_ab + log_nb);
   if (n > 0 || k == 1) {
     const double at_least_n = n == 0 ? 1.0 : boost::math::ibetac(r, n, alpha / (alpha + horizon));
-    p += std::exp(log_beta(a + 1, b + n + k - 1) - lbeta_ab) * at_least_n;
+    p += std::exp(log_beta(a + 1, b + (n + k - 1)) - lbeta_ab) * at_least_n;
   }
   return p;
 }

@@ -1,0 +1,43 @@
+// Regression tests for inputs found by the libFuzzer targets in tests/fuzz:
+// valid parameters at the edges of their range, where the scoring functions
+// and likelihoods must stay finite and in range.
+#include "clv/models/bgnbd.hpp"
+#include "clv/models/mbgnbd.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace {
+
+using namespace clv::models;
+
+// b + x + k - 1 lost the digits of a small b to cancellation (all of them for
+// b < 1e-16): MBG/NBD p_alive of a one-time buyer became 0, its likelihood
+// NaN, and prob_purchases exceeded 1.
+TEST(ModelsFuzzRegressions, MbgNbdWithTinyBetaParameter) {
+  const mbgnbd::Params tiny_b{1.0, 1.0, 1.0, 1e-17};
+  // P(alive) = 1 / (1 + a / b) for x = t_x = T = 0.
+  EXPECT_NEAR(mbgnbd::p_alive(tiny_b, 0, 0, 0) * (1 + 1e17), 1.0, 1e-12);
+
+  RfmData data;
+  data.add(0, 0, 5);
+  data.add(2, 3, 5);
+  std::vector<double> gradient;
+  EXPECT_TRUE(std::isfinite(mbgnbd::log_likelihood(tiny_b, data, &gradient)));
+  for (double g : gradient) EXPECT_TRUE(std::isfinite(g));
+
+  // P(X = 0) of a new customer, with a = b: halves that sum to 1 as the
+  // horizon vanishes.
+  const mbgnbd::Params small{6.4e-320, 1e-8, 1e-8, 1e-8};
+  EXPECT_NEAR(mbgnbd::prob_purchases(small, 0, 1e-8), 1.0, 1e-14);
+}
+
+TEST(ModelsFuzzRegressions, BgNbdWithTinyBetaParameter) {
+  const bgnbd::Params tiny_b{1.0, 1.0, 1.0, 1e-17};
+  // One repeat purchase at T: P(alive) = 1 / (1 + a / (b + x - 1)) = b / (a + b).
+  EXPECT_NEAR(bgnbd::p_alive(tiny_b, 1, 5, 5) / 1e-17, 1.0, 1e-12);
+}
+
+}  // namespace
