@@ -5,6 +5,7 @@
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,21 @@ double validated_period(double period, double minimum) {
 
 double log_beta(double a, double b) {
   return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+// log S(t) = log B(a, b+t) - log B(a, b) = log R(b+t) - log R(b) with
+// R(z) = G(z) / G(z+a). Boost's tgamma_delta_ratio keeps R accurate where
+// differences of lgamma values cancel (large b or t with a small a, when S is
+// near 1: lgamma(b) ~ b log b carries an error of ~1e-16 b log b); where R
+// leaves the range of normal doubles, the lgamma form takes over.
+double log_survival(double a, double b, double t) {
+  if (t == 0) return 0;
+  using namespace boost::math::policies;
+  using Quiet = policy<overflow_error<ignore_error>, underflow_error<ignore_error>>;
+  const double later = boost::math::tgamma_delta_ratio(b + t, a, Quiet());
+  const double now = boost::math::tgamma_delta_ratio(b, a, Quiet());
+  if (std::isnormal(later) && std::isnormal(now)) return std::log(later) - std::log(now);
+  return log_beta(a, b + t) - log_beta(a, b);
 }
 
 // Lost customers per period 1..T and the survivors at T.
@@ -77,11 +93,12 @@ double log_likelihood_survivors(const Params& params, const Survivors& data, dou
   for (std::size_t i = 0; i < data.lost.size(); ++i) {
     const double t = static_cast<double>(i + 1), lost = data.lost[i];
     if (lost == 0) continue;
-    ll += lost * (log_beta(a + 1, b + t - 1) - lbeta_ab);
+    // b + (t - 1), not b + t - 1, which cancels the digits of a small b.
+    ll += lost * (log_beta(a + 1, b + (t - 1)) - lbeta_ab);
     if (grad) {
       const double psi_abt = digamma(a + b + t);
       g_a += lost * (psi_a1 - psi_abt - psi_a + psi_ab);
-      g_b += lost * (digamma(b + t - 1) - psi_abt - psi_b + psi_ab);
+      g_b += lost * (digamma(b + (t - 1)) - psi_abt - psi_b + psi_ab);
     }
   }
   if (data.still_active > 0) {
@@ -128,13 +145,13 @@ FitResult<Params> fit(const CohortData& data, const FitOptions& options,
 double survival(const Params& params, double period) {
   validate_params(params);
   const double t = validated_period(period, 0);
-  return std::exp(log_beta(params.alpha, params.beta + t) - log_beta(params.alpha, params.beta));
+  return std::min(1.0, std::exp(log_survival(params.alpha, params.beta, t)));
 }
 
 double retention(const Params& params, double period) {
   validate_params(params);
   const double t = validated_period(period, 1);
-  return (params.beta + t - 1) / (params.alpha + params.beta + t - 1);
+  return (params.beta + (t - 1)) / (params.alpha + params.beta + (t - 1));
 }
 
 }  // namespace clv::models::sbg

@@ -3,6 +3,7 @@
 // and likelihoods must stay finite and in range.
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/mbgnbd.hpp"
+#include "clv/models/sbg.hpp"
 
 #include <gtest/gtest.h>
 
@@ -38,6 +39,33 @@ TEST(ModelsFuzzRegressions, BgNbdWithTinyBetaParameter) {
   const bgnbd::Params tiny_b{1.0, 1.0, 1.0, 1e-17};
   // One repeat purchase at T: P(alive) = 1 / (1 + a / (b + x - 1)) = b / (a + b).
   EXPECT_NEAR(bgnbd::p_alive(tiny_b, 1, 5, 5) / 1e-17, 1.0, 1e-12);
+}
+
+// S(t) from differences of lgamma values near 3e7 was off by ~4e-9, enough
+// to exceed 1; retention and the likelihood cancelled a small beta in
+// beta + t - 1 (a pole error for beta < 1e-16).
+TEST(ModelsFuzzRegressions, SbgSurvivalNearOneAndTinyBeta) {
+  const sbg::Params p{1.1171112797619476e-08, 2372571.714210487};
+  const double t = 787220;
+  const double s = sbg::survival(p, t);
+  EXPECT_LE(s, 1.0);
+  // log S = -alpha (digamma(beta + t) - digamma(beta)) + O(alpha^2).
+  EXPECT_NEAR(s, std::exp(-p.alpha * (std::log1p(t / p.beta) - 0.5 / (p.beta + t) + 0.5 / p.beta)),
+              1e-15);
+  EXPECT_DOUBLE_EQ(sbg::survival(p, 0), 1.0);
+  // Huge parameters, where the gamma ratios underflow: the lgamma form.
+  const double s_big = sbg::survival({1e8, 1e8}, 1);
+  EXPECT_NEAR(s_big, 0.5, 1e-6);
+
+  const sbg::Params tiny_beta{1.0, 1e-17};
+  EXPECT_NEAR(sbg::retention(tiny_beta, 1) / 1e-17, 1.0, 1e-12);
+  CohortData cohort;
+  cohort.add(0, 100);
+  cohort.add(1, 40);
+  cohort.add(2, 30);
+  std::vector<double> gradient;
+  EXPECT_TRUE(std::isfinite(sbg::log_likelihood(tiny_beta, cohort, &gradient)));
+  for (double g : gradient) EXPECT_TRUE(std::isfinite(g));
 }
 
 }  // namespace
