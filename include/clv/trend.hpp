@@ -112,13 +112,15 @@ TrendResult finalize_trend(const PeriodSum* entries, std::size_t count, std::int
 // of the mean inter-purchase time, with BTYD frequency (repeat purchases),
 // recency (time of the last purchase since the first) and age t in one unit.
 // NULL for frequency = 0 (no gap observed yet). std::invalid_argument for
-// non-finite or negative inputs, t < recency, or recency = 0 with frequency > 0.
+// non-finite or negative inputs, t < recency, or recency = 0 with frequency > 0;
+// std::range_error when the result overflows a double.
 std::optional<double> lateness(double frequency, double recency, double t);
 
 // Time since the last purchase over the median gap between the customer's
 // distinct purchase times (duplicates are ignored, order does not matter):
 // robust to one long pause. NULL with fewer than two distinct times.
-// std::invalid_argument for non-finite times or t before the last purchase.
+// std::invalid_argument for non-finite times or t before the last purchase;
+// std::range_error when the result or the median gap overflows a double.
 std::optional<double> median_gap_lateness(std::vector<double> purchase_times, double t);
 
 enum class ChurnRisk { low, medium, high, churned };

@@ -205,6 +205,14 @@ std::optional<ChangePointTest> sup_f_test(const Series& s, const LineFit& line,
   return ChangePointTest{best_split, std::max(0.0, f)};
 }
 
+// Lateness divides by a mean or median gap that may be tiny next to the
+// time since the last purchase (or the times may span more than a double).
+double finite_lateness(double lateness) {
+  if (!std::isfinite(lateness))
+    throw std::range_error("lateness is out of the range of double precision");
+  return lateness;
+}
+
 double window_sum(const Series& s, std::int64_t from_x, std::int64_t to_x) {
   double sum = 0;
   for (std::size_t i = s.count; i-- > 0;) {
@@ -339,7 +347,7 @@ std::optional<double> lateness(double frequency, double recency, double t) {
   if (recency == 0)
     throw std::invalid_argument("lateness: recency 0 with frequency " + format_number(frequency) +
                                 " means a mean gap of 0");
-  return (t - recency) / (recency / frequency);
+  return finite_lateness((t - recency) / (recency / frequency));
 }
 
 std::optional<double> median_gap_lateness(std::vector<double> purchase_times, double t) {
@@ -367,7 +375,9 @@ std::optional<double> median_gap_lateness(std::vector<double> purchase_times, do
     median = (median +
               *std::max_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(middle))) /
              2.0;
-  return (t - last) / median;
+  if (!std::isfinite(median))
+    throw std::range_error("median gap between purchases is out of the range of double precision");
+  return finite_lateness((t - last) / median);
 }
 
 std::string_view churn_risk_name(ChurnRisk risk) {

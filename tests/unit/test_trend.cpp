@@ -348,6 +348,15 @@ TEST(Lateness, MedianGap) {
   EXPECT_THROW(median_gap_lateness({0, 1}, std::nan("")), std::invalid_argument);
 }
 
+// Found by fuzzing (tests/fuzz/lateness.cpp): a tiny mean gap made lateness
+// infinite; results outside the double range now throw std::range_error.
+TEST(Lateness, OverflowThrowsRangeError) {
+  EXPECT_THROW(lateness(35, 6.1182969766982504e-308, 101548.625), std::range_error);
+  EXPECT_THROW(median_gap_lateness({0, 1e-300}, 1e10), std::range_error);
+  EXPECT_THROW(median_gap_lateness({-1e308, 1e308}, 1e308), std::range_error);
+  EXPECT_DOUBLE_EQ(*lateness(35, 1e-300, 1e-300), 0.0);
+}
+
 TEST(ChurnRisk, RuleTable) {
   const std::optional<double> unknown;
   struct Case {
