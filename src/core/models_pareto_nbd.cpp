@@ -16,6 +16,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -27,10 +28,13 @@ namespace {
 using boost::math::digamma;
 using boost::math::lgamma;
 
+// Subnormal parameters are rejected too: the tail integral's series divides
+// by r + x, whose reciprocal then overflows and the series never converges.
 void validate_params(const Params& params) {
   for (double v : {params.r, params.alpha, params.s, params.beta})
-    if (!(v > 0) || !std::isfinite(v))
-      throw std::invalid_argument("Pareto/NBD parameters must be positive and finite");
+    if (!(v >= std::numeric_limits<double>::min()) || !std::isfinite(v))
+      throw std::invalid_argument(
+          "Pareto/NBD parameters must be positive and finite (at least 2.2250738585072014e-308)");
 }
 
 void validate_horizon(double horizon) {

@@ -3,6 +3,7 @@
 // and likelihoods must stay finite and in range.
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/mbgnbd.hpp"
+#include "clv/models/pareto_nbd.hpp"
 #include "clv/models/sbg.hpp"
 
 #include <gtest/gtest.h>
@@ -66,6 +67,23 @@ TEST(ModelsFuzzRegressions, SbgSurvivalNearOneAndTinyBeta) {
   std::vector<double> gradient;
   EXPECT_TRUE(std::isfinite(sbg::log_likelihood(tiny_beta, cohort, &gradient)));
   for (double g : gradient) EXPECT_TRUE(std::isfinite(g));
+}
+
+// A subnormal r made the tail integral's series divide by zero in effect
+// (1 / r overflows) and run into its term limit: std::runtime_error, an
+// internal error in SQL. Such parameters are now invalid arguments.
+TEST(ModelsFuzzRegressions, ParetoNbdRejectsSubnormalParameters) {
+  const pareto_nbd::Params subnormal{1.1165883596012172e-321, 1e-8, 1e-8, 1e-8};
+  EXPECT_THROW(pareto_nbd::p_alive(subnormal, 0, 0, 1e-8), std::invalid_argument);
+  RfmData data;
+  data.add(0, 0, 1e-8);
+  EXPECT_THROW(pareto_nbd::log_likelihood(subnormal, data), std::invalid_argument);
+  EXPECT_THROW(pareto_nbd::expected_purchases_new({1, 1, 1, 1e-310}, 1), std::invalid_argument);
+
+  const pareto_nbd::Params smallest_normal{2.3e-308, 1e-8, 1e-8, 1e-8};
+  const double p = pareto_nbd::p_alive(smallest_normal, 0, 0, 1e-8);
+  EXPECT_GT(p, 0.99);
+  EXPECT_LE(p, 1.0);
 }
 
 }  // namespace

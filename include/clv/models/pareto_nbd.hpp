@@ -2,7 +2,8 @@
 // Fader & Hardie, "A note on deriving the Pareto/NBD model and related
 // expressions", 2005). While alive a customer buys at Poisson rate
 // lambda ~ Gamma(r, alpha); the lifetime is exponential with rate
-// mu ~ Gamma(s, beta). Same inputs and conventions as bgnbd.hpp.
+// mu ~ Gamma(s, beta). Same inputs and conventions as bgnbd.hpp; parameters
+// below the smallest normal double (2.2e-308) are rejected like non-positive ones.
 #pragma once
 
 #include "clv/models/data.hpp"
