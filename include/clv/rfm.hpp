@@ -382,8 +382,11 @@ class RfmHoldoutAccumulator {
     r.frequency_holdout = period_count(holdout_.size());
     r.monetary_holdout = holdout_.empty() ? 0.0 : mean_of(holdout_total_, holdout_.known_count());
     const auto& s = calibration_.settings();
-    r.duration_holdout = static_cast<double>(observation_end_local_ - s.as_of_local) /
-                         static_cast<double>(s.unit_us);
+    // 128-bit difference: both ends of states read from bytes may lie anywhere
+    // in the int64 range.
+    r.duration_holdout =
+        static_cast<double>(static_cast<__int128>(observation_end_local_) - s.as_of_local) /
+        static_cast<double>(s.unit_us);
     return r;
   }
 

@@ -267,6 +267,21 @@ TEST(RfmHoldout, SplitsCalibrationAndHoldout) {
   EXPECT_DOUBLE_EQ(*copy.monetary_holdout, 6.0);
 }
 
+// Found by fuzzing (tests/fuzz/rfm_holdout_state.cpp): the holdout duration
+// subtracted the local calibration and observation ends of a decoded state in
+// int64, which overflowed for ends far apart.
+TEST(RfmHoldout, DurationOfExtremeDecodedEndsDoesNotOverflow) {
+  clv::RfmSettings s = daily_as_of(10);
+  s.as_of_local = std::numeric_limits<int64_t>::min() + 1;
+  clv::RfmHoldoutAccumulator<> acc(s, 20 * kDay, std::numeric_limits<int64_t>::max());
+  acc.add(1 * kDay, std::numeric_limits<int64_t>::min() + 1, 5.0);
+  const std::string bytes = acc.serialize();
+  clv::ByteReader in(bytes.data(), bytes.size());
+  auto decoded = clv::RfmHoldoutAccumulator<>::deserialize(in);
+  const double expected = std::ldexp(1.0, 64) / static_cast<double>(kDay);
+  EXPECT_DOUBLE_EQ(decoded.result().duration_holdout, expected);
+}
+
 TEST(RfmHoldout, HoldoutOnlyCustomerIsEmpty) {
   clv::RfmHoldoutAccumulator<> acc(daily_as_of(10), 20 * kDay, 20 * kDay);
   acc.add(12 * kDay, 12 * kDay, 3.0);
