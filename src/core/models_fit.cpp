@@ -11,9 +11,13 @@ namespace clv::models::detail {
 
 namespace {
 
-// Log-parameters stay within [-kLogBound, kLogBound]: far beyond any sensible
-// estimate, but keeps exp(theta) and its square finite.
-constexpr double kLogBound = 25.0;
+// Log-parameters stay within [-kLogBound, kLogBound] (1.1e-7 .. 8.9e6): wide
+// enough for CDNOW's Pareto/NBD scale in seconds (alpha 6.4e6), while data
+// whose likelihood keeps rising towards a Poisson limit (no heterogeneity)
+// stops at the bound instead of walking out to where one Pareto/NBD
+// evaluation of 200 customers takes seconds (0.3 s at e^18, 2.8 s at e^20;
+// 40 ms at e^15) and a fit minutes.
+constexpr double kLogBound = 16.0;
 // An optimum counts as converged when no component of the objective's gradient
 // (per customer, in log-parameters) exceeds this.
 constexpr double kGradientTolerance = 1e-4;
