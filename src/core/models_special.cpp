@@ -147,10 +147,17 @@ double expected_purchases_geometric_dropout(double r, double alpha, double a, do
     const double z = t / (alpha + t);
     double log_f, log_tail;
     if (log_hyp2f1_positive(r, b, c, z, log_f, log_tail)) {
-      // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is small.
-      const double log_rest =
-          r * std::log1p(-z) + (z < 0.5 ? std::log1p(std::exp(log_tail)) : log_f);
-      return c / (a - 1) * -std::expm1(log_rest);
+      // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is small
+      // (log F = log1p(F - 1), written so that a huge F - 1 cannot overflow).
+      const double log_f_accurate =
+          z >= 0.5 || log_tail > 0 ? log_f : std::log1p(std::exp(log_tail));
+      const double log_rest = r * std::log1p(-z) + log_f_accurate;
+      const double scale = c / (a - 1);
+      // (1-z)^r F > 1 happens for a < 1 (scale < 0), where it can leave the
+      // double range although the expectation does not: multiply in logs.
+      if (log_rest > 0 && scale < 0)
+        return std::exp(std::log(-scale) + log_rest + std::log(-std::expm1(-log_rest)));
+      return scale * -std::expm1(log_rest);
     }
     if (method == Method::closed_form) throw std::runtime_error("2F1 series did not converge");
   }

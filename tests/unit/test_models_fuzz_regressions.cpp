@@ -5,6 +5,7 @@
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/sbg.hpp"
+#include "clv/models/special.hpp"
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,25 @@ TEST(ModelsFuzzRegressions, ParetoNbdRejectsSubnormalParameters) {
   const double p = pareto_nbd::p_alive(smallest_normal, 0, 0, 1e-8);
   EXPECT_GT(p, 0.99);
   EXPECT_LE(p, 1.0);
+}
+
+// With 2F1 beyond e^709 (many expected purchases over a short horizon with a
+// small alpha), the closed form of the geometric-dropout expectation
+// overflowed to infinity; MBG/NBD's expected_purchases returned NaN (0 * inf).
+TEST(ModelsFuzzRegressions, GeometricDropoutClosedFormWithHuge2F1) {
+  using detail::Method;
+  for (double a : {0.5, 0.9}) {
+    const double closed =
+        detail::expected_purchases_geometric_dropout(3508, 2e-8, a, 1 + 1e-8, 1e-8);
+    const double quadrature = detail::expected_purchases_geometric_dropout(
+        3508, 2e-8, a, 1 + 1e-8, 1e-8, Method::quadrature);
+    EXPECT_NEAR(closed, quadrature, 1e-9 * quadrature) << a;
+  }
+  // Nearly every customer never drops out: about r t / alpha = 1754 purchases.
+  EXPECT_NEAR(detail::expected_purchases_geometric_dropout(3508, 2e-8, 1e-8, 1 + 1e-8, 1e-8),
+              1754.0, 1.0);
+  const mbgnbd::Params p{3508.3106289399052, 1e-8, 1e-8, 1e-8};
+  EXPECT_TRUE(std::isfinite(mbgnbd::expected_purchases(p, 0, 0, 1e-8, 1e-8)));
 }
 
 }  // namespace
