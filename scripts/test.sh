@@ -45,6 +45,13 @@ run_ctest() {  # run_ctest NAME BUILD_DIR [cmake options...]
   count "$name" $((total - failed_n)) "$failed_n"
 }
 
+# Install scripts: a released one never changes, every released version
+# upgrades to the current one.
+versions=$(bash scripts/check_versions.sh)
+grep -v "passed, .* failed" <<<"$versions" || true
+count "version checks" "$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$versions")" \
+  "$(sed -nE 's/.* ([0-9]+) failed$/\1/p' <<<"$versions")"
+
 run_ctest "unit tests" build/cmake
 run_ctest "unit tests (ASan+UBSan)" build/cmake-sanitize -DCLV_SANITIZE=ON
 
