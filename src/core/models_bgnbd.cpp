@@ -143,7 +143,9 @@ double log_likelihood_of(GeometricDropout m, const RfmData& data, std::vector<do
     prepared.rows.push_back({i, i, i, static_cast<double>(row.weight)});
   }
   if (gradient) gradient->assign(4, 0.0);
-  return log_likelihood_prepared(m, prepared, gradient ? gradient->data() : nullptr);
+  const double ll = log_likelihood_prepared(m, prepared, gradient ? gradient->data() : nullptr);
+  if (gradient) detail::finite_results(*gradient, m.name, "log-likelihood gradient");
+  return detail::finite_result(ll, m.name, "log-likelihood");
 }
 
 template <class Params>
@@ -179,7 +181,7 @@ double p_alive_of(const GeometricDropout& m, double x, double t_x, double T) {
   // 1 / (1 + a/(b+x+k-1) ((alpha+T)/(alpha+t_x))^(r+x))
   const double log_odds_dead = std::log(m.a) - std::log(m.b + (x + m.k - 1)) +
                                (m.r + x) * std::log1p((T - t_x) / (m.alpha + t_x));
-  return 1 / (1 + std::exp(log_odds_dead));
+  return detail::finite_result(1 / (1 + std::exp(log_odds_dead)), m.name, "P(alive)");
 }
 
 double expected_purchases_of(const GeometricDropout& m, double x, double t_x, double T,
@@ -187,18 +189,22 @@ double expected_purchases_of(const GeometricDropout& m, double x, double t_x, do
   const double alive = p_alive_of(m, x, t_x, T);
   validate_horizon(horizon);
   // Given alive at T: lambda ~ Gamma(r+x, alpha+T), p ~ Beta(a, b+x+k).
-  return alive * detail::expected_purchases_geometric_dropout(m.r + x, m.alpha + T, m.a,
-                                                              m.b + x + m.k, horizon);
+  return detail::finite_result(alive * detail::expected_purchases_geometric_dropout(
+                                           m.r + x, m.alpha + T, m.a, m.b + x + m.k, horizon),
+                               m.name, "expected purchases");
 }
 
 double expected_purchases_new_of(const GeometricDropout& m, double horizon) {
   validate_params(m);
   validate_horizon(horizon);
-  if (m.k == 0)
-    return detail::expected_purchases_geometric_dropout(m.r, m.alpha, m.a, m.b, horizon);
-  // Alive after the first purchase with probability b/(a+b); then p ~ Beta(a, b+1).
-  return m.b / (m.a + m.b) *
-         detail::expected_purchases_geometric_dropout(m.r, m.alpha, m.a, m.b + 1, horizon);
+  // MBG/NBD: alive after the first purchase with probability b/(a+b); then
+  // p ~ Beta(a, b+1).
+  const double e =
+      m.k == 0
+          ? detail::expected_purchases_geometric_dropout(m.r, m.alpha, m.a, m.b, horizon)
+          : m.b / (m.a + m.b) *
+                detail::expected_purchases_geometric_dropout(m.r, m.alpha, m.a, m.b + 1, horizon);
+  return detail::finite_result(e, m.name, "expected purchases");
 }
 
 double prob_purchases_of(const GeometricDropout& m, double n, double horizon) {
@@ -218,7 +224,7 @@ double prob_purchases_of(const GeometricDropout& m, double n, double horizon) {
     const double at_least_n = n == 0 ? 1.0 : boost::math::ibetac(r, n, alpha / (alpha + horizon));
     p += std::exp(log_beta(a + 1, b + (n + k - 1)) - lbeta_ab) * at_least_n;
   }
-  return p;
+  return detail::finite_result(p, m.name, "probability of purchases");
 }
 
 }  // namespace

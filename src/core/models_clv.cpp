@@ -1,4 +1,5 @@
 #include "clv/models/clv.hpp"
+#include "clv/models/special.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -19,7 +20,7 @@ double predicted_clv(const std::function<double(double horizon)>& expected_purch
     value += expected_spend * (cumulative - previous) / std::pow(1 + discount_rate, i);
     previous = cumulative;
   }
-  return value;
+  return detail::finite_result(value, "predicted", "CLV");
 }
 
 }  // namespace clv::models

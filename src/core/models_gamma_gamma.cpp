@@ -5,6 +5,7 @@
 #include "clv/format.hpp"
 
 #include "clv/models/gamma_gamma.hpp"
+#include "clv/models/special.hpp"
 
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -18,6 +19,8 @@ namespace {
 
 using boost::math::digamma;
 using boost::math::lgamma;
+
+constexpr const char* kModel = "Gamma-Gamma";
 
 void validate_params(const Params& params) {
   for (double v : {params.p, params.q, params.v})
@@ -98,7 +101,10 @@ double log_likelihood(const Params& params, const SpendData& data, std::vector<d
   validate_params(params);
   if (data.customers() == 0) throw std::domain_error("no customers with repeat purchases");
   if (gradient) gradient->assign(3, 0.0);
-  return log_likelihood_prepared(params, layout(data), gradient ? gradient->data() : nullptr);
+  const double ll =
+      log_likelihood_prepared(params, layout(data), gradient ? gradient->data() : nullptr);
+  if (gradient) detail::finite_results(*gradient, kModel, "log-likelihood gradient");
+  return detail::finite_result(ll, kModel, "log-likelihood");
 }
 
 FitResult<Params> fit(const SpendData& data, const FitOptions& options, const InterruptPoll& poll) {
@@ -134,8 +140,9 @@ double expected_spend(const Params& params, double x, double m_x) {
   const double denominator = params.p * x + params.q - 1;
   if (!(denominator > 0))
     throw std::domain_error("expected spend is infinite for Gamma-Gamma q <= 1 and this frequency");
-  if (x == 0) return params.p * params.v / denominator;
-  return params.p * (params.v + x * m_x) / denominator;
+  const double spend =
+      x == 0 ? params.p * params.v / denominator : params.p * (params.v + x * m_x) / denominator;
+  return detail::finite_result(spend, kModel, "expected spend");
 }
 
 }  // namespace clv::models::gamma_gamma

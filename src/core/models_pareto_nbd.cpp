@@ -28,6 +28,8 @@ namespace {
 using boost::math::digamma;
 using boost::math::lgamma;
 
+constexpr const char* kModel = "Pareto/NBD";
+
 // Subnormal parameters are rejected too: the tail integral's series divides
 // by r + x, whose reciprocal then overflows and the series never converges.
 void validate_params(const Params& params) {
@@ -163,8 +165,10 @@ double log_likelihood(const Params& params, const RfmData& data, std::vector<dou
     rfm.rows.push_back({i, i, i, static_cast<double>(row.weight)});
   }
   if (gradient) gradient->assign(4, 0.0);
-  return log_likelihood_prepared(params, prepare(std::move(rfm)),
-                                 gradient ? gradient->data() : nullptr);
+  const double ll = log_likelihood_prepared(params, prepare(std::move(rfm)),
+                                            gradient ? gradient->data() : nullptr);
+  if (gradient) detail::finite_results(*gradient, kModel, "log-likelihood gradient");
+  return detail::finite_result(ll, kModel, "log-likelihood");
 }
 
 FitResult<Params> fit(const RfmData& data, const FitOptions& options, const InterruptPoll& poll) {
@@ -200,22 +204,26 @@ double p_alive(const Params& params, double x, double t_x, double T) {
   const auto at_T =
       detail::log_tail_integral(params.r + x, params.alpha, params.s + 1, params.beta, T);
   const Customer c = customer_terms(params, x, t_x, T, at_t_x, at_T);
-  return std::exp(c.log_alive - detail::log_add_exp(c.log_alive, c.log_dead));
+  return detail::finite_result(std::exp(c.log_alive - detail::log_add_exp(c.log_alive, c.log_dead)),
+                               kModel, "P(alive)");
 }
 
 double expected_purchases(const Params& params, double x, double t_x, double T, double horizon) {
   const double alive = p_alive(params, x, t_x, T);
   validate_horizon(horizon);
   const double beta_T = params.beta + T;
-  return alive * (params.r + x) * beta_T / (params.alpha + T) *
-         one_minus_exp_over(params.s - 1, std::log1p(horizon / beta_T));
+  return detail::finite_result(alive * (params.r + x) * beta_T / (params.alpha + T) *
+                                   one_minus_exp_over(params.s - 1, std::log1p(horizon / beta_T)),
+                               kModel, "expected purchases");
 }
 
 double expected_purchases_new(const Params& params, double horizon) {
   validate_params(params);
   validate_horizon(horizon);
-  return params.r * params.beta / params.alpha *
-         one_minus_exp_over(params.s - 1, std::log1p(horizon / params.beta));
+  return detail::finite_result(
+      params.r * params.beta / params.alpha *
+          one_minus_exp_over(params.s - 1, std::log1p(horizon / params.beta)),
+      kModel, "expected purchases");
 }
 
 double prob_purchases(const Params& params, double n, double horizon) {
@@ -238,7 +246,7 @@ double prob_purchases(const Params& params, double n, double horizon) {
         return std::exp(log_nb(tau) + log_s - std::log(beta) - (s + 1) * std::log1p(tau / beta));
       },
       0.0, horizon);
-  return alive_throughout + died_before;
+  return detail::finite_result(alive_throughout + died_before, kModel, "probability of purchases");
 }
 
 }  // namespace clv::models::pareto_nbd

@@ -1,6 +1,7 @@
 #include "clv/assertions.hpp"
 
 #include "clv/models/sbg.hpp"
+#include "clv/models/special.hpp"
 
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -16,6 +17,8 @@ namespace {
 
 using boost::math::digamma;
 using boost::math::lgamma;
+
+constexpr const char* kModel = "sBG";
 
 void validate_params(const Params& params) {
   if (!(params.alpha > 0) || !(params.beta > 0) || !std::isfinite(params.alpha) ||
@@ -122,7 +125,9 @@ double log_likelihood(const Params& params, const CohortData& data, std::vector<
   validate_params(params);
   const Survivors s = survivors(data);
   if (gradient) gradient->assign(2, 0.0);
-  return log_likelihood_survivors(params, s, gradient ? gradient->data() : nullptr);
+  const double ll = log_likelihood_survivors(params, s, gradient ? gradient->data() : nullptr);
+  if (gradient) detail::finite_results(*gradient, kModel, "log-likelihood gradient");
+  return detail::finite_result(ll, kModel, "log-likelihood");
 }
 
 FitResult<Params> fit(const CohortData& data, const FitOptions& options,
@@ -145,13 +150,15 @@ FitResult<Params> fit(const CohortData& data, const FitOptions& options,
 double survival(const Params& params, double period) {
   validate_params(params);
   const double t = validated_period(period, 0);
-  return std::min(1.0, std::exp(log_survival(params.alpha, params.beta, t)));
+  const double s = std::exp(log_survival(params.alpha, params.beta, t));
+  return std::min(1.0, detail::finite_result(s, kModel, "survival"));
 }
 
 double retention(const Params& params, double period) {
   validate_params(params);
   const double t = validated_period(period, 1);
-  return (params.beta + (t - 1)) / (params.alpha + params.beta + (t - 1));
+  return detail::finite_result((params.beta + (t - 1)) / (params.alpha + params.beta + (t - 1)),
+                               kModel, "retention");
 }
 
 }  // namespace clv::models::sbg

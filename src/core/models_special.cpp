@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
+#include <string>
 
 namespace clv::models::detail {
 
@@ -104,6 +105,17 @@ LogTailIntegral tail_by_quadrature(double e_m, double m, double b, double n, dou
 }
 
 }  // namespace
+
+double finite_result(double value, const char* model, const char* what) {
+  if (!std::isfinite(value))
+    throw std::range_error(std::string(model) + " " + what +
+                           " is out of the range of double precision for these inputs");
+  return value;
+}
+
+void finite_results(const std::vector<double>& values, const char* model, const char* what) {
+  for (double v : values) finite_result(v, model, what);
+}
 
 double integrate(const std::function<double(double)>& f, double lo, double hi) {
   return tanh_sinh().integrate(f, lo, hi, 1e-10);

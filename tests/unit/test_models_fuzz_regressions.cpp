@@ -2,6 +2,8 @@
 // valid parameters at the edges of their range, where the scoring functions
 // and likelihoods must stay finite and in range.
 #include "clv/models/bgnbd.hpp"
+#include "clv/models/clv.hpp"
+#include "clv/models/gamma_gamma.hpp"
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/sbg.hpp"
@@ -104,6 +106,27 @@ TEST(ModelsFuzzRegressions, GeometricDropoutClosedFormWithHuge2F1) {
               1754.0, 1.0);
   const mbgnbd::Params p{3508.3106289399052, 1e-8, 1e-8, 1e-8};
   EXPECT_TRUE(std::isfinite(mbgnbd::expected_purchases(p, 0, 0, 1e-8, 1e-8)));
+}
+
+// At extreme but valid parameters a gradient overflowed (Gamma-Gamma q / v
+// with v = 5e-312, sBG lost / beta with beta = 5e-306) and was returned as
+// infinity; results that leave the double range now throw std::range_error.
+TEST(ModelsFuzzRegressions, ResultsOutOfDoubleRangeThrowRangeError) {
+  const gamma_gamma::Params gg{0.01000210833400356, 87723179.945743263, 5.2201097683967225e-312};
+  SpendData spend;
+  spend.add(768, 1e-8);
+  EXPECT_TRUE(std::isfinite(gamma_gamma::log_likelihood(gg, spend)));
+  std::vector<double> gradient;
+  EXPECT_THROW(gamma_gamma::log_likelihood(gg, spend, &gradient), std::range_error);
+
+  const sbg::Params tiny_beta{1e8, 5.2598279804745465e-306};
+  CohortData cohort;
+  for (std::uint64_t t = 0; t < 6; ++t) cohort.add(t, t < 3 ? 7324 : 0);
+  EXPECT_TRUE(std::isfinite(sbg::log_likelihood(tiny_beta, cohort)));
+  EXPECT_THROW(sbg::log_likelihood(tiny_beta, cohort, &gradient), std::range_error);
+
+  EXPECT_THROW(gamma_gamma::expected_spend({1e300, 1e300, 1e300}, 1e10, 1e300), std::range_error);
+  EXPECT_THROW(predicted_clv([](double h) { return h; }, 1e300, 10, 1e10, 0.0), std::range_error);
 }
 
 }  // namespace

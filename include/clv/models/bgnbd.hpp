@@ -4,7 +4,9 @@
 // Inputs per customer: x repeat purchases, t_x time of the last one, T age,
 // all in the same time unit (the parameter alpha carries that unit).
 // Scoring functions validate their inputs like RfmData::add and throw
-// std::invalid_argument on non-positive or non-finite parameters.
+// std::invalid_argument on non-positive or non-finite parameters. A result or
+// gradient that leaves the range of double precision (extreme parameters)
+// throws std::range_error rather than returning infinity or NaN.
 #pragma once
 
 #include "clv/models/data.hpp"

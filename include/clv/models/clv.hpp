@@ -13,7 +13,8 @@
 namespace clv::models {
 
 // Throws std::invalid_argument unless steps >= 0, step_length > 0,
-// discount_rate > -1 and spend are finite.
+// discount_rate > -1 and spend are finite; std::range_error when the value
+// leaves the range of double precision.
 double predicted_clv(const std::function<double(double horizon)>& expected_purchases,
                      double expected_spend, int steps, double step_length, double discount_rate);
 

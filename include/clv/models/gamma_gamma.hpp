@@ -1,7 +1,9 @@
 // Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV: using
 // iso-value curves for customer base analysis"). A customer's transaction
 // values are Gamma(p, nu) with nu ~ Gamma(q, v) across customers; fitted on
-// customers with x > 0 repeat purchases of mean value m_x.
+// customers with x > 0 repeat purchases of mean value m_x. A result or
+// gradient that leaves the range of double precision (extreme parameters)
+// throws std::range_error.
 #pragma once
 
 #include "clv/models/data.hpp"

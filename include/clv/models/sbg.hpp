@@ -6,6 +6,8 @@
 // t = 0..T (active_0 = the cohort). Lost in period t >= 1 is active_{t-1} -
 // active_t with P(churn in t) = B(alpha+1, beta+t-1)/B(alpha, beta); the
 // active_T still active contribute S(T) = B(alpha, beta+T)/B(alpha, beta).
+// A result or gradient that leaves the range of double precision (extreme
+// parameters) throws std::range_error.
 #pragma once
 
 #include "clv/models/data.hpp"

@@ -6,8 +6,16 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <vector>
 
 namespace clv::models::detail {
+
+// value, or std::range_error when it is not finite: at extreme (but valid)
+// parameters a result or gradient of `model` can leave the range of double
+// precision. what names it, e.g. "expected purchases".
+double finite_result(double value, const char* model, const char* what);
+// finite_result for each element.
+void finite_results(const std::vector<double>& values, const char* model, const char* what);
 
 // log(exp(a) + exp(b)) without overflow; -inf operands are allowed.
 inline double log_add_exp(double a, double b) {
