@@ -45,7 +45,8 @@ include $(PGXS)
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/src/*.sql))
 	cat $^ > $@
 
-$(EXTENSION)--0.1.0--0.2.0.sql: extension/upgrade/0.1.0--0.2.0.sql extension/src/50_profiles.sql
+$(EXTENSION)--0.1.0--0.2.0.sql: extension/upgrade/0.1.0--0.2.0.sql extension/src/42_identity_ingest.sql \
+    extension/src/50_profiles.sql
 	cat $^ > $@
 
 installcheck: | build/regress build/isolation

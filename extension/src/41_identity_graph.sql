@@ -66,6 +66,9 @@ CREATE TABLE @extschema@.identity_rules (
     blocked_pattern text CHECK (blocked_pattern IS NULL OR ('' ~* blocked_pattern) IS NOT NULL),
     hub_limit integer CHECK (hub_limit > 0)
 );
+-- Every role may read the rules: clv.resolve_identities applies them with the
+-- caller's rights.
+GRANT SELECT ON @extschema@.identity_rules TO PUBLIC;
 COMMENT ON TABLE @extschema@.identity_rules IS
 'Guard rules per identifier type, applied by clv.identity_ingest and clv.resolve_identities(query, true) on top of the built-in junk list and the settings clv.identity_max_cluster_size and clv.identity_hub_limit';
 COMMENT ON COLUMN @extschema@.identity_rules.id_type IS 'the identifier type (the part before the first '':''; '''' for identifiers without one)';
@@ -166,125 +169,13 @@ COMMENT ON FUNCTION @extschema@.identity_path(text, text) IS
 'Why a and b are one person: the shortest chain of recorded edges from a to b (breadth-first search over their cluster''s edges), one row per step with the edge''s earliest source and observation; no rows when they are not linked or a = b';
 
 --------------------------------------------------------------------------
--- Ingest
---------------------------------------------------------------------------
-
-CREATE FUNCTION @extschema@.identity_ingest(edges_query text,
-    OUT edges_read bigint, OUT new_identifiers bigint, OUT merges bigint, OUT rejected bigint)
-LANGUAGE plpgsql VOLATILE
-AS $fn$
-DECLARE
-  large boolean;
-BEGIN
-  IF edges_query IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'edges_query must not be NULL';
-  END IF;
-  -- One writer of the graph at a time (ingests and retractions queue here);
-  -- readers are not blocked. Each statement below takes a fresh snapshot, so
-  -- it sees what the previous holder of the lock committed.
-  LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
-
-  -- The batch: pairs ordered a <= b in byte order (a pair with one NULL or
-  -- empty side names just the other identifier), one row per pair and
-  -- source with its earliest observation.
-  CREATE TEMP TABLE clv_ingest_batch ON COMMIT DROP AS
-  SELECT DISTINCT ON (p.a, p.b, p.source) p.a, p.b, p.source, p.observed_at, p.rows_read
-  FROM (SELECT s.rows_read,
-               CASE WHEN s.x IS NULL THEN s.y WHEN s.y IS NULL OR s.x <= s.y THEN s.x ELSE s.y END AS a,
-               CASE WHEN s.y IS NULL THEN s.x WHEN s.x IS NULL OR s.x > s.y THEN s.x ELSE s.y END AS b,
-               COALESCE(s.source, '') AS source, COALESCE(s.observed_at, pg_catalog.now()) AS observed_at
-        FROM (SELECT CASE WHEN i.a <> '' THEN i.a COLLATE "C" END AS x,
-                     CASE WHEN i.b <> '' THEN i.b COLLATE "C" END AS y,
-                     i.source, i.observed_at, pg_catalog.count(*) OVER () AS rows_read
-              FROM @extschema@.identity_edges_from(edges_query) i) s
-        WHERE s.x IS NOT NULL OR s.y IS NOT NULL) p
-  ORDER BY p.a, p.b, p.source, p.observed_at;
-  SELECT COALESCE(pg_catalog.max(t.rows_read), 0) INTO edges_read FROM pg_temp.clv_ingest_batch t;
-  -- Statistics on the work tables pay off for bulk loads (join orders over
-  -- millions of rows); small batches are planned well from their sizes alone.
-  large := edges_read > 10000;
-  IF large THEN ANALYZE pg_temp.clv_ingest_batch; END IF;
-
-  -- Every identifier of the batch with its first and last observation in it.
-  CREATE TEMP TABLE clv_ingest_seen ON COMMIT DROP AS
-  SELECT e.identifier, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
-  FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
-        UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(identifier, observed_at)
-  GROUP BY e.identifier;
-  IF large THEN ANALYZE pg_temp.clv_ingest_seen; END IF;
-
-  -- The stored identifiers of the batch: only their clusters are read (every
-  -- member, for the sizes and per-type counts the rules check), with their
-  -- own stored edges (for hub degrees and to recognise edges seen before).
-  CREATE TEMP TABLE clv_ingest_known ON COMMIT DROP AS
-  SELECT n.identifier, n.cluster_id, s.first_seen, s.last_seen
-  FROM @extschema@.identity_nodes n JOIN pg_temp.clv_ingest_seen s ON n.identifier = s.identifier;
-  IF large THEN ANALYZE pg_temp.clv_ingest_known; END IF;
-
-  CREATE TEMP TABLE clv_ingest_decisions ON COMMIT DROP AS
-  SELECT * FROM @extschema@.identity_decide(
-    'SELECT n.identifier, n.cluster_id FROM @extschema@.identity_nodes n
-      WHERE n.cluster_id IN (SELECT k.cluster_id FROM pg_temp.clv_ingest_known k)',
-    'SELECT e.a, e.b FROM @extschema@.identity_edges e
-       JOIN pg_temp.clv_ingest_known k ON e.a = k.identifier
-     UNION
-     SELECT e.a, e.b FROM @extschema@.identity_edges e
-       JOIN pg_temp.clv_ingest_known k ON e.b = k.identifier',
-    'SELECT t.a, t.b FROM pg_temp.clv_ingest_batch t')
-    WITH ORDINALITY AS d(kind, a, b, cluster_id, from_cluster, rule, position);
-  IF large THEN ANALYZE pg_temp.clv_ingest_decisions; END IF;
-
-  -- Stored identifiers: moved to their new cluster and/or seen again, in
-  -- one new row version each.
-  UPDATE @extschema@.identity_nodes n
-     SET cluster_id = COALESCE(c.new_cluster, n.cluster_id),
-         first_seen = LEAST(n.first_seen, c.first_seen), last_seen = GREATEST(n.last_seen, c.last_seen)
-  FROM (SELECT COALESCE(m.a, k.identifier) AS identifier, m.cluster_id AS new_cluster,
-               k.first_seen, k.last_seen
-        FROM (SELECT d.a, d.cluster_id FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'move') m
-        FULL JOIN pg_temp.clv_ingest_known k ON k.identifier = m.a) c
-  WHERE n.identifier = c.identifier
-    AND (c.new_cluster IS NOT NULL OR c.first_seen < n.first_seen OR c.last_seen > n.last_seen);
-
-  INSERT INTO @extschema@.identity_nodes AS n (identifier, cluster_id, first_seen, last_seen)
-  SELECT d.a, d.cluster_id, s.first_seen, s.last_seen
-  FROM pg_temp.clv_ingest_decisions d JOIN pg_temp.clv_ingest_seen s ON s.identifier = d.a
-  WHERE d.kind = 'new';
-  GET DIAGNOSTICS new_identifiers = ROW_COUNT;
-
-  INSERT INTO @extschema@.identity_edges AS e (a, b, source, observed_at)
-  SELECT t.a, t.b, t.source, t.observed_at
-  FROM pg_temp.clv_ingest_batch t
-  WHERE t.a <> t.b
-    AND NOT EXISTS (SELECT FROM pg_temp.clv_ingest_decisions d
-                    WHERE d.kind = 'reject' AND d.a = t.a AND d.b = t.b)
-  ON CONFLICT (a, b, source) DO NOTHING;
-
-  INSERT INTO @extschema@.identity_merges (from_cluster, into_cluster, merged_at, via_a, via_b)
-  SELECT d.from_cluster, d.cluster_id, pg_catalog.now(), d.a, d.b
-  FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'merge' ORDER BY d.position;
-  GET DIAGNOSTICS merges = ROW_COUNT;
-
-  SELECT pg_catalog.count(*) INTO rejected FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject';
-  INSERT INTO @extschema@.identity_rejections (a, b, rule, rejected_at)
-  SELECT d.a, d.b, d.rule, pg_catalog.now()
-  FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject'
-  ON CONFLICT (a, b, rule) DO NOTHING;
-
-  DROP TABLE pg_temp.clv_ingest_batch, pg_temp.clv_ingest_seen, pg_temp.clv_ingest_known,
-             pg_temp.clv_ingest_decisions;
-END
-$fn$;
-COMMENT ON FUNCTION @extschema@.identity_ingest(text) IS
-'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections. Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes; ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
-
---------------------------------------------------------------------------
 -- Retraction
 --------------------------------------------------------------------------
 
 CREATE FUNCTION @extschema@.identity_resplit(clusters bigint[], reason text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   c bigint;
@@ -312,6 +203,7 @@ COMMENT ON FUNCTION @extschema@.identity_resplit(bigint[], text) IS
 
 CREATE FUNCTION @extschema@.identity_retract(a text, b text, OUT edges_removed bigint, OUT new_clusters bigint)
 LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   lo text := CASE WHEN a COLLATE "C" <= b COLLATE "C" THEN a ELSE b END;
@@ -333,6 +225,7 @@ COMMENT ON FUNCTION @extschema@.identity_retract(text, text) IS
 
 CREATE FUNCTION @extschema@.identity_retract_source(source text, OUT edges_removed bigint, OUT new_clusters bigint)
 LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   clusters bigint[];
@@ -352,6 +245,7 @@ COMMENT ON FUNCTION @extschema@.identity_retract_source(text) IS
 
 CREATE FUNCTION @extschema@.identity_retract_identifier(identifier text, OUT edges_removed bigint, OUT new_clusters bigint)
 LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   old_cluster bigint;

@@ -178,11 +178,13 @@ extern "C" Datum clv_identity_split(PG_FUNCTION_ARGS) {
   const int64 cluster_id = PG_GETARG_INT64(0);
   const Catalog catalog = catalog_of(fcinfo);
   const std::string id = std::to_string(cluster_id);
-  const std::string members_query =
-      "SELECT n.identifier FROM " + catalog.nodes + " n WHERE n.cluster_id = " + id;
-  const std::string edges_query = "SELECT DISTINCT e.a, e.b FROM " + catalog.edges + " e JOIN " +
-                                  catalog.nodes +
-                                  " n ON n.identifier = e.a WHERE n.cluster_id = " + id;
+  // Operators qualified: the caller's search path may put other "=" first.
+  const std::string members_query = "SELECT n.identifier FROM " + catalog.nodes +
+                                    " n WHERE n.cluster_id OPERATOR(pg_catalog.=) " + id;
+  const std::string edges_query =
+      "SELECT DISTINCT e.a, e.b FROM " + catalog.edges + " e JOIN " + catalog.nodes +
+      " n ON n.identifier OPERATOR(pg_catalog.=) e.a WHERE n.cluster_id OPERATOR(pg_catalog.=) " +
+      id;
 
   clv_pg::guarded([&] {
     clv_pg::SrfWriter out(fcinfo);
@@ -217,14 +219,18 @@ extern "C" Datum clv_identity_path(PG_FUNCTION_ARGS) {
   const Catalog catalog = catalog_of(fcinfo);
   const char* from_literal = quote_literal_cstr(from);
   const char* to_literal = quote_literal_cstr(to);
-  // Edges of from's cluster, if to is in it too.
+  // Edges of from's cluster, if to is in it too. Operators qualified: the
+  // caller's search path may put other "=" first.
   const std::string edges_query =
       "SELECT DISTINCT ON (e.a, e.b) e.a, e.b, e.source, e.observed_at FROM " + catalog.edges +
       " e JOIN " + catalog.nodes +
-      " n ON n.identifier = e.a WHERE n.cluster_id = (SELECT f.cluster_id FROM " + catalog.nodes +
-      " f JOIN " + catalog.nodes +
-      " t ON t.cluster_id = f.cluster_id WHERE f.identifier = " + from_literal +
-      " AND t.identifier = " + to_literal + ") ORDER BY e.a, e.b, e.observed_at, e.source";
+      " n ON n.identifier OPERATOR(pg_catalog.=) e.a"
+      " WHERE n.cluster_id OPERATOR(pg_catalog.=) (SELECT f.cluster_id FROM " +
+      catalog.nodes + " f JOIN " + catalog.nodes +
+      " t ON t.cluster_id OPERATOR(pg_catalog.=) f.cluster_id"
+      " WHERE f.identifier OPERATOR(pg_catalog.=) " +
+      from_literal + " AND t.identifier OPERATOR(pg_catalog.=) " + to_literal +
+      ") ORDER BY e.a, e.b, e.observed_at, e.source";
 
   clv_pg::guarded([&] {
     clv_pg::SrfWriter out(fcinfo);
