@@ -152,18 +152,21 @@ double expected_purchases_geometric_dropout(double r, double alpha, double a, do
                                             Method method) {
   if (t == 0) return 0;
   const double c = a + b - 1;
-  const bool well_conditioned = c > 0 && std::abs(a - 1) > 1e-3;
+  // z rounds to 1 when alpha is below t times the rounding unit: the series
+  // needs z < 1, the quadrature does not.
+  const double z = t / (alpha + t);
+  const bool well_conditioned = c > 0 && std::abs(a - 1) > 1e-3 && z < 1;
   if (method == Method::closed_form && !well_conditioned)
     throw std::logic_error("closed form not applicable");
   if (method != Method::quadrature && well_conditioned) {
-    const double z = t / (alpha + t);
     double log_f, log_tail;
     if (log_hyp2f1_positive(r, b, c, z, log_f, log_tail)) {
       // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is small
       // (log F = log1p(F - 1), written so that a huge F - 1 cannot overflow).
       const double log_f_accurate =
           z >= 0.5 || log_tail > 0 ? log_f : std::log1p(std::exp(log_tail));
-      const double log_rest = r * std::log1p(-z) + log_f_accurate;
+      // log(1 - z) = -log1p(t / alpha), accurate also for z near 1.
+      const double log_rest = -r * std::log1p(t / alpha) + log_f_accurate;
       const double scale = c / (a - 1);
       // (1-z)^r F > 1 happens for a < 1 (scale < 0), where it can leave the
       // double range although the expectation does not: multiply in logs.

@@ -108,6 +108,19 @@ TEST(ModelsFuzzRegressions, GeometricDropoutClosedFormWithHuge2F1) {
   EXPECT_TRUE(std::isfinite(mbgnbd::expected_purchases(p, 0, 0, 1e-8, 1e-8)));
 }
 
+// With alpha below horizon * 1.1e-16, z = t / (alpha + t) rounded to 1 and
+// the 2F1 series threw std::logic_error (an internal error in SQL).
+TEST(ModelsFuzzRegressions, GeometricDropoutWithAlphaNegligibleNextToHorizon) {
+  const mbgnbd::Params p{0.0023492625916945041, 1e-30, 1e-8, 1e-8};
+  const double e = mbgnbd::expected_purchases_new(p, 1.0);
+  EXPECT_TRUE(std::isfinite(e));
+  EXPECT_GE(e, 0.0);
+  const double closed = detail::expected_purchases_geometric_dropout(2.0, 1e-10, 0.5, 2.0, 1e5);
+  const double quadrature = detail::expected_purchases_geometric_dropout(
+      2.0, 1e-10, 0.5, 2.0, 1e5, detail::Method::quadrature);
+  EXPECT_NEAR(closed, quadrature, 1e-9 * quadrature);
+}
+
 // At extreme but valid parameters a gradient overflowed (Gamma-Gamma q / v
 // with v = 5e-312, sBG lost / beta with beta = 5e-306) and was returned as
 // infinity; results that leave the double range now throw std::range_error.
