@@ -29,9 +29,24 @@ boost::math::quadrature::tanh_sinh<double>& tanh_sinh() {
   return integrator;
 }
 
+// Boost reports an integrand that overflows to infinity inside the interval
+// (parameters whose integral leaves the range of double precision) with
+// boost::math::evaluation_error, a std::runtime_error that SQL would show as
+// an internal error: report it as a value out of range instead.
+template <class F>
+double integrate_checked(F f, double lo, double hi) {
+  try {
+    return tanh_sinh().integrate(f, lo, hi, 1e-10);
+  } catch (const boost::math::evaluation_error& e) {
+    throw std::range_error(std::string("numerical integration is out of the range of double "
+                                       "precision for these inputs (") +
+                           e.what() + ")");
+  }
+}
+
 template <class F>
 double integrate_unit_interval(F f) {
-  return tanh_sinh().integrate(f, 0.0, 1.0, 1e-10);
+  return integrate_checked(f, 0.0, 1.0);
 }
 
 double log_beta(double a, double b) {
@@ -118,7 +133,7 @@ void finite_results(const std::vector<double>& values, const char* model, const 
 }
 
 double integrate(const std::function<double(double)>& f, double lo, double hi) {
-  return tanh_sinh().integrate(f, lo, hi, 1e-10);
+  return integrate_checked(f, lo, hi);
 }
 
 bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_value,

@@ -121,6 +121,13 @@ TEST(ModelsFuzzRegressions, GeometricDropoutWithAlphaNegligibleNextToHorizon) {
   EXPECT_NEAR(closed, quadrature, 1e-9 * quadrature);
 }
 
+// Mean purchases r t / alpha ~ 8e320: the quadrature's integrand overflows,
+// which Boost reported as an evaluation_error (an internal error in SQL).
+TEST(ModelsFuzzRegressions, QuadratureOverflowThrowsRangeError) {
+  EXPECT_THROW(mbgnbd::expected_purchases_new({1e8, 1.2598673968951787e-321, 1e-8, 1e-8}, 1e-8),
+               std::range_error);
+}
+
 // At extreme but valid parameters a gradient overflowed (Gamma-Gamma q / v
 // with v = 5e-312, sBG lost / beta with beta = 5e-306) and was returned as
 // infinity; results that leave the double range now throw std::range_error.

@@ -29,7 +29,8 @@ inline double log1m_exp(double a) {
   return a > -0.693147180559945 ? std::log(-std::expm1(a)) : std::log1p(-std::exp(a));
 }
 
-// Integral of f over [lo, hi] by tanh-sinh quadrature (endpoint singularities allowed).
+// Integral of f over [lo, hi] by tanh-sinh quadrature (endpoint singularities
+// allowed); std::range_error when f overflows to infinity inside the interval.
 double integrate(const std::function<double(double)>& f, double lo, double hi);
 
 // Gauss hypergeometric 2F1(a, b; c; z) for a, b, c > 0 and 0 <= z < 1, where
