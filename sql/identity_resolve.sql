@@ -134,3 +134,10 @@ SELECT 'session continues' AS status;
 SELECT * FROM clv.resolve_identities($$ SELECT 'a'::text, 'b'::text $$);
 
 DROP TABLE identity_edges, identity_graph;
+
+-- Memory is bounded by clv.max_memory: past it, ERROR 53200 names the
+-- setting, and the session goes on.
+SET clv.max_memory = '16MB';
+SELECT sqlstate_of($q$SELECT count(*) FROM clv.resolve_identities('SELECT ''e:'' || g, ''d:'' || (g % 100000) FROM generate_series(1, 1000000) g')$q$);
+RESET clv.max_memory;
+SELECT count(*) AS identifiers FROM clv.resolve_identities($q$SELECT 'e:' || g, 'd:' || (g % 100000) FROM generate_series(1, 200000) g$q$);

@@ -1,6 +1,9 @@
 #include "guard.hpp"
 
+#include <string>
 #include <typeinfo>
+
+#include "settings.hpp"
 
 namespace clv_pg {
 
@@ -27,6 +30,17 @@ void record_current_exception(CaughtError& err) noexcept {
   } catch (...) {
     err.set(ERRCODE_INTERNAL_ERROR, "unknown C++ exception");
   }
+}
+
+void check_memory(size_t bytes, const char* what) {
+  const size_t limit = static_cast<size_t>(settings::max_memory_kb) * 1024;
+  if (bytes <= limit) return;
+  throw PgError(
+      ERRCODE_OUT_OF_MEMORY,
+      std::string(what) + " needs more memory than clv.max_memory allows (" +
+          std::to_string(settings::max_memory_kb / 1024) + " MB)",
+      std::to_string(bytes / (1024 * 1024)) + " MB in use and growing.",
+      "Raise clv.max_memory (SET clv.max_memory = '4GB'), or work on fewer rows at once.");
 }
 
 void raise(const CaughtError& err) {

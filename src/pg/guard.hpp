@@ -101,6 +101,10 @@ void pg_call(F&& call) {
   }
 }
 
+// Throws an ERROR 53200 naming clv.max_memory when `bytes` of backend memory
+// for `what` exceed it.
+void check_memory(size_t bytes, const char* what);
+
 // The core's InterruptPoll.
 void interrupt_poll();
 inline const clv::InterruptPoll& interrupts() {

@@ -42,10 +42,13 @@ struct Counts {
 // edge is still an identifier).
 void feed(clv::identity::Resolver& resolver, const char* query) {
   using clv_pg::ColumnType;
+  uint64_t rows = 0;
   clv_pg::for_each_row("edges_query", query, {ColumnType::kText, ColumnType::kText},
                        [&](const clv_pg::Cell* row) {
                          resolver.add_edge(row[0].null ? std::string_view() : row[0].text,
                                            row[1].null ? std::string_view() : row[1].text);
+                         if (++rows % 16384 == 0)
+                           clv_pg::check_memory(resolver.bytes_used(), "clv.resolve_identities");
                        });
 }
 
@@ -64,6 +67,8 @@ Datum resolve_identities(FunctionCallInfo fcinfo, bool apply_rules) {
     clv::identity::Resolver resolver(std::move(options));
     feed(resolver, query);
     spi.finish();
+    // The resolution takes about a quarter more than the resolver held.
+    clv_pg::check_memory(resolver.bytes_used() / 4 * 5, "clv.resolve_identities");
     const clv::identity::Resolution resolution = resolver.finish();
     // In (cluster_key, identifier) order.
     for (size_t i = 0; i < resolution.size(); ++i) {

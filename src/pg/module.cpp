@@ -16,6 +16,7 @@ namespace clv_pg::settings {
 bool identity_block_junk = true;
 int identity_max_cluster_size = 10000;
 int identity_hub_limit = 100;
+int max_memory_kb = 1024 * 1024;
 bool worker_enabled = true;
 int worker_naptime_ms = 1000;
 int worker_batch_delay_ms = 200;
@@ -41,6 +42,13 @@ void _PG_init(void) {
       "hub and its further links are rejected (0: no hub detection).",
       "A rule in clv.identity_rules can set its own limit for links to identifiers of its type.",
       &identity_hub_limit, 100, 0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "clv.max_memory",
+      "Most backend memory one clv.resolve_identities call may hold; past it the call stops "
+      "with ERROR 53200.",
+      "About 90 bytes per identifier plus its text: the default 1GB holds some ten million.",
+      &max_memory_kb, 1024 * 1024, 1024, INT_MAX, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr,
+      nullptr);
   DefineCustomBoolVariable("clv.worker_enabled",
                            "Whether background workers keep customer profiles fresh.",
                            "Reloadable; turning it off stops the running profile workers.",

@@ -11,6 +11,10 @@ extern int identity_max_cluster_size;
 // linked to before it counts as a hub; 0 = no hub detection.
 extern int identity_hub_limit;
 
+// clv.max_memory: most backend memory, in kB, one resolution of identities
+// may hold (an ERROR 53200 names the setting past it).
+extern int max_memory_kb;
+
 // clv.worker_enabled: whether background workers refresh profiles.
 extern bool worker_enabled;
 // clv.worker_naptime: most time a profile worker sleeps between looks for
