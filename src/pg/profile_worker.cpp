@@ -262,7 +262,8 @@ void record_changes(Oid schema, int32 profile_id, Datum customers, bool full) {
 char* extension_schema() {
   int rc = SPI_execute(
       "SELECT pg_catalog.quote_ident(n.nspname::text) FROM pg_catalog.pg_extension e "
-      "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'clv_ext'",
+      "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace "
+      "WHERE e.extname OPERATOR(pg_catalog.=) 'clv_ext'",
       true, 1);
   if (rc != SPI_OK_SELECT) elog(ERROR, "clv_ext: looking up the extension failed: %d", rc);
   if (SPI_processed == 0) return nullptr;
@@ -716,7 +717,9 @@ Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
 
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clv_ext: SPI_connect failed");
   char query[256];
-  pg_snprintf(query, sizeof query, "SELECT owner::oid FROM %s.profiles WHERE id = $1", schema_name);
+  pg_snprintf(query, sizeof query,
+              "SELECT owner::pg_catalog.oid FROM %s.profiles WHERE id OPERATOR(pg_catalog.=) $1",
+              schema_name);
   Oid types[2] = {INT4OID, BOOLOID};
   Datum values[2] = {Int32GetDatum(profile_id), BoolGetDatum(full_refresh)};
   if (SPI_execute_with_args(query, 1, types, values, nullptr, true, 1) != SPI_OK_SELECT)
