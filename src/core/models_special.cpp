@@ -152,9 +152,11 @@ bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_val
       log_scale += std::log(kRescaleAbove);
     }
     // Once the ratio is below 1, later ratios stay below max(ratio, z): a
-    // geometric bound on the remainder.
+    // geometric bound on the remainder, which must be small next to the tail
+    // (F - 1) itself, since callers use log_tail when it is tiny.
     const double bound_ratio = std::max(ratio, z);
-    if (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * (one + tail)) {
+    if (term == 0 ||
+        (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * tail)) {
       log_value = std::log(one + tail) + log_scale;
       log_tail = tail > 0 ? std::log(tail) + log_scale : -std::numeric_limits<double>::infinity();
       return true;
@@ -176,10 +178,9 @@ double expected_purchases_geometric_dropout(double r, double alpha, double a, do
   if (method != Method::quadrature && well_conditioned) {
     double log_f, log_tail;
     if (log_hyp2f1_positive(r, b, c, z, log_f, log_tail)) {
-      // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is small
-      // (log F = log1p(F - 1), written so that a huge F - 1 cannot overflow).
-      const double log_f_accurate =
-          z >= 0.5 || log_tail > 0 ? log_f : std::log1p(std::exp(log_tail));
+      // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is small:
+      // log F = log1p(F - 1) whenever F - 1 < 1 (log_f lost its digits there).
+      const double log_f_accurate = log_tail < 0 ? std::log1p(std::exp(log_tail)) : log_f;
       // log(1 - z) = -log1p(t / alpha), accurate also for z near 1.
       const double log_rest = -r * std::log1p(t / alpha) + log_f_accurate;
       const double scale = c / (a - 1);
@@ -187,7 +188,8 @@ double expected_purchases_geometric_dropout(double r, double alpha, double a, do
       // double range although the expectation does not: multiply in logs.
       if (log_rest > 0 && scale < 0)
         return std::exp(std::log(-scale) + log_rest + std::log(-std::expm1(-log_rest)));
-      return scale * -std::expm1(log_rest);
+      // An expectation of purchases: a negative value is rounding noise at 0.
+      return std::max(0.0, scale * -std::expm1(log_rest));
     }
     if (method == Method::closed_form) throw std::runtime_error("2F1 series did not converge");
   }

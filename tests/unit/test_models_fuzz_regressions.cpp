@@ -128,6 +128,30 @@ TEST(ModelsFuzzRegressions, QuadratureOverflowThrowsRangeError) {
                std::range_error);
 }
 
+// The 2F1 series stopped once its remainder was small next to F, but callers
+// use log(F - 1) when F - 1 is tiny: with a short horizon and a huge b (the
+// closed form multiplies by c / (a - 1) ~ -b) BG/NBD expected purchases came
+// out as -2.5e-11 instead of 9.4e-14. And log F itself (log(1 + tiny)) was
+// used for z >= 0.5, which gave a negative MBG/NBD expectation.
+TEST(ModelsFuzzRegressions, HypergeometricTailAccurateWhenTiny) {
+  const double r = 1.5399366708968207e-08, a = 1e-8, b = 86644937.076312423;
+  double log_value, log_tail;
+  ASSERT_TRUE(
+      detail::log_hyp2f1_positive(r, b, a + b - 1, 6.1238495469608518e-06, log_value, log_tail));
+  EXPECT_NEAR(log_tail, -29.992256025935829154, 1e-13);  // mpmath, 50 digits
+
+  const double alpha = 0.001632949778537147, t = 1e-8;
+  EXPECT_NEAR(detail::expected_purchases_geometric_dropout(r, alpha, a, b, t) /
+                  9.4303982347598548e-14,  // mpmath
+              1.0, 1e-6);
+  EXPECT_GE(bgnbd::expected_purchases({r, alpha - 1e-8, a, b}, 0, 0, 1e-8, t), 0.0);
+
+  // About r t / alpha purchases, times P(alive after the first) = b / (a + b).
+  const double tiny_r = 1.0526169601309706e-314;
+  const double e = mbgnbd::expected_purchases_new({tiny_r, 1e-8, 1e-8, 1e-8}, 1e-8);
+  EXPECT_NEAR(e / (tiny_r * 0.5), 1.0, 1e-6);
+}
+
 // At extreme but valid parameters a gradient overflowed (Gamma-Gamma q / v
 // with v = 5e-312, sBG lost / beta with beta = 5e-306) and was returned as
 // infinity; results that leave the double range now throw std::range_error.

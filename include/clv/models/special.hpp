@@ -39,8 +39,9 @@ double integrate(const std::function<double(double)>& f, double lo, double hi);
 // purchases) cannot overflow. Returns false when the series has not
 // converged after a bounded number of terms (z very close to 1); callers then
 // use an integral representation. On success log_value = log 2F1 and
-// log_tail = log(2F1 - 1) (the sum without its first term, for expm1-style
-// accuracy when z is small); log_tail is -inf when z == 0.
+// log_tail = log(2F1 - 1) (the sum without its first term, to full relative
+// precision even when tiny, for expm1-style accuracy when z is small);
+// log_tail is -inf when z == 0.
 bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_value,
                          double& log_tail);
 
