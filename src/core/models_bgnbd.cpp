@@ -45,10 +45,6 @@ void validate_horizon(double horizon) {
                                 " must be finite and non-negative");
 }
 
-double log_beta(double a, double b) {
-  return lgamma(a) + lgamma(b) - lgamma(a + b);
-}
-
 // Weighted log-likelihood and, if grad is given, its gradient in log-parameters.
 double log_likelihood_prepared(const GeometricDropout& m, const detail::PreparedRfm& data,
                                double* grad) {
@@ -218,11 +214,14 @@ double prob_purchases_of(const GeometricDropout& m, double n, double horizon) {
   // NB(n): purchases in (0, horizon] of a customer who never drops out.
   const double log_nb = lgamma(r + n) - lgamma(r) - lgamma(n + 1) -
                         r * std::log1p(horizon / alpha) + n * std::log(horizon / (alpha + horizon));
-  const double lbeta_ab = log_beta(a, b);
-  double p = std::exp(log_beta(a, b + n + k) - lbeta_ab + log_nb);
+  // Ratios of beta functions without differences of large lgamma values,
+  // which could push P(X = 0) above 1: B(a, b+n+k) / B(a, b), and
+  // B(a+1, b+j) / B(a, b) = a / (a+b+j) B(a, b+j) / B(a, b) with j = n+k-1.
+  double p = std::exp(detail::log_beta_ratio(a, b, n + k) + log_nb);
   if (n > 0 || k == 1) {
     const double at_least_n = n == 0 ? 1.0 : boost::math::ibetac(r, n, alpha / (alpha + horizon));
-    p += std::exp(log_beta(a + 1, b + (n + k - 1)) - lbeta_ab) * at_least_n;
+    const double j = n + k - 1;
+    p += std::exp(std::log(a) - std::log(a + b + j) + detail::log_beta_ratio(a, b, j)) * at_least_n;
   }
   return detail::finite_result(p, m.name, "probability of purchases");
 }

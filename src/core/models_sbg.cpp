@@ -37,21 +37,6 @@ double log_beta(double a, double b) {
   return lgamma(a) + lgamma(b) - lgamma(a + b);
 }
 
-// log S(t) = log B(a, b+t) - log B(a, b) = log R(b+t) - log R(b) with
-// R(z) = G(z) / G(z+a). Boost's tgamma_delta_ratio keeps R accurate where
-// differences of lgamma values cancel (large b or t with a small a, when S is
-// near 1: lgamma(b) ~ b log b carries an error of ~1e-16 b log b); where R
-// leaves the range of normal doubles, the lgamma form takes over.
-double log_survival(double a, double b, double t) {
-  if (t == 0) return 0;
-  using namespace boost::math::policies;
-  using Quiet = policy<overflow_error<ignore_error>, underflow_error<ignore_error>>;
-  const double later = boost::math::tgamma_delta_ratio(b + t, a, Quiet());
-  const double now = boost::math::tgamma_delta_ratio(b, a, Quiet());
-  if (std::isnormal(later) && std::isnormal(now)) return std::log(later) - std::log(now);
-  return log_beta(a, b + t) - log_beta(a, b);
-}
-
 // Lost customers per period 1..T and the survivors at T.
 struct Survivors {
   std::vector<double> lost;  // lost[t-1] = lost in period t
@@ -150,7 +135,8 @@ FitResult<Params> fit(const CohortData& data, const FitOptions& options,
 double survival(const Params& params, double period) {
   validate_params(params);
   const double t = validated_period(period, 0);
-  const double s = std::exp(log_survival(params.alpha, params.beta, t));
+  // S(t) = B(alpha, beta+t) / B(alpha, beta)
+  const double s = std::exp(detail::log_beta_ratio(params.alpha, params.beta, t));
   return std::min(1.0, detail::finite_result(s, kModel, "survival"));
 }
 

@@ -121,6 +121,16 @@ LogTailIntegral tail_by_quadrature(double e_m, double m, double b, double n, dou
 
 }  // namespace
 
+double log_beta_ratio(double a, double b, double m) {
+  if (m == 0) return 0;
+  using namespace boost::math::policies;
+  using Quiet = policy<overflow_error<ignore_error>, underflow_error<ignore_error>>;
+  const double later = boost::math::tgamma_delta_ratio(b + m, a, Quiet());
+  const double now = boost::math::tgamma_delta_ratio(b, a, Quiet());
+  if (std::isnormal(later) && std::isnormal(now)) return std::log(later) - std::log(now);
+  return log_beta(a, b + m) - log_beta(a, b);
+}
+
 double finite_result(double value, const char* model, const char* what) {
   if (!std::isfinite(value))
     throw std::range_error(std::string(model) + " " + what +

@@ -152,6 +152,25 @@ TEST(ModelsFuzzRegressions, HypergeometricTailAccurateWhenTiny) {
   EXPECT_NEAR(e / (tiny_r * 0.5), 1.0, 1e-6);
 }
 
+// P(X = 0) of MBG/NBD from differences of lgamma values near 8e7 came out
+// as 1 + 1.5e-8; the beta-function ratios now avoid those differences.
+TEST(ModelsFuzzRegressions, ProbPurchasesWithHugeBetaParameterStaysBelowOne) {
+  const mbgnbd::Params p{1e-8, 1.16007115039861e-06, 5560297.6328458134, 1e-8};
+  const double p0 = mbgnbd::prob_purchases(p, 0, 1e-8);
+  EXPECT_LE(p0, 1.0 + 1e-15);
+  // P(X = 0) = b / (a+b) P(no purchase while alive) + a / (a+b).
+  EXPECT_GT(p0, 1.0 - 1e-9);
+  const double sum = mbgnbd::prob_purchases(p, 0, 1.0) + mbgnbd::prob_purchases(p, 1, 1.0) +
+                     mbgnbd::prob_purchases(p, 2, 1.0);
+  EXPECT_LE(sum, 1.0 + 1e-15);
+  for (double a : {1e-3, 0.5, 2.0, 1e6})
+    for (double m : {0.0, 1.0, 7.0, 1e4})
+      EXPECT_NEAR(detail::log_beta_ratio(a, 3.0, m),
+                  std::lgamma(a + 3) + std::lgamma(3 + m) - std::lgamma(3) - std::lgamma(a + 3 + m),
+                  1e-9 * (1 + std::abs(std::lgamma(a + 3 + m))))
+          << a << " " << m;
+}
+
 // At extreme but valid parameters a gradient overflowed (Gamma-Gamma q / v
 // with v = 5e-312, sBG lost / beta with beta = 5e-306) and was returned as
 // infinity; results that leave the double range now throw std::range_error.

@@ -29,6 +29,13 @@ inline double log1m_exp(double a) {
   return a > -0.693147180559945 ? std::log(-std::expm1(a)) : std::log1p(-std::exp(a));
 }
 
+// log(B(a, b+m) / B(a, b)) for a, b > 0 and m >= 0, accurate also where the
+// lgamma values are large and nearly cancel (large b or m with a small a,
+// large a with a small m: lgamma(x) ~ x log x carries an error of ~1e-16 of
+// that): as log R(b+m) - log R(b) with R(z) = G(z) / G(z+a) from Boost's
+// tgamma_delta_ratio, or from lgamma where R leaves the normal doubles.
+double log_beta_ratio(double a, double b, double m);
+
 // Integral of f over [lo, hi] by tanh-sinh quadrature (endpoint singularities
 // allowed); std::range_error when f overflows to infinity inside the interval.
 double integrate(const std::function<double(double)>& f, double lo, double hi);
