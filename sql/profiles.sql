@@ -18,7 +18,8 @@ FROM clv.profiles;
 -- the index incremental refresh reads by
 SELECT indexdef FROM pg_indexes WHERE tablename = 'shop_orders';
 -- capture triggers for every kind of write
-SELECT tgname FROM pg_trigger WHERE tgrelid = 'shop_orders'::regclass ORDER BY 1;
+SELECT replace(tgname, (SELECT id::text FROM clv.profiles WHERE name = 'shop'), '<id>') AS tgname
+FROM pg_trigger WHERE tgrelid = 'shop_orders'::regclass ORDER BY 1;
 -- a new profile has no facts until its first refresh
 SELECT count(*) FROM clv_profiles.shop;
 SELECT profile, last_mode, pending_changes, running_or_interrupted FROM clv.profile_status;
@@ -178,7 +179,7 @@ SET ROLE clv_profile_other;
 SELECT count(*) AS visible FROM clv.profiles;
 SELECT sqlstate_of($$SELECT clv.refresh_profile('owned')$$);
 SELECT sqlstate_of($$SELECT clv.drop_profile('owned')$$);
-SELECT sqlstate_of(format('SELECT * FROM clv.refresh_profile_as_owner(%s, false)', :owned_id));
+SELECT replace(sqlstate_of(format('SELECT * FROM clv.refresh_profile_as_owner(%s, false)', :owned_id)), :'owned_id', '<id>') AS sqlstate_of;
 SELECT sqlstate_of($$SELECT count(*) FROM clv_profiles.owned$$);
 RESET ROLE;
 -- the superuser's refresh of it runs as the owner: the owner's lost right shows
