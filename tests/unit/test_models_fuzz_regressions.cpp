@@ -171,6 +171,26 @@ TEST(ModelsFuzzRegressions, ProbPurchasesWithHugeBetaParameterStaysBelowOne) {
           << a << " " << m;
 }
 
+// The first log_beta_ratio fell back to lgamma differences where Boost's
+// gamma ratios underflowed (a = 4388, b = 9.5e6), and P(X = 0) of MBG/NBD
+// came out as 1 + 3e-9; lgamma_delta keeps every case accurate.
+TEST(ModelsFuzzRegressions, LgammaDeltaIsAccurateForLargeArguments) {
+  // References from mpmath with 60 digits.
+  EXPECT_NEAR(detail::lgamma_delta(1e12, 30) / 828.93063347829144625, 1.0, 1e-15);
+  EXPECT_NEAR(detail::lgamma_delta(60, 1e-8) / 4.0859880814675699255e-8, 1.0, 1e-13);
+  EXPECT_NEAR(
+      detail::lgamma_delta(2372571.714210487, 1.1171112797619476e-08) / 1.6398618079708228035e-7,
+      1.0, 1e-13);
+  EXPECT_NEAR(detail::lgamma_delta(49.5, 3.25), 12.753942577577037953, 1e-13);
+  EXPECT_NEAR(detail::lgamma_delta(1e300, 1e-5) / (1e-5 * 300 * std::log(10.0)), 1.0, 1e-14);
+  // lgamma(1e12) = 2.6e13 would leave an error of ~3e-3 here.
+  EXPECT_NEAR(detail::log_beta_ratio(30, 1e12, 30), -8.9999999997345e-10, 1e-12);
+
+  const mbgnbd::Params p{1.2018083097561148e-08, 93.404323533366451, 4388.0088079590114,
+                         9474294.5673253722};
+  EXPECT_LE(mbgnbd::prob_purchases(p, 0, 1e-8), 1.0 + 1e-15);
+}
+
 // At extreme but valid parameters a gradient overflowed (Gamma-Gamma q / v
 // with v = 5e-312, sBG lost / beta with beta = 5e-306) and was returned as
 // infinity; results that leave the double range now throw std::range_error.

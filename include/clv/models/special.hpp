@@ -29,11 +29,14 @@ inline double log1m_exp(double a) {
   return a > -0.693147180559945 ? std::log(-std::expm1(a)) : std::log1p(-std::exp(a));
 }
 
-// log(B(a, b+m) / B(a, b)) for a, b > 0 and m >= 0, accurate also where the
-// lgamma values are large and nearly cancel (large b or m with a small a,
-// large a with a small m: lgamma(x) ~ x log x carries an error of ~1e-16 of
-// that): as log R(b+m) - log R(b) with R(z) = G(z) / G(z+a) from Boost's
-// tgamma_delta_ratio, or from lgamma where R leaves the normal doubles.
+// lgamma(z + d) - lgamma(z) for z > 0, d >= 0, with an error of about 1e-16
+// of the result (plus 1e-16), not of lgamma(z) ~ z log z: for large z the
+// logarithmic terms of Stirling's series are combined without cancellation.
+double lgamma_delta(double z, double d);
+
+// log(B(a, b+m) / B(a, b)) for a, b > 0 and m >= 0 from lgamma_delta, so
+// large b, a or m do not leave an error of 1e-16 b log b (which can push a
+// probability above 1).
 double log_beta_ratio(double a, double b, double m);
 
 // Integral of f over [lo, hi] by tanh-sinh quadrature (endpoint singularities
