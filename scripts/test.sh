@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of clv_ext on a fresh machine (as root) or a prepared one:
 # installs dependencies, builds, runs the core unit tests (ctest, also under
-# AddressSanitizer/UBSan), the pg_regress and isolation suites against a throwaway
+# AddressSanitizer/UBSan), a short libFuzzer run of the core, the version
+# checks, the pg_regress and isolation suites against a throwaway
 # PostgreSQL 15 cluster and the TAP tests of the background workers (clusters
 # of their own), then prints one line "N passed, N failed".
 set -uo pipefail
@@ -54,6 +55,18 @@ count "version checks" "$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$versions")" \
 
 run_ctest "unit tests" build/cmake
 run_ctest "unit tests (ASan+UBSan)" build/cmake-sanitize -DCLV_SANITIZE=ON
+
+# libFuzzer targets of the core's byte parsers and likelihoods, 10 s each
+# (the long run: bash scripts/fuzz.sh 600).
+bash scripts/fuzz.sh 10 >"$LOG_DIR/fuzz.log" 2>&1
+fuzz_summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$LOG_DIR/fuzz.log" | tail -1)
+if [[ -z $fuzz_summary ]]; then
+  tail -30 "$LOG_DIR/fuzz.log"
+  count "libFuzzer" 0 1
+else
+  grep -E "^[a-z_]+ .* (FAILED|failed|crash)" "$LOG_DIR/fuzz.log" | head -20
+  count "libFuzzer" "${fuzz_summary%% *}" "$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$fuzz_summary")"
+fi
 
 # pg_regress and the isolation specs against a throwaway cluster, stopped
 # whatever happens.
