@@ -19,3 +19,19 @@ FROM (SELECT clv.bgnbd_fit(frequency, recency, t) AS m
       FROM (SELECT (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).*
             FROM cdnow GROUP BY customer_id) s) f;
 DROP TABLE many_customers;
+
+-- A Pareto/NBD fit that wanders to extreme parameters (CDNOW's customers with
+-- at most two repeat purchases and a large penalizer: alpha at the bound, s
+-- near 1e-4), where one likelihood evaluation takes seconds of tail
+-- integrals by quadrature. The likelihood polls between the integrals, so
+-- the timeout stops the fit within one integral; polling once per
+-- evaluation, it went on for seconds after the deadline.
+CREATE TABLE cdnow_low AS
+SELECT frequency, recency, t
+FROM (SELECT (clv.rfm_agg(ts, amount, '1998-06-30', '7 days')).* FROM cdnow GROUP BY customer_id) s
+WHERE frequency < 3;
+SET statement_timeout = '2s';
+SELECT clv.pareto_nbd_fit(frequency, recency, t, 10) FROM cdnow_low;
+RESET statement_timeout;
+SELECT 'session continues' AS status;
+DROP TABLE cdnow_low;

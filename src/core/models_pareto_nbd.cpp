@@ -91,7 +91,13 @@ Customer customer_terms(const Params& p, double x, double t_x, double T,
   return c;
 }
 
-double log_likelihood_prepared(const Params& p, const PreparedPareto& data, double* grad) {
+// poll runs between the tail integrals: at extreme parameters (alpha near the
+// optimiser's bound, s tiny) one integral takes up to 80 ms by quadrature, so
+// a single evaluation over a few hundred distinct (x, t) pairs takes seconds
+// and one over a large population minutes; polling only per evaluation let
+// statement_timeout and pg_cancel_backend wait that long.
+double log_likelihood_prepared(const Params& p, const PreparedPareto& data, double* grad,
+                               const InterruptPoll& poll = {}) {
   const detail::PreparedRfm& rfm = data.rfm;
   const double log_alpha = std::log(p.alpha), log_beta = std::log(p.beta);
   const double lgamma_r = lgamma(p.r), psi_r = grad ? digamma(p.r) : 0;
@@ -107,9 +113,11 @@ double log_likelihood_prepared(const Params& p, const PreparedPareto& data, doub
     }
   }
   std::vector<detail::LogTailIntegral> tails(data.pairs.size());
-  for (std::size_t j = 0; j < data.pairs.size(); ++j)
+  for (std::size_t j = 0; j < data.pairs.size(); ++j) {
+    if (poll) poll();
     tails[j] = detail::log_tail_integral(p.r + rfm.x_values[data.pairs[j].x], p.alpha, p.s + 1,
                                          p.beta, data.pairs[j].t);
+  }
   for (std::size_t k = 0; k < rfm.rows.size(); ++k) {
     const auto& row = rfm.rows[k];
     const double x = rfm.x_values[row.x], T = rfm.T_values[row.T], t_x = rfm.t_x_values[row.t_x];
@@ -181,7 +189,7 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options, const Inte
                                                    {2.0, 2.0 / rate, 2.0, 4.0 * age}};
   auto ll = [&](const std::vector<double>& theta, std::vector<double>& gradient) {
     const Params p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3])};
-    return log_likelihood_prepared(p, prepared, gradient.data());
+    return log_likelihood_prepared(p, prepared, gradient.data(), poll);
   };
   const detail::Optimum opt =
       detail::maximize_log_likelihood(ll, prepared.rfm.customers, starts, options, poll);
