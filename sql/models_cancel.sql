@@ -35,3 +35,21 @@ SELECT clv.pareto_nbd_fit(frequency, recency, t, 10) FROM cdnow_low;
 RESET statement_timeout;
 SELECT 'session continues' AS status;
 DROP TABLE cdnow_low;
+
+-- Diagnostics with a Pareto/NBD model at such parameters, where one expected
+-- purchases evaluation takes up to 0.1 s: both functions poll before every
+-- customer and grid cell (they polled every 4096 customers and once per
+-- grid frequency, and ran 20 s past a 200 ms deadline).
+CREATE TABLE cdnow_holdout AS
+SELECT clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days') AS h
+FROM cdnow GROUP BY customer_id;
+SET statement_timeout = '200ms';
+SELECT * FROM clv.calibration_holdout(
+  ROW(0.0072676465729573691, 8886110.5205078721, 5.9767215783058643e-05, 0.061482679178189871,
+      0, 1, true, 1)::clv.pareto_nbd, ARRAY(SELECT h FROM cdnow_holdout), 7);
+SELECT count(*) FROM clv.frequency_recency_grid(
+  ROW(0.0072676465729573691, 8886110.5205078721, 5.9767215783058643e-05, 0.061482679178189871,
+      0, 1, true, 1)::clv.pareto_nbd, 39, 39, 1, 0.001);
+RESET statement_timeout;
+SELECT 'session continues' AS status;
+DROP TABLE cdnow_holdout;
