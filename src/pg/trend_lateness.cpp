@@ -215,7 +215,9 @@ Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {
     const int64_t first = periods.front();
     std::vector<double> times;
     times.reserve(periods.size());
-    for (int64_t p : periods) times.push_back(static_cast<double>(p - first));
+    // In 128 bits: periods read from bytes may lie further apart than int64.
+    for (int64_t p : periods)
+      times.push_back(static_cast<double>(static_cast<__int128>(p) - first));
     const __int128 first_start = static_cast<__int128>(first) * state->settings.unit_us;
     const double t = static_cast<double>(state->settings.as_of_local - first_start) /
                      static_cast<double>(state->settings.unit_us);
