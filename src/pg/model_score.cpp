@@ -121,9 +121,14 @@ Datum predicted_clv(FunctionCallInfo fcinfo) {
     if (!std::isfinite(spend)) throw std::invalid_argument("expected spend must be finite");
     if (!known) {
       const int steps = whole_steps(horizon, step);
+      // Up to a million steps, each an expected-purchases evaluation (a 2F1
+      // series, or Pareto/NBD tail integrals): poll before every one.
       per_unit_spend = models::predicted_clv(
-          [&](double h) { return M::expected_purchases(params, x, t_x, t, h); }, 1.0, steps, step,
-          discount_rate);
+          [&](double h) {
+            clv_pg::interrupt_poll();
+            return M::expected_purchases(params, x, t_x, t, h);
+          },
+          1.0, steps, step, discount_rate);
     }
     return spend * per_unit_spend;
   });
