@@ -45,12 +45,12 @@ DROP TABLE big_orders, big_rfm;
 -- Loops inside one call: predicted_clv over a million discounting steps, each
 -- an expected-purchases evaluation (it polled nowhere, and ran 8 minutes past
 -- the deadline, deaf to pg_terminate_backend too).
-CREATE TABLE cdnow_models AS
+CREATE TABLE latency_models AS
 SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd, clv.gamma_gamma_fit(frequency, monetary) AS gg
 FROM (SELECT (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM cdnow GROUP BY customer_id) s;
 SET statement_timeout = '200ms';
-SELECT overrun_ms('SELECT clv.predicted_clv(bgnbd, gg, 5, 30, 39, 50, 1000000, 0.01, 1) FROM cdnow_models') < 1000
+SELECT overrun_ms('SELECT clv.predicted_clv(bgnbd, gg, 5, 30, 39, 50, 1000000, 0.01, 1) FROM latency_models') < 1000
   AS predicted_clv_prompt;
 RESET statement_timeout;
-DROP TABLE cdnow_models;
+DROP TABLE latency_models;
 DROP FUNCTION overrun_ms(text);
