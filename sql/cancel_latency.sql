@@ -53,4 +53,33 @@ SELECT overrun_ms('SELECT clv.predicted_clv(bgnbd, gg, 5, 30, 39, 50, 1000000, 0
   AS predicted_clv_prompt;
 RESET statement_timeout;
 DROP TABLE latency_models;
+
+-- Pareto/NBD at extreme parameters (alpha at the optimiser's bound, s near
+-- 1e-4), where one tail integral takes up to 80 ms by quadrature. A fit that
+-- wanders there (CDNOW's customers with at most two repeat purchases and a
+-- large penalizer) polls between the integrals of a likelihood evaluation,
+-- which takes seconds there (it polled once per evaluation: 2.2 s past the
+-- deadline); the diagnostics poll before every customer and grid cell (they
+-- polled every 4096 customers and once per grid frequency: 19 s past it).
+CREATE TABLE latency_low AS
+SELECT frequency, recency, t
+FROM (SELECT (clv.rfm_agg(ts, amount, '1998-06-30', '7 days')).* FROM cdnow GROUP BY customer_id) s
+WHERE frequency < 3;
+CREATE TABLE latency_holdout AS
+SELECT clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days') AS h
+FROM cdnow GROUP BY customer_id;
+SET statement_timeout = '2s';
+SELECT overrun_ms('SELECT clv.pareto_nbd_fit(frequency, recency, t, 10) FROM latency_low') < 1000
+  AS pareto_nbd_fit_extreme_prompt;
+SET statement_timeout = '200ms';
+SELECT overrun_ms($q$SELECT * FROM clv.calibration_holdout(
+  ROW(0.0072676465729573691, 8886110.5205078721, 5.9767215783058643e-05, 0.061482679178189871,
+      0, 1, true, 1)::clv.pareto_nbd, ARRAY(SELECT h FROM latency_holdout), 7)$q$) < 1000
+  AS calibration_holdout_prompt;
+SELECT overrun_ms($q$SELECT count(*) FROM clv.frequency_recency_grid(
+  ROW(0.0072676465729573691, 8886110.5205078721, 5.9767215783058643e-05, 0.061482679178189871,
+      0, 1, true, 1)::clv.pareto_nbd, 39, 39, 1, 0.001)$q$) < 1000
+  AS frequency_recency_grid_prompt;
+RESET statement_timeout;
+DROP TABLE latency_low, latency_holdout;
 DROP FUNCTION overrun_ms(text);
