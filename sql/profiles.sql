@@ -157,6 +157,8 @@ SELECT sqlstate_of($$SELECT clv.create_profile('p2', 'shop_orders_view', 'custom
 SELECT sqlstate_of($$SELECT clv.refresh_profile('nope')$$);
 SELECT sqlstate_of($$SELECT clv.refresh_profile(NULL)$$);
 SELECT sqlstate_of($$SELECT clv.drop_profile('nope')$$);
+-- The capture trigger's function called directly.
+SELECT sqlstate_of($$SELECT clv.profile_capture()$$);
 SELECT count(*) AS profiles FROM clv.profiles;
 
 -- Privileges: a role sees and refreshes only its own profiles, the refresh

@@ -647,7 +647,9 @@ Datum clv_profile_wake(PG_FUNCTION_ARGS) {
 // request for a full refresh) as one row of clv.profile_changes and wakes
 // the worker at commit. In C because it runs on every write to the source.
 Datum clv_profile_capture(PG_FUNCTION_ARGS) {
-  if (!CALLED_AS_TRIGGER(fcinfo)) elog(ERROR, "profile_capture must be called as a trigger");
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("profile_capture must be called as a trigger")));
   auto* trigger_data = reinterpret_cast<TriggerData*>(fcinfo->context);
   if (!TRIGGER_FIRED_AFTER(trigger_data->tg_event) ||
       !TRIGGER_FIRED_FOR_STATEMENT(trigger_data->tg_event) ||
