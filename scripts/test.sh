@@ -87,6 +87,19 @@ fi
 count "pg_regress" $((regress_total - regress_failed)) "$regress_failed"
 bash scripts/cluster.sh stop
 
+# Random calls of every clv function and aggregate (boundary values, NULLs,
+# bad queries) against a cluster of its own: no server crash allowed. The long
+# run: bash bench/sql_fuzz.sh --queries 50000.
+bash bench/sql_fuzz.sh --queries 1000 >"$LOG_DIR/sql_fuzz.log" 2>&1
+sql_fuzz_summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$LOG_DIR/sql_fuzz.log" | tail -1)
+if [[ $sql_fuzz_summary != "1 passed, 0 failed" ]]; then
+  tail -30 "$LOG_DIR/sql_fuzz.log"
+  count "SQL fuzz" 0 1
+else
+  grep -E "^(queries|crashes)" "$LOG_DIR/sql_fuzz.log" || true
+  count "SQL fuzz" 1 0
+fi
+
 # TAP tests (t/*.pl, PostgreSQL::Test::Cluster): each starts its own
 # clusters, so as root they run as the unprivileged 'postgres' user, from a
 # copy that user can read wherever the checkout is.
