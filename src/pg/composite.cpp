@@ -14,18 +14,34 @@ CompositeBuilder::CompositeBuilder(FunctionCallInfo fcinfo, int natts) {
     fcinfo->flinfo->fn_extra = cached;
   }
   if (cached->natts != natts || natts > kMaxFields)
-    elog(ERROR, "composite result has %d fields, expected %d", cached->natts, natts);
+    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                    errmsg("result type %s has %d attributes, expected %d",
+                           format_type_be(cached->tdtypeid), cached->natts, natts),
+                    errhint("The extension's types must not be altered: ALTER TYPE them back, or "
+                            "drop and create the extension again.")));
   desc_ = cached;
 }
 
-void CompositeBuilder::put(Datum d) {
-  Assert(count_ < desc_->natts);
+void CompositeBuilder::mismatch(Oid type) const {
+  const Form_pg_attribute attribute = TupleDescAttr(desc_, count_);
+  ereport(ERROR,
+          (errcode(ERRCODE_DATATYPE_MISMATCH),
+           errmsg("attribute %d of result type %s has type %s, expected %s", count_ + 1,
+                  format_type_be(desc_->tdtypeid),
+                  attribute->attisdropped ? "(dropped)" : format_type_be(attribute->atttypid),
+                  format_type_be(type)),
+           errhint("The extension's types must not be altered: ALTER TYPE them back, or drop and "
+                   "create the extension again.")));
+}
+
+void CompositeBuilder::put(Datum d, Oid type) {
+  check_next(type);
   values_[count_] = d;
   nulls_[count_++] = false;
 }
 
-void CompositeBuilder::put_null() {
-  Assert(count_ < desc_->natts);
+void CompositeBuilder::put_null(Oid type) {
+  check_next(type);
   values_[count_] = (Datum)0;
   nulls_[count_++] = true;
 }

@@ -167,6 +167,21 @@ std::array<double, N> model_fields(FunctionCallInfo fcinfo, int argno, int slot)
   const Oid type = HeapTupleHeaderGetTypeId(header);
   if (cache->type[slot] != type) {
     TupleDesc desc = lookup_rowtype_tupdesc(type, HeapTupleHeaderGetTypMod(header));
+    // The parameters are read as float8: a model type altered by ALTER TYPE
+    // would hand over other datums.
+    for (size_t i = 0; i < N; ++i) {
+      const Form_pg_attribute attribute =
+          static_cast<int>(i) < desc->natts ? TupleDescAttr(desc, i) : nullptr;
+      if (attribute == nullptr || attribute->attisdropped || attribute->atttypid != FLOAT8OID) {
+        const char* type_name = format_type_be(type);
+        ReleaseTupleDesc(desc);
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("attribute %d of model type %s is not double precision",
+                               static_cast<int>(i) + 1, type_name),
+                        errhint("The extension's types must not be altered: ALTER TYPE them back, "
+                                "or drop and create the extension again.")));
+      }
+    }
     MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
     TupleDesc copy = CreateTupleDescCopy(desc);
     MemoryContextSwitchTo(old);

@@ -127,10 +127,20 @@ Holdout* holdout_summaries(FunctionCallInfo fcinfo, int* count) {
   ArrayType* array = PG_GETARG_ARRAYTYPE_P(1);
   const Oid element_type = ARR_ELEMTYPE(array);
   TupleDesc desc = lookup_rowtype_tupdesc(element_type, -1);
-  if (desc->natts < kHoldoutNatts) {
+  bool fits = desc->natts >= kHoldoutNatts;
+  for (int f = 0; f < 5 && fits; ++f) {
+    // frequency and frequency_holdout are integer, the others float8 (a type
+    // altered by ALTER TYPE would hand over other datums).
+    const Form_pg_attribute attribute = TupleDescAttr(desc, kHoldoutFields[f] - 1);
+    fits = !attribute->attisdropped && (attribute->atttypid == INT4OID) == (f == 0 || f == 3) &&
+           (attribute->atttypid == INT4OID || attribute->atttypid == FLOAT8OID);
+  }
+  if (!fits) {
     ReleaseTupleDesc(desc);
     ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                    errmsg("summaries must be an array of clv.rfm_holdout")));
+                    errmsg("summaries must be an array of clv.rfm_holdout"),
+                    errhint("The extension's types must not be altered: ALTER TYPE them back, or "
+                            "drop and create the extension again.")));
   }
   Datum* elements;
   bool* element_nulls;

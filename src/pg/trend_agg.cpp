@@ -263,7 +263,7 @@ Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
   if (r.change_point) {
     row.add_int32(*r.change_point);
   } else {
-    row.add_null();
+    row.add_null(INT4OID);
   }
   row.add_text(clv::trend::direction_name(r.direction));
   return row.datum();
