@@ -231,7 +231,12 @@ LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
 WHERE n.nspname = 'clv'), 'settings', (
 SELECT json_agg(json_build_object('name', name, 'vartype', vartype, 'context', context,
          'min_val', min_val, 'max_val', max_val, 'enumvals', enumvals, 'boot_val', boot_val) ORDER BY name)
-FROM pg_settings WHERE name LIKE 'clv.%'));
+FROM pg_settings WHERE name LIKE 'clv.%'), 'types', (
+SELECT json_agg(json_build_object('name', format('%I.%I', n.nspname, t.typname), 'attributes',
+         (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
+          WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped)) ORDER BY t.typname)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid
+WHERE n.nspname = 'clv' AND c.relkind = 'c'));
 SQL
 
 python3 bench/sql_fuzz_gen.py generate --catalog "$catalog" --queries "$queries" --seed "$seed" \

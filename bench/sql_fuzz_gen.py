@@ -323,6 +323,7 @@ class Gen:
         self.calls = collections.Counter()
         self.k = 0
         self.gucs = []
+        self.types = []
         self.timeout_ms = 2000
         self.no_subqueries = False
 
@@ -788,7 +789,7 @@ class Gen:
         if self.chance(0.08):
             call += " FILTER (WHERE %s)" % self.pick(["true", "false", "%s IS NOT NULL" % args[0]])
         # window form
-        if self.chance(0.18) and part is not None and "DISTINCT" not in call:
+        if self.chance(0.18) and part is not None and "DISTINCT" not in call and " ORDER BY " not in call:
             frame = self.pick(["", "", " ROWS BETWEEN 1 PRECEDING AND CURRENT ROW",
                                " ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING",
                                " ROWS BETWEEN CURRENT ROW AND 2 FOLLOWING", " RANGE UNBOUNDED PRECEDING",
@@ -909,10 +910,37 @@ class Gen:
                  self.pick(["SELECT clv.create_profile('fz', 'fz_orders', 'cust', 'ts', 'amount')", "SELECT 1"])]
                 + body + ["ROLLBACK"])
 
+    def alter_type(self):
+        """An extension type altered inside a transaction that is rolled back:
+        the C functions must notice, not form tuples of the wrong shape. Types
+        used by table columns (the model types) refuse to be altered."""
+        t = self.pick(self.types)
+        attr = self.pick(t["attributes"])
+        change = self.pick(["ALTER ATTRIBUTE %s TYPE text" % attr, "ALTER ATTRIBUTE %s TYPE numeric" % attr,
+                            "DROP ATTRIBUTE %s" % attr, "ADD ATTRIBUTE fz_extra int",
+                            "RENAME ATTRIBUTE %s TO fz_renamed" % attr])
+        users = [f for f in self.funcs if "internal" not in f["args"] and
+                 (f["rettype"] == t["name"] or t["name"] in f["args"] or t["name"] + "[]" in f["args"])]
+        body = []
+        while not body:
+            if users and self.chance(0.8):
+                f = self.pick(users)
+                self.calls[f["identity"]] += 1
+                st = self.call_function(f)
+                st = st if isinstance(st, list) else [st]
+            else:
+                st = self.unit(nested=True)
+            body = [x for x in st if not x.startswith(
+                ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "DECLARE", "FETCH", "CLOSE", "MOVE",
+                 "SET TRANSACTION", "PREPARE", "EXECUTE", "DEALLOCATE"))]
+        return ["BEGIN", "ALTER TYPE %s %s" % (t["name"], change)] + body + ["ROLLBACK"]
+
     def extra_statement(self):
         r = self.rng.random()
         if r < 0.005:
             return self.reinstall()
+        if r < 0.035 and self.types:
+            return self.alter_type()
         if r < 0.04 and self.gucs:
             return self.guc()
         if r < 0.07:
@@ -1206,7 +1234,7 @@ def load_catalog(path):
         f["argnames"] = names
         f["args"] = f["args"] or []
         f["weight"] = weight(f)
-    return cat, data["settings"] or []
+    return cat, data["settings"] or [], data.get("types") or []
 
 
 HEADER = """\\set ON_ERROR_STOP off
@@ -1220,10 +1248,11 @@ SET client_min_messages = warning;
 
 
 def generate(args):
-    cat, settings = load_catalog(args.catalog)
+    cat, settings, types = load_catalog(args.catalog)
     rng = random.Random(args.seed)
     gen = Gen(rng, cat)
     gen.gucs = settings
+    gen.types = types
     gen.timeout_ms = args.timeout_ms
     stmts = []
     while len(stmts) < args.queries:
