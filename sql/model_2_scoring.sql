@@ -75,3 +75,12 @@ SELECT count(*) AS customers,
        abs(sum(clv.expected_purchases(m.bgnbd, c.frequency, c.recency, c.t, 39)) - 1882) / 1882 < 0.15 AS tracks_holdout,
        avg(clv.p_alive(m.bgnbd, c.frequency, c.recency, c.t)) BETWEEN 0 AND 1 AS p_alive_in_range
 FROM cdnow_weekly c, cdnow_models m;
+
+-- Horizons down to the smallest doubles: Pareto/NBD's integral over a
+-- horizon about DBL_MIN wide is taken in the scaled variable (Boost's
+-- tanh-sinh asserted on it, an internal error).
+SELECT clv.prob_purchases(pareto, 0, 2.2250738585072014e-308) AS none_in_dbl_min,
+       clv.prob_purchases(pareto, 11, 2.2250738585072014e-308) AS eleven_in_dbl_min,
+       clv.prob_purchases(pareto, 0, 4.9e-324) AS none_in_denormal,
+       clv.prob_purchases(pareto, 1, 1e-150) BETWEEN 0 AND 1e-140 AS one_in_1e_150
+FROM cdnow_models;
