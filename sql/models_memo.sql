@@ -37,3 +37,56 @@ FROM (SELECT customer_id,
       FROM generate_series(1, 3) r, cdnow_weekly, memo_models
       WHERE customer_id <= 200) s
 JOIN memo_direct d USING (customer_id);
+
+-- Expected purchases are P(alive) times an expectation if alive, remembered
+-- by (frequency, t) alone; Pareto/NBD also remembers P(alive) by (frequency,
+-- recency, t). 4,000 rows: 500 (frequency, t) pairs with 8 recencies each,
+-- interleaved, so most rows find their pair remembered with another
+-- recency, and the memo grows through several sizes. Every value must equal
+-- a direct call: one through a call site of its own (EXECUTE plans anew), so
+-- never from a memo.
+CREATE TABLE memo_customers AS
+SELECT x::float8 AS frequency, CASE WHEN x = 0 THEN 0 ELSE (20 + j) * k / 8.0 END AS recency,
+       (20 + j)::float8 AS t, 30 + x AS monetary
+FROM generate_series(1, 8) k, generate_series(0, 19) x, generate_series(1, 25) j;
+CREATE FUNCTION memo_direct_call(expr text, x float8, t_x float8, t float8, m float8)
+RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE v float8;
+BEGIN
+  EXECUTE 'SELECT ' || expr || ' FROM memo_models, cdnow_models' INTO v USING x, t_x, t, m;
+  RETURN v;
+END $$;
+SELECT model, count(*) AS rows,
+       bool_and(p = memo_direct_call(format('clv.p_alive(%s, $1, $2, $3)', model),
+                                     frequency, recency, t, monetary)) AS p_alive_equal,
+       bool_and(e = memo_direct_call(format('clv.expected_purchases(%s, $1, $2, $3, 39)', model),
+                                     frequency, recency, t, monetary)) AS expected_equal,
+       bool_and(c = memo_direct_call(
+                      format('clv.predicted_clv(%s, memo_models.gg, $1, $2, $3, $4, 52, 0.01, 4)', model),
+                      frequency, recency, t, monetary)) AS clv_equal,
+       count(DISTINCT e) AS distinct_expected
+FROM (SELECT 'm1' AS model, frequency, recency, t, monetary,
+             clv.p_alive(m1, frequency, recency, t) AS p,
+             clv.expected_purchases(m1, frequency, recency, t, 39) AS e,
+             clv.predicted_clv(m1, memo_models.gg, frequency, recency, t, monetary, 52, 0.01, 4) AS c
+      FROM memo_customers, memo_models
+      UNION ALL
+      SELECT 'pareto', frequency, recency, t, monetary,
+             clv.p_alive(pareto, frequency, recency, t),
+             clv.expected_purchases(pareto, frequency, recency, t, 39),
+             clv.predicted_clv(pareto, memo_models.gg, frequency, recency, t, monetary, 52, 0.01, 4)
+      FROM memo_customers, memo_models, cdnow_models) s
+GROUP BY model ORDER BY model;
+
+-- A remembered (frequency, t) pair does not let a bad recency through.
+SELECT count(clv.expected_purchases(m1, frequency, CASE WHEN i = 3000 THEN t + 1 ELSE recency END, t, 39))
+FROM (SELECT row_number() OVER () AS i, * FROM memo_customers) c, memo_models;
+
+-- A horizon changing from row to row: each row its own context.
+SELECT count(*) AS rows,
+       bool_and(e = memo_direct_call(format('clv.expected_purchases(m1, $1, $2, $3, %s)', h),
+                                     frequency, recency, t, monetary)) AS expected_equal
+FROM (SELECT frequency, recency, t, monetary, 13 + (i % 3) * 13 AS h,
+             clv.expected_purchases(m1, frequency, recency, t, 13 + (i % 3) * 13) AS e
+      FROM (SELECT row_number() OVER () AS i, * FROM memo_customers) c, memo_models
+      WHERE i <= 1200) s;

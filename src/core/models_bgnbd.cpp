@@ -16,6 +16,7 @@
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -180,14 +181,27 @@ double p_alive_of(const GeometricDropout& m, double x, double t_x, double T) {
   return detail::finite_result(1 / (1 + std::exp(log_odds_dead)), m.name, "P(alive)");
 }
 
+void expected_purchases_if_alive_at_of(const GeometricDropout& m, double x, double T,
+                                       const double* horizons, std::size_t count, double* out) {
+  validate_params(m);
+  validate_rfm(x, x == 0 ? 0 : T, T);
+  for (std::size_t i = 0; i < count; ++i) validate_horizon(horizons[i]);
+  // Given alive at T: lambda ~ Gamma(r+x, alpha+T), p ~ Beta(a, b+x+k).
+  for (std::size_t first = 0; first < count; first += detail::kMaxSeriesBatch) {
+    const std::size_t n = std::min(count - first, detail::kMaxSeriesBatch);
+    detail::expected_purchases_geometric_dropout_many(m.r + x, m.alpha + T, m.a, m.b + x + m.k,
+                                                      horizons + first, n, out + first);
+    detail::finite_results(out + first, n, m.name, "expected purchases");
+  }
+}
+
 double expected_purchases_of(const GeometricDropout& m, double x, double t_x, double T,
                              double horizon) {
   const double alive = p_alive_of(m, x, t_x, T);
-  validate_horizon(horizon);
-  // Given alive at T: lambda ~ Gamma(r+x, alpha+T), p ~ Beta(a, b+x+k).
-  return detail::finite_result(alive * detail::expected_purchases_geometric_dropout(
-                                           m.r + x, m.alpha + T, m.a, m.b + x + m.k, horizon),
-                               m.name, "expected purchases");
+  double if_alive;
+  expected_purchases_if_alive_at_of(m, x, T, &horizon, 1, &if_alive);
+  // alive is in [0, 1] and if_alive finite: so is the product.
+  return alive * if_alive;
 }
 
 double expected_purchases_new_of(const GeometricDropout& m, double horizon) {
@@ -247,6 +261,10 @@ double p_alive(const Params& params, double x, double t_x, double T) {
 double expected_purchases(const Params& params, double x, double t_x, double T, double horizon) {
   return expected_purchases_of(model(params), x, t_x, T, horizon);
 }
+void expected_purchases_if_alive_at(const Params& params, double x, double T,
+                                    const double* horizons, std::size_t count, double* out) {
+  expected_purchases_if_alive_at_of(model(params), x, T, horizons, count, out);
+}
 double expected_purchases_new(const Params& params, double horizon) {
   return expected_purchases_new_of(model(params), horizon);
 }
@@ -273,6 +291,10 @@ double p_alive(const Params& params, double x, double t_x, double T) {
 }
 double expected_purchases(const Params& params, double x, double t_x, double T, double horizon) {
   return expected_purchases_of(model(params), x, t_x, T, horizon);
+}
+void expected_purchases_if_alive_at(const Params& params, double x, double T,
+                                    const double* horizons, std::size_t count, double* out) {
+  expected_purchases_if_alive_at_of(model(params), x, T, horizons, count, out);
 }
 double expected_purchases_new(const Params& params, double horizon) {
   return expected_purchases_new_of(model(params), horizon);

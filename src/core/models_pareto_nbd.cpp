@@ -216,13 +216,26 @@ double p_alive(const Params& params, double x, double t_x, double T) {
                                kModel, "P(alive)");
 }
 
+void expected_purchases_if_alive_at(const Params& params, double x, double T,
+                                    const double* horizons, std::size_t count, double* out) {
+  validate_params(params);
+  validate_rfm(x, x == 0 ? 0 : T, T);
+  const double beta_T = params.beta + T;
+  const double rate = (params.r + x) * beta_T / (params.alpha + T);
+  for (std::size_t i = 0; i < count; ++i) {
+    validate_horizon(horizons[i]);
+    out[i] = detail::finite_result(
+        rate * one_minus_exp_over(params.s - 1, std::log1p(horizons[i] / beta_T)), kModel,
+        "expected purchases");
+  }
+}
+
 double expected_purchases(const Params& params, double x, double t_x, double T, double horizon) {
   const double alive = p_alive(params, x, t_x, T);
-  validate_horizon(horizon);
-  const double beta_T = params.beta + T;
-  return detail::finite_result(alive * (params.r + x) * beta_T / (params.alpha + T) *
-                                   one_minus_exp_over(params.s - 1, std::log1p(horizon / beta_T)),
-                               kModel, "expected purchases");
+  double if_alive;
+  expected_purchases_if_alive_at(params, x, T, &horizon, 1, &if_alive);
+  // alive is in [0, 1] and if_alive finite: so is the product.
+  return alive * if_alive;
 }
 
 double expected_purchases_new(const Params& params, double horizon) {

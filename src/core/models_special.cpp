@@ -171,17 +171,27 @@ double finite_result(double value, const char* model, const char* what) {
 }
 
 void finite_results(const std::vector<double>& values, const char* model, const char* what) {
-  for (double v : values) finite_result(v, model, what);
+  finite_results(values.data(), values.size(), model, what);
+}
+
+void finite_results(const double* values, std::size_t count, const char* model, const char* what) {
+  for (std::size_t i = 0; i < count; ++i) finite_result(values[i], model, what);
 }
 
 double integrate(const std::function<double(double)>& f, double lo, double hi) {
   return integrate_checked(f, lo, hi);
 }
 
-bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_value,
-                         double& log_tail) {
-  if (!(a > 0 && b > 0 && c > 0 && z >= 0 && z < 1))
-    throw std::logic_error("log_hyp2f1_positive: parameters out of range");
+namespace {
+
+// Terms the shared-coefficient path of log_hyp2f1_positive_many keeps (on the
+// stack); a series that needs more takes the rescaling path.
+constexpr int kSharedTerms = 512;
+
+// One series term by term, rescaling terms that grow past kRescaleAbove, so
+// large a, b (a customer with hundreds of purchases) cannot overflow.
+bool log_hyp2f1_rescaled(double a, double b, double c, double z, double& log_value,
+                         double* log_tail) {
   double one = 1, tail = 0, term = 1, log_scale = 0;
   for (int n = 0; n < kMaxSeriesTerms; ++n) {
     const double ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
@@ -199,47 +209,147 @@ bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_val
     const double bound_ratio = std::max(ratio, z);
     if (term == 0 ||
         (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * tail)) {
-      log_value = std::log(one + tail) + log_scale;
-      log_tail = tail > 0 ? std::log(tail) + log_scale : -std::numeric_limits<double>::infinity();
+      // log1p keeps the digits of a tiny F - 1.
+      log_value = log_scale == 0 ? std::log1p(tail) : std::log(one + tail) + log_scale;
+      if (log_tail != nullptr)
+        *log_tail =
+            tail > 0 ? std::log(tail) + log_scale : -std::numeric_limits<double>::infinity();
       return true;
     }
   }
   return false;
 }
 
-double expected_purchases_geometric_dropout(double r, double alpha, double a, double b, double t,
-                                            Method method) {
-  if (t == 0) return 0;
+}  // namespace
+
+bool log_hyp2f1_positive_many(double a, double b, double c, const double* z, std::size_t count,
+                              double* log_value, double* log_tail) {
+  if (!(a > 0 && b > 0 && c > 0))
+    throw std::logic_error("log_hyp2f1_positive_many: parameters out of range");
+  double z_max = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!(z[i] >= 0 && z[i] < 1))
+      throw std::logic_error("log_hyp2f1_positive_many: argument out of range");
+    z_max = std::max(z_max, z[i]);
+  }
+  // The terms d_n = (a)_n (b)_n / ((c)_n n!) z_max^n of the largest
+  // argument's series, summed until it converges; every other argument's
+  // series is then sum_n d_n w^n with w = z / z_max <= 1 (Horner), which
+  // converges no later. This shares the coefficients' divisions and runs
+  // without data-dependent branches; series whose terms need rescaling or
+  // more than kSharedTerms terms are summed one by one instead.
+  double terms[kSharedTerms];
+  double term = 1, tail = 0;
+  int n_terms = 0;
+  bool converged = false;
+  for (int n = 0; n < kSharedTerms; ++n) {
+    const double ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z_max;
+    term *= ratio;
+    tail += term;
+    terms[n_terms++] = term;
+    if (term > kRescaleAbove) break;
+    const double bound_ratio = std::max(ratio, z_max);
+    if (term == 0 ||
+        (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * tail)) {
+      converged = true;
+      break;
+    }
+  }
+  if (!converged) {
+    for (std::size_t i = 0; i < count; ++i)
+      if (!log_hyp2f1_rescaled(a, b, c, z[i], log_value[i],
+                               log_tail == nullptr ? nullptr : &log_tail[i]))
+        return false;
+    return true;
+  }
+  // Horner's scheme for kLanes arguments at a time: independent chains, so
+  // the multiply-adds overlap instead of waiting on each other.
+  constexpr std::size_t kLanes = 8;
+  for (std::size_t first = 0; first < count; first += kLanes) {
+    const std::size_t lanes = std::min(kLanes, count - first);
+    double w[kLanes] = {}, sum[kLanes] = {};
+    bool below_max = false;
+    for (std::size_t j = 0; j < lanes; ++j) {
+      w[j] = z[first + j] / z_max;
+      below_max = below_max || z[first + j] != z_max;
+    }
+    if (below_max)
+      for (int n = n_terms - 1; n >= 0; --n)
+        for (std::size_t j = 0; j < kLanes; ++j) sum[j] = sum[j] * w[j] + terms[n];
+    for (std::size_t j = 0; j < lanes; ++j) {
+      const std::size_t i = first + j;
+      // w == 1: the largest argument's own sum, as the scalar function has it.
+      const double f_minus_one = z[i] == z_max ? tail : sum[j] * w[j];
+      log_value[i] = std::log1p(f_minus_one);
+      if (log_tail != nullptr)
+        log_tail[i] =
+            f_minus_one > 0 ? std::log(f_minus_one) : -std::numeric_limits<double>::infinity();
+    }
+  }
+  return true;
+}
+
+bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_value,
+                         double& log_tail) {
+  return log_hyp2f1_positive_many(a, b, c, &z, 1, &log_value, &log_tail);
+}
+
+void expected_purchases_geometric_dropout_many(double r, double alpha, double a, double b,
+                                               const double* t, std::size_t count, double* out,
+                                               Method method) {
+  if (count > kMaxSeriesBatch)
+    throw std::logic_error("expected_purchases_geometric_dropout_many: batch too large");
   const double c = a + b - 1;
   // z rounds to 1 when alpha is below t times the rounding unit: the series
   // needs z < 1, the quadrature does not.
-  const double z = t / (alpha + t);
-  const bool well_conditioned = c > 0 && std::abs(a - 1) > 1e-3 && z < 1;
+  double z[kMaxSeriesBatch];
+  bool z_below_one = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    z[i] = t[i] / (alpha + t[i]);
+    z_below_one = z_below_one && z[i] < 1;
+  }
+  const bool well_conditioned = c > 0 && std::abs(a - 1) > 1e-3 && z_below_one;
   if (method == Method::closed_form && !well_conditioned)
     throw std::logic_error("closed form not applicable");
   if (method != Method::quadrature && well_conditioned) {
-    double log_f, log_tail;
-    if (log_hyp2f1_positive(r, b, c, z, log_f, log_tail)) {
-      // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is small:
-      // log F = log1p(F - 1) whenever F - 1 < 1 (log_f lost its digits there).
-      const double log_f_accurate = log_tail < 0 ? std::log1p(std::exp(log_tail)) : log_f;
-      // log(1 - z) = -log1p(t / alpha), accurate also for z near 1.
-      const double log_rest = -r * std::log1p(t / alpha) + log_f_accurate;
+    double log_f[kMaxSeriesBatch];
+    if (log_hyp2f1_positive_many(r, b, c, z, count, log_f, nullptr)) {
       const double scale = c / (a - 1);
-      // (1-z)^r F > 1 happens for a < 1 (scale < 0), where it can leave the
-      // double range although the expectation does not: multiply in logs.
-      if (log_rest > 0 && scale < 0)
-        return std::exp(std::log(-scale) + log_rest + std::log(-std::expm1(-log_rest)));
-      // An expectation of purchases: a negative value is rounding noise at 0.
-      return std::max(0.0, scale * -std::expm1(log_rest));
+      for (std::size_t i = 0; i < count; ++i) {
+        if (t[i] == 0) {
+          out[i] = 0;
+          continue;
+        }
+        // 1 - (1-z)^r F = -expm1(r log(1-z) + log F), accurate when t is
+        // small, as log F keeps the digits of a tiny F - 1.
+        // log(1 - z) = -log1p(t / alpha), accurate also for z near 1.
+        const double log_rest = -r * std::log1p(t[i] / alpha) + log_f[i];
+        // (1-z)^r F > 1 happens for a < 1 (scale < 0), where it can leave the
+        // double range although the expectation does not: multiply in logs.
+        if (log_rest > 0 && scale < 0)
+          out[i] = std::exp(std::log(-scale) + log_rest + std::log(-std::expm1(-log_rest)));
+        else  // An expectation of purchases: a negative value is rounding noise at 0.
+          out[i] = std::max(0.0, scale * -std::expm1(log_rest));
+      }
+      return;
     }
     if (method == Method::closed_form) throw std::runtime_error("2F1 series did not converge");
   }
   const double log_norm = log_beta(a, b);
-  return integrate_unit_interval([&](double p) {
-    const double purchases = -std::expm1(-r * std::log1p(p * t / alpha)) / p;
-    return purchases * std::exp((a - 1) * std::log(p) + (b - 1) * std::log1p(-p) - log_norm);
-  });
+  for (std::size_t i = 0; i < count; ++i) {
+    const double horizon = t[i];
+    out[i] = horizon == 0 ? 0.0 : integrate_unit_interval([&](double p) {
+      const double purchases = -std::expm1(-r * std::log1p(p * horizon / alpha)) / p;
+      return purchases * std::exp((a - 1) * std::log(p) + (b - 1) * std::log1p(-p) - log_norm);
+    });
+  }
+}
+
+double expected_purchases_geometric_dropout(double r, double alpha, double a, double b, double t,
+                                            Method method) {
+  double out;
+  expected_purchases_geometric_dropout_many(r, alpha, a, b, &t, 1, &out, method);
+  return out;
 }
 
 LogTailIntegral log_tail_integral(double p, double alpha, double q, double beta, double t,

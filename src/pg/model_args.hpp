@@ -8,8 +8,10 @@ extern "C" {
 #include "utils/typcache.h"
 }
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <iterator>
 
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/mbgnbd.hpp"
@@ -31,113 +33,149 @@ struct ArgTypeCache {
   size_t raw_size[2] = {0, 0};  // 0: nothing cached
   char raw[2][kMaxRaw];
   double values[2][4];
-  uint64 calls = 0;                  // scoring calls through this call site
-  struct ScoreMemo* memo = nullptr;  // see score_memo()
+  uint64 calls = 0;  // scoring calls through this call site
+  // See score_memo(): results by (frequency, t) and, where P(alive) is
+  // costly, P(alive) by (frequency, recency, t).
+  struct ScoreMemo* memo[2] = {nullptr, nullptr};
 };
 
-// Results of a scoring function by their exact scalar inputs, for one set of
-// model parameters, per call site. Customers share (frequency, recency, t)
-// triples (a million simulated customers have about a hundred thousand
-// distinct ones), and expected purchases evaluate a hypergeometric series
-// per horizon, so scoring a table computes each distinct customer once. A
-// direct-mapped table: a colliding entry is overwritten, a miss recomputes.
+// Results of a scoring function by the customer's exact inputs, per call
+// site, for one context: the model parameters and the function's other
+// arguments (horizon, discount rate, step). Expected purchases are P(alive)
+// times an expectation if alive that depends on (frequency, t) only and
+// evaluates a hypergeometric series per horizon; a million simulated
+// customers have about 8,000 distinct (frequency, t) pairs (and 107,000
+// distinct (frequency, recency, t) triples, the key of Pareto/NBD's costly
+// P(alive)), so scoring a table computes each of them once.
+//
 struct ScoreMemo {
-  static constexpr size_t kKeys = 6;
-  static constexpr size_t kParams = 8;
-  // Calls through a call site before it gets a memo (a query scoring a few
-  // rows should not pay for allocating one).
+  static constexpr size_t kContext = 8;
+  // Calls through a call site before it gets memos.
   static constexpr uint64 kWarmUpCalls = 256;
-  // The table starts at 2^12 entries (256 kB) and grows fourfold, up to 2^16
-  // (4 MB), while more than a quarter of the last 2^14 look-ups missed.
-  static constexpr int kFirstBits = 12, kMaxBits = 16;
-  static constexpr uint64 kWindow = 1 << 14;
+  static constexpr int kFirstBits = 10, kMaxBits = 18;
+  using Key = std::array<uint64, 3>;
   struct Entry {
-    uint64 key[kKeys];
+    Key key;
     double value;
-    uint32 generation;  // valid when equal to the memo's
+    uint32 generation;  // occupied when equal to the memo's
   };
-  uint64 params[kParams];
+  uint64 context[kContext];
   uint32 generation;
   int bits;
-  uint64 lookups, misses;
-  MemoryContext context;
+  size_t used;  // occupied slots of this generation
+  MemoryContext memory;
   Entry* entries;
 
-  void allocate(int slot_bits) {
-    Entry* fresh = static_cast<Entry*>(
-        MemoryContextAllocZero(context, (size_t{1} << slot_bits) * sizeof(Entry)));
-    if (entries != nullptr) pfree(entries);
-    entries = fresh;
-    bits = slot_bits;
-    generation = 1;
-  }
-  template <size_t K>
-  size_t slot(const std::array<uint64, K>& key) const {
+  static size_t hash(const Key& key) {
     // Round numbers have all-zero low mantissa bits: fold high bits down
-    // after every multiply and take the slot from the top bits.
+    // after every multiply; slots come from the top bits.
     uint64 h = 0;
     for (uint64 k : key) {
       h = (h ^ k) * 0x9e3779b97f4a7c15ULL;
       h ^= h >> 32;
     }
-    h *= 0xff51afd7ed558ccdULL;
-    return static_cast<size_t>(h >> (64 - bits));
+    return static_cast<size_t>(h * 0xff51afd7ed558ccdULL);
   }
-  // A C frame: growing the table may raise.
-  template <size_t K>
-  bool find(const std::array<uint64, K>& key, double* value) {
-    if (++lookups == kWindow) {
-      if (misses * 4 > kWindow && bits < kMaxBits) allocate(bits + 2);
-      lookups = misses = 0;
+  // The slot holding key, or the empty slot where it belongs.
+  Entry* probe(const Key& key) const {
+    const size_t mask = (size_t{1} << bits) - 1;
+    for (size_t slot = hash(key) >> (64 - bits);; slot = (slot + 1) & mask) {
+      Entry* e = &entries[slot];
+      if (e->generation != generation || e->key == key) return e;
     }
-    const Entry& e = entries[slot(key)];
-    if (e.generation != generation || std::memcmp(e.key, key.data(), K * sizeof(uint64)) != 0) {
-      ++misses;
-      return false;
-    }
-    *value = e.value;
+  }
+  bool find(const Key& key, double* value) const {
+    const Entry* e = probe(key);
+    if (e->generation != generation) return false;
+    *value = e->value;
     return true;
   }
-  template <size_t K>
-  void store(const std::array<uint64, K>& key, double value) {
-    Entry& e = entries[slot(key)];
-    std::memcpy(e.key, key.data(), K * sizeof(uint64));
-    e.value = value;
-    e.generation = generation;
+  // A C frame: growing the table may raise.
+  void store(const Key& key, double value) {
+    if (2 * (used + 1) > (size_t{1} << bits)) {
+      if (bits == kMaxBits) return;
+      grow();
+    }
+    Entry* e = probe(key);
+    if (e->generation != generation) ++used;
+    *e = {key, value, generation};
+  }
+  void start(int slot_bits) {
+    entries = static_cast<Entry*>(
+        MemoryContextAllocZero(memory, (size_t{1} << slot_bits) * sizeof(Entry)));
+    bits = slot_bits;
+    generation = 1;
+    used = 0;
+  }
+  void grow() {
+    Entry* old = entries;
+    const size_t old_slots = size_t{1} << bits;
+    const uint32 old_generation = generation;
+    start(bits + 1);
+    for (size_t i = 0; i < old_slots; ++i)
+      if (old[i].generation == old_generation) store(old[i].key, old[i].value);
+    pfree(old);
+  }
+  // Forget every entry: they belong to another context.
+  void clear() {
+    used = 0;
+    if (++generation == 0) {  // wrapped: entries of generation 0 would look occupied
+      pfree(entries);
+      start(kFirstBits);
+    }
   }
 };
 
-// The bits of the doubles, as a memo key.
+// Up to three doubles as a memo key: their bits (unused places 0).
 template <typename... D>
-std::array<uint64, sizeof...(D)> memo_key(D... values) {
-  static_assert(sizeof...(D) <= ScoreMemo::kKeys, "memo key too long");
-  std::array<double, sizeof...(D)> d{values...};
-  std::array<uint64, sizeof...(D)> out;
-  std::memcpy(out.data(), d.data(), sizeof out);
+ScoreMemo::Key memo_key(D... values) {
+  static_assert(sizeof...(D) <= 3, "memo key too long");
+  const double d[] = {static_cast<double>(values)...};
+  ScoreMemo::Key out{};
+  std::memcpy(out.data(), d, sizeof d);
   return out;
 }
 
-// The memo of this call site for these model parameters, or nullptr while
-// the call site is warming up. After model_fields (which sets up fn_extra);
-// a C frame: allocation failure raises.
-template <size_t P>
-ScoreMemo* score_memo(FunctionCallInfo fcinfo, const std::array<double, P>& params) {
-  static_assert(P <= ScoreMemo::kParams, "too many parameters");
+enum class MemoSlot { if_alive = 0, p_alive = 1 };
+
+// Counts a call through this call site; true once it has had enough calls
+// to get memos (a query scoring a few rows should not pay for allocating
+// them). After model_fields, which sets up fn_extra.
+inline bool memo_warmed_up(FunctionCallInfo fcinfo) {
   auto* cache = static_cast<ArgTypeCache*>(fcinfo->flinfo->fn_extra);
-  if (++cache->calls < ScoreMemo::kWarmUpCalls) return nullptr;
-  ScoreMemo* memo = cache->memo;
+  return ++cache->calls >= ScoreMemo::kWarmUpCalls;
+}
+
+// The memo of this call site and slot for this context (model parameters and
+// other arguments). A C frame: allocation failure raises.
+template <size_t N>
+ScoreMemo* score_memo(FunctionCallInfo fcinfo, MemoSlot slot,
+                      const std::array<double, N>& context) {
+  static_assert(N <= ScoreMemo::kContext, "context too long");
+  auto* cache = static_cast<ArgTypeCache*>(fcinfo->flinfo->fn_extra);
+  ScoreMemo*& memo = cache->memo[static_cast<int>(slot)];
   if (memo == nullptr) {
     memo =
         static_cast<ScoreMemo*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ScoreMemo)));
-    memo->context = fcinfo->flinfo->fn_mcxt;
-    memo->allocate(ScoreMemo::kFirstBits);
-    std::memcpy(memo->params, params.data(), sizeof params);
-    cache->memo = memo;
-  } else if (std::memcmp(memo->params, params.data(), sizeof params) != 0) {
-    std::memcpy(memo->params, params.data(), sizeof params);
-    if (++memo->generation == 0) memo->allocate(memo->bits);  // wrapped: start afresh
+    memo->memory = fcinfo->flinfo->fn_mcxt;
+    memo->start(ScoreMemo::kFirstBits);
+    std::memcpy(memo->context, context.data(), sizeof context);
+  } else if (std::memcmp(memo->context, context.data(), sizeof context) != 0) {
+    std::memcpy(memo->context, context.data(), sizeof context);
+    memo->clear();
   }
   return memo;
+}
+
+// The model parameters followed by further arguments, as a memo context.
+template <size_t N, typename... D>
+std::array<double, N + sizeof...(D)> memo_context(const std::array<double, N>& params,
+                                                  D... arguments) {
+  std::array<double, N + sizeof...(D)> out{};
+  std::copy(params.begin(), params.end(), out.begin());
+  const double rest[] = {static_cast<double>(arguments)...};
+  std::copy(std::begin(rest), std::end(rest), out.begin() + N);
+  return out;
 }
 
 // The first N fields (float8 parameters) of the composite model in argument
@@ -219,6 +257,9 @@ struct BgNbd {
   static Params params(const std::array<double, 4>& f) { return {f[0], f[1], f[2], f[3]}; }
   static constexpr auto p_alive = models::bgnbd::p_alive;
   static constexpr auto expected_purchases = models::bgnbd::expected_purchases;
+  static constexpr auto expected_purchases_if_alive_at =
+      models::bgnbd::expected_purchases_if_alive_at;
+  static constexpr bool kCostlyPAlive = false;  // a few logarithms
   static constexpr auto expected_purchases_new = models::bgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::bgnbd::prob_purchases;
 };
@@ -227,6 +268,9 @@ struct MbgNbd {
   static Params params(const std::array<double, 4>& f) { return {f[0], f[1], f[2], f[3]}; }
   static constexpr auto p_alive = models::mbgnbd::p_alive;
   static constexpr auto expected_purchases = models::mbgnbd::expected_purchases;
+  static constexpr auto expected_purchases_if_alive_at =
+      models::mbgnbd::expected_purchases_if_alive_at;
+  static constexpr bool kCostlyPAlive = false;  // a few logarithms
   static constexpr auto expected_purchases_new = models::mbgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::mbgnbd::prob_purchases;
 };
@@ -235,6 +279,10 @@ struct ParetoNbd {
   static Params params(const std::array<double, 4>& f) { return {f[0], f[1], f[2], f[3]}; }
   static constexpr auto p_alive = models::pareto_nbd::p_alive;
   static constexpr auto expected_purchases = models::pareto_nbd::expected_purchases;
+  static constexpr auto expected_purchases_if_alive_at =
+      models::pareto_nbd::expected_purchases_if_alive_at;
+  // Tail integrals: worth remembering per customer.
+  static constexpr bool kCostlyPAlive = true;
   static constexpr auto expected_purchases_new = models::pareto_nbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::pareto_nbd::prob_purchases;
 };

@@ -46,26 +46,57 @@ using clv_pg::MbgNbd;
 using clv_pg::model_fields;
 using clv_pg::ParetoNbd;
 
+using clv_pg::memo_context;
+using clv_pg::memo_key;
+using clv_pg::MemoSlot;
+using clv_pg::ScoreMemo;
+
+// The customer's P(alive), remembered per call site where it is costly
+// (Pareto/NBD's tail integrals). It also validates (x, t_x, T), which the
+// expectation-if-alive memo, keyed by (x, T), relies on. A C frame: a memo
+// allocation may raise; the computation runs guarded.
+template <class M>
+double p_alive_of(FunctionCallInfo fcinfo, bool memoize, const std::array<double, 4>& fields,
+                  double x, double t_x, double t) {
+  ScoreMemo* memo = nullptr;
+  if (M::kCostlyPAlive && memoize) memo = clv_pg::score_memo(fcinfo, MemoSlot::p_alive, fields);
+  const auto key = memo_key(x, t_x, t);
+  double alive;
+  if (memo != nullptr && memo->find(key, &alive)) return alive;
+  alive = clv_pg::guarded([&] { return M::p_alive(M::params(fields), x, t_x, t); });
+  if (memo != nullptr) memo->store(key, alive);
+  return alive;
+}
+
 template <class M>
 Datum p_alive(FunctionCallInfo fcinfo) {
-  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const auto fields = model_fields<4>(fcinfo, 0, 0);
   const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
-  PG_RETURN_FLOAT8(clv_pg::guarded([&] { return M::p_alive(params, x, t_x, t); }));
+  PG_RETURN_FLOAT8(p_alive_of<M>(fcinfo, clv_pg::memo_warmed_up(fcinfo), fields, x, t_x, t));
 }
 
 template <class M>
 Datum expected_purchases(FunctionCallInfo fcinfo) {
   const auto fields = model_fields<4>(fcinfo, 0, 0);
-  const auto params = M::params(fields);
   const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
   const double horizon = PG_GETARG_FLOAT8(4);
-  clv_pg::ScoreMemo* memo = clv_pg::score_memo(fcinfo, fields);
-  const auto key = clv_pg::memo_key(x, t_x, t, horizon);
-  double value;
-  if (memo != nullptr && memo->find(key, &value)) PG_RETURN_FLOAT8(value);
-  value = clv_pg::guarded([&] { return M::expected_purchases(params, x, t_x, t, horizon); });
-  if (memo != nullptr) memo->store(key, value);
-  PG_RETURN_FLOAT8(value);
+  const bool memoize = clv_pg::memo_warmed_up(fcinfo);
+  const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
+  ScoreMemo* memo =
+      memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive, memo_context(fields, horizon))
+              : nullptr;
+  const auto key = memo_key(x, t);
+  double if_alive;
+  if (memo == nullptr || !memo->find(key, &if_alive)) {
+    if_alive = clv_pg::guarded([&] {
+      double out;
+      M::expected_purchases_if_alive_at(M::params(fields), x, t, &horizon, 1, &out);
+      return out;
+    });
+    if (memo != nullptr) memo->store(key, if_alive);
+  }
+  // alive is in [0, 1] and if_alive finite: so is the product.
+  PG_RETURN_FLOAT8(alive * if_alive);
 }
 
 template <class M>
@@ -101,39 +132,50 @@ int whole_steps(double horizon, double step) {
 // clv.predicted_clv(model, gamma_gamma, frequency, recency, t, monetary,
 // horizon, discount_rate, step): the lifetimes library's convention.
 //
-// The discounted expected purchases (the value per unit of spend) depend on
-// the customer's (frequency, recency, t) but not on the spend, so they are
-// memoized without it; the result is that times the Gamma-Gamma spend.
+// The value is the Gamma-Gamma spend times P(alive) times the discounted
+// expected purchases if alive, which depend on (frequency, t) only and are
+// memoized by them.
 template <class M>
 Datum predicted_clv(FunctionCallInfo fcinfo) {
   const auto fields = model_fields<4>(fcinfo, 0, 0);
-  const auto params = M::params(fields);
   const auto gg = model_fields<3>(fcinfo, 1, 1);
   const double x = PG_GETARG_FLOAT8(2), t_x = PG_GETARG_FLOAT8(3), t = PG_GETARG_FLOAT8(4);
   const double monetary = PG_GETARG_FLOAT8(5), horizon = PG_GETARG_FLOAT8(6);
   const double discount_rate = PG_GETARG_FLOAT8(7), step = PG_GETARG_FLOAT8(8);
-  clv_pg::ScoreMemo* memo = clv_pg::score_memo(fcinfo, fields);
-  const auto key = clv_pg::memo_key(x, t_x, t, horizon, discount_rate, step);
-  double per_unit_spend = 0;
-  const bool known = memo != nullptr && memo->find(key, &per_unit_spend);
-  const double value = clv_pg::guarded([&] {
-    const double spend = models::gamma_gamma::expected_spend({gg[0], gg[1], gg[2]}, x, monetary);
-    if (!std::isfinite(spend)) throw std::invalid_argument("expected spend must be finite");
-    if (!known) {
+  const bool memoize = clv_pg::memo_warmed_up(fcinfo);
+  const double spend = clv_pg::guarded([&] {
+    const double value = models::gamma_gamma::expected_spend({gg[0], gg[1], gg[2]}, x, monetary);
+    if (!std::isfinite(value)) throw std::invalid_argument("expected spend must be finite");
+    return value;
+  });
+  const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
+  ScoreMemo* memo = memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive,
+                                                 memo_context(fields, horizon, discount_rate, step))
+                            : nullptr;
+  const auto key = memo_key(x, t);
+  double per_unit_spend;
+  if (memo == nullptr || !memo->find(key, &per_unit_spend)) {
+    per_unit_spend = clv_pg::guarded([&] {
       const int steps = whole_steps(horizon, step);
-      // Up to a million steps, each an expected-purchases evaluation (a 2F1
-      // series, or Pareto/NBD tail integrals): poll before every one.
-      per_unit_spend = models::predicted_clv(
-          [&](double h) {
+      const auto params = M::params(fields);
+      // Up to a million steps, in batches that share the series
+      // coefficients: poll before every batch.
+      return models::predicted_clv(
+          [&](const double* horizons, std::size_t count, double* out) {
             clv_pg::interrupt_poll();
-            return M::expected_purchases(params, x, t_x, t, h);
+            M::expected_purchases_if_alive_at(params, x, t, horizons, count, out);
           },
           1.0, steps, step, discount_rate);
-    }
-    return spend * per_unit_spend;
-  });
-  if (memo != nullptr && !known) memo->store(key, per_unit_spend);
-  PG_RETURN_FLOAT8(value);
+    });
+    if (memo != nullptr) memo->store(key, per_unit_spend);
+  }
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
+    const double value = spend * alive * per_unit_spend;
+    if (!std::isfinite(value))
+      throw std::range_error(
+          "predicted CLV is out of the range of double precision for these inputs");
+    return value;
+  }));
 }
 
 }  // namespace

@@ -50,11 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::check_probability("mbgnbd::prob_purchases", mbgnbd::prob_purchases(params, n, horizon));
   });
   fuzz::documented("predicted_clv(mbgnbd)", [&] {
-    const auto purchases = [&](double h) {
-      return mbgnbd::expected_purchases(params, x, t_x, T, h);
+    const auto purchases = [&](const double* horizons, std::size_t count, double* out) {
+      mbgnbd::expected_purchases_if_alive_at(params, x, T, horizons, count, out);
     };
+    const double alive = mbgnbd::p_alive(params, x, t_x, T);
     fuzz::check_finite("predicted_clv(mbgnbd)",
-                       predicted_clv(purchases, 10.0, 1 + in.byte() % 3, horizon, 0.01));
+                       alive * predicted_clv(purchases, 10.0, 1 + in.byte() % 3, horizon, 0.01));
   });
   return 0;
 }

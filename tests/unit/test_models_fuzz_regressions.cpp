@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 namespace {
@@ -209,7 +211,10 @@ TEST(ModelsFuzzRegressions, ResultsOutOfDoubleRangeThrowRangeError) {
   EXPECT_THROW(sbg::log_likelihood(tiny_beta, cohort, &gradient), std::range_error);
 
   EXPECT_THROW(gamma_gamma::expected_spend({1e300, 1e300, 1e300}, 1e10, 1e300), std::range_error);
-  EXPECT_THROW(predicted_clv([](double h) { return h; }, 1e300, 10, 1e10, 0.0), std::range_error);
+  const auto identity = [](const double* horizons, std::size_t count, double* out) {
+    std::copy(horizons, horizons + count, out);
+  };
+  EXPECT_THROW(predicted_clv(identity, 1e300, 10, 1e10, 0.0), std::range_error);
 }
 
 }  // namespace

@@ -16,6 +16,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
+#include <vector>
 
 namespace {
 
@@ -196,20 +198,70 @@ TEST(ModelsScoring, SbgSurvivalIsTheProductOfRetentions) {
   EXPECT_THROW(sbg::survival(m, 1.5), std::invalid_argument);
 }
 
+// A cumulative expected-purchases curve of one horizon, as predicted_clv's
+// batch callback.
+template <class F>
+ExpectedPurchasesAt pointwise(F f) {
+  return [f](const double* horizons, std::size_t count, double* out) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = f(horizons[i]);
+  };
+}
+
 TEST(ModelsScoring, PredictedClvFollowsLifetimesConvention) {
   // Linear cumulative purchases: each step brings 2 purchases worth 10 each.
-  auto linear = [](double h) { return 2.0 * h / 30; };
+  const auto linear = pointwise([](double h) { return 2.0 * h / 30; });
   EXPECT_NEAR(predicted_clv(linear, 10, 12, 30, 0), 240, 1e-9);
   double expected = 0;
   for (int i = 1; i <= 12; ++i) expected += 20 / std::pow(1.01, i);
   EXPECT_NEAR(predicted_clv(linear, 10, 12, 30, 0.01), expected, 1e-9);
+  // More steps than one batch of horizons.
+  expected = 0;
+  for (int i = 1; i <= 200; ++i) expected += 20 / std::pow(1.01, i);
+  EXPECT_NEAR(predicted_clv(linear, 10, 200, 30, 0.01), expected, 1e-9);
+  const auto customer = [](const double* horizons, std::size_t count, double* out) {
+    bgnbd::expected_purchases_if_alive_at(kBg, 2, 38.86, horizons, count, out);
+  };
   const double clv =
-      predicted_clv([](double h) { return bgnbd::expected_purchases(kBg, 2, 30.43, 38.86, h); }, 25,
-                    12, 4.345, 0.01);
+      bgnbd::p_alive(kBg, 2, 30.43, 38.86) * predicted_clv(customer, 25, 12, 4.345, 0.01);
   EXPECT_GT(clv, 0);
   EXPECT_LT(clv, 25 * bgnbd::expected_purchases(kBg, 2, 30.43, 38.86, 12 * 4.345));
   EXPECT_THROW(predicted_clv(linear, 10, 12, 0, 0.01), std::invalid_argument);
   EXPECT_THROW(predicted_clv(linear, 10, 12, 30, -1), std::invalid_argument);
+}
+
+// expected_purchases is P(alive) times the expectation if alive, which the
+// batch evaluates at many horizons sharing the series coefficients: every
+// value must still be the single-horizon function's, to rounding.
+TEST(ModelsScoring, ExpectedPurchasesIfAliveAtManyHorizons) {
+  std::vector<double> horizons = {0, 1e-9, 0.5, 39, 1e4, 3.5};
+  for (int i = 1; i <= 150; ++i) horizons.push_back(i * 4.345);  // three batches
+  const double customers[][3] = {{0, 0, 38.86}, {2, 30.43, 38.86}, {500, 100, 5000}};
+  std::vector<double> out(horizons.size());
+  auto expect_each = [&](double alive, auto single) {
+    for (std::size_t i = 0; i < horizons.size(); ++i) {
+      const double expected = single(horizons[i]);
+      EXPECT_NEAR(alive * out[i], expected, 1e-13 * expected);
+    }
+  };
+  for (const auto& c : customers) {
+    const double x = c[0], t_x = c[1], T = c[2];
+    bgnbd::expected_purchases_if_alive_at(kBg, x, T, horizons.data(), horizons.size(), out.data());
+    expect_each(bgnbd::p_alive(kBg, x, t_x, T),
+                [&](double h) { return bgnbd::expected_purchases(kBg, x, t_x, T, h); });
+    mbgnbd::expected_purchases_if_alive_at(kMbg, x, T, horizons.data(), horizons.size(),
+                                           out.data());
+    expect_each(mbgnbd::p_alive(kMbg, x, t_x, T),
+                [&](double h) { return mbgnbd::expected_purchases(kMbg, x, t_x, T, h); });
+    pareto_nbd::expected_purchases_if_alive_at(kPareto, x, T, horizons.data(), horizons.size(),
+                                               out.data());
+    expect_each(pareto_nbd::p_alive(kPareto, x, t_x, T),
+                [&](double h) { return pareto_nbd::expected_purchases(kPareto, x, t_x, T, h); });
+  }
+  const double bad[] = {1, -1};
+  EXPECT_THROW(bgnbd::expected_purchases_if_alive_at(kBg, 2, 38.86, bad, 2, out.data()),
+               std::invalid_argument);
+  EXPECT_THROW(bgnbd::expected_purchases_if_alive_at(kBg, 2.5, 38.86, bad, 1, out.data()),
+               std::invalid_argument);
 }
 
 TEST(ModelsScoring, BadInputThrowsInvalidArgument) {

@@ -8,14 +8,22 @@
 // expected value per transaction (e.g. gamma_gamma::expected_spend).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 
 namespace clv::models {
 
+// Cumulative expected purchases at horizons[0..count), into out (e.g. a
+// model's expected_purchases_at for one customer). Called with batches of at
+// most kClvStepBatch horizons, so a caller can poll for cancellation in it.
+using ExpectedPurchasesAt =
+    std::function<void(const double* horizons, std::size_t count, double* out)>;
+constexpr std::size_t kClvStepBatch = 64;
+
 // Throws std::invalid_argument unless steps >= 0, step_length > 0,
 // discount_rate > -1 and spend are finite; std::range_error when the value
 // leaves the range of double precision.
-double predicted_clv(const std::function<double(double horizon)>& expected_purchases,
-                     double expected_spend, int steps, double step_length, double discount_rate);
+double predicted_clv(const ExpectedPurchasesAt& expected_purchases, double expected_spend,
+                     int steps, double step_length, double discount_rate);
 
 }  // namespace clv::models

@@ -6,6 +6,7 @@
 #include "clv/models/data.hpp"
 #include "clv/models/fit.hpp"
 
+#include <cstddef>
 #include <vector>
 
 namespace clv::models::mbgnbd {
@@ -22,6 +23,12 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options = {},
 
 double p_alive(const Params& params, double x, double t_x, double T);
 double expected_purchases(const Params& params, double x, double t_x, double T, double horizon);
+// E[purchases in (T, T+horizon] | alive at T, x, T] at each of
+// horizons[0..count), into out: expected_purchases is p_alive times this.
+// It does not depend on t_x, so scoring shares it among the customers with
+// the same (x, T), and predicted CLV evaluates every step in one call.
+void expected_purchases_if_alive_at(const Params& params, double x, double T,
+                                    const double* horizons, std::size_t count, double* out);
 double expected_purchases_new(const Params& params, double horizon);
 // P(X(horizon) = n) for a customer just acquired. Not in the paper; derived as
 // for FHL 2005 eq. 8 with the extra drop-out chance at time 0:

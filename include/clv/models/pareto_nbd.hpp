@@ -9,6 +9,7 @@
 #include "clv/models/data.hpp"
 #include "clv/models/fit.hpp"
 
+#include <cstddef>
 #include <vector>
 
 namespace clv::models::pareto_nbd {
@@ -27,6 +28,12 @@ double p_alive(const Params& params, double x, double t_x, double T);
 // E[purchases in (T, T+horizon] | x, t_x, T] = P(alive) (r+x)(beta+T)/((alpha+T)(s-1))
 //   [1 - ((beta+T)/(beta+T+horizon))^(s-1)]   (its limit at s = 1).
 double expected_purchases(const Params& params, double x, double t_x, double T, double horizon);
+// E[purchases in (T, T+horizon] | alive at T, x, T] at each of
+// horizons[0..count), into out: expected_purchases is p_alive times this.
+// It does not depend on t_x, so scoring shares it among the customers with
+// the same (x, T), and predicted CLV evaluates every step in one call.
+void expected_purchases_if_alive_at(const Params& params, double x, double T,
+                                    const double* horizons, std::size_t count, double* out);
 double expected_purchases_new(const Params& params, double horizon);
 // P(X(horizon) = n) for a new customer:
 //   NB(n; t) (beta/(beta+t))^s + int_0^t NB(n; tau) s beta^s (beta+tau)^-(s+1) dtau,

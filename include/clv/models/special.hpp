@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -16,6 +17,7 @@ namespace clv::models::detail {
 double finite_result(double value, const char* model, const char* what);
 // finite_result for each element.
 void finite_results(const std::vector<double>& values, const char* model, const char* what);
+void finite_results(const double* values, std::size_t count, const char* model, const char* what);
 
 // log(exp(a) + exp(b)) without overflow; -inf operands are allowed.
 inline double log_add_exp(double a, double b) {
@@ -48,12 +50,18 @@ double integrate(const std::function<double(double)>& f, double lo, double hi);
 // rescaled as they grow, so large a, b (a customer with hundreds of
 // purchases) cannot overflow. Returns false when the series has not
 // converged after a bounded number of terms (z very close to 1); callers then
-// use an integral representation. On success log_value = log 2F1 and
-// log_tail = log(2F1 - 1) (the sum without its first term, to full relative
-// precision even when tiny, for expm1-style accuracy when z is small);
-// log_tail is -inf when z == 0.
+// use an integral representation. On success log_value = log 2F1 (to full
+// relative precision also when 2F1 - 1 is tiny) and log_tail = log(2F1 - 1)
+// (the sum without its first term, to full relative precision even when
+// tiny); log_tail is -inf when z == 0.
 bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_value,
                          double& log_tail);
+// The same for the arguments z[0..count) at once, sharing each term's
+// coefficients (a)_n (b)_n / ((c)_n n!): predicted CLV needs the series at
+// every discounting step. Results agree with the scalar function's to
+// rounding; log_tail may be nullptr; false when any series has not converged.
+bool log_hyp2f1_positive_many(double a, double b, double c, const double* z, std::size_t count,
+                              double* log_value, double* log_tail);
 
 // E[(1/p) (1 - exp(-lambda p t))] for lambda ~ Gamma(r, alpha), p ~ Beta(a, b): the
 // expected number of purchases in (0, t] of a customer who is alive now and drops
@@ -63,6 +71,11 @@ bool log_hyp2f1_positive(double a, double b, double c, double z, double& log_val
 enum class Method { automatic, closed_form, quadrature };
 double expected_purchases_geometric_dropout(double r, double alpha, double a, double b, double t,
                                             Method method = Method::automatic);
+// The same at up to kMaxSeriesBatch horizons t[0..count), into out.
+constexpr std::size_t kMaxSeriesBatch = 64;
+void expected_purchases_geometric_dropout_many(double r, double alpha, double a, double b,
+                                               const double* t, std::size_t count, double* out,
+                                               Method method = Method::automatic);
 
 // I(t) = integral over tau in [t, inf) of (alpha+tau)^-p (beta+tau)^-q, in logs,
 // with its partial derivatives. This is the Pareto/NBD likelihood's second term
