@@ -89,8 +89,16 @@ bash scripts/cluster.sh stop
 
 # Random calls of every clv function and aggregate (boundary values, NULLs,
 # bad queries) against a cluster of its own: no server crash allowed. The long
-# run: bash bench/sql_fuzz.sh --queries 50000.
-bash bench/sql_fuzz.sh --queries 1000 >"$LOG_DIR/sql_fuzz.log" 2>&1
+# run: bash bench/sql_fuzz.sh --queries 50000. Its cluster directory, port and
+# work directory derive from this run's cluster (CLV_CLUSTER_DIR, CLV_PGPORT):
+# never the pg_regress cluster's, nor those of a manual sql_fuzz.sh run on its
+# defaults (/tmp/clv_fuzz_cluster, port 54351, build/sql_fuzz), and a test run
+# with another CLV_CLUSTER_DIR gets another fuzz cluster directory (the
+# clusters listen only on a socket in their own directory).
+sql_fuzz_port=$((PGPORT + 1))
+((sql_fuzz_port == 54351)) && sql_fuzz_port=$((PGPORT + 2))
+bash bench/sql_fuzz.sh --queries 1000 --cluster-dir "${CLV_CLUSTER_DIR}_sql_fuzz" \
+  --port "$sql_fuzz_port" --workdir "$LOG_DIR/sql_fuzz" >"$LOG_DIR/sql_fuzz.log" 2>&1
 sql_fuzz_summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$LOG_DIR/sql_fuzz.log" | tail -1)
 if [[ $sql_fuzz_summary != "1 passed, 0 failed" ]]; then
   tail -30 "$LOG_DIR/sql_fuzz.log"

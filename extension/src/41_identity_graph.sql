@@ -120,9 +120,9 @@ CREATE TABLE @extschema@.identity_rejections (
     PRIMARY KEY (a, b, rule)
 );
 COMMENT ON TABLE @extschema@.identity_rejections IS
-'Edges clv.identity_ingest refused, with the rule that fired (first time only): blocked_value, max_per_cluster:<type>, max_cluster_size or hub:<type>';
-COMMENT ON COLUMN @extschema@.identity_rejections.a IS 'the byte-wise smaller identifier';
-COMMENT ON COLUMN @extschema@.identity_rejections.b IS 'the byte-wise larger identifier';
+'Edges clv.identity_ingest refused, with the rule that fired (first time only): blocked_value, max_per_cluster:<type>, max_cluster_size, hub:<type>, identifier_too_long (an identifier over 800 bytes) or source_too_long (a source over 800 bytes)';
+COMMENT ON COLUMN @extschema@.identity_rejections.a IS 'the byte-wise smaller identifier; one over 800 bytes (identifier_too_long) is recorded as format(''%s... (%s bytes, md5 %s)'', left(identifier, 100), octet_length(identifier), md5(identifier))';
+COMMENT ON COLUMN @extschema@.identity_rejections.b IS 'the byte-wise larger identifier, recorded like a';
 COMMENT ON COLUMN @extschema@.identity_rejections.rule IS 'the rule that refused the edge';
 COMMENT ON COLUMN @extschema@.identity_rejections.rejected_at IS 'transaction time of the first rejection';
 

@@ -31,8 +31,18 @@ BEGIN
   -- The batch: pairs ordered a <= b in byte order (a pair with one NULL or
   -- empty side names just the other identifier), one row per pair and
   -- source with its earliest observation.
+  --
+  -- Length limits: a btree index entry holds at most 2,704 bytes, compressed
+  -- or not, and identity_edges' key is (a, b, source), identity_rejections'
+  -- (a, b, rule) with rules up to 'hub:<type>'. So identifiers and sources
+  -- are limited to 800 bytes each (three of them fit). A row whose source is
+  -- longer is refused whole here (long_source: rule source_too_long); an edge
+  -- naming a longer identifier is refused by identity_decide (rule
+  -- identifier_too_long, the same 800 as kMaxIdentifierBytes in
+  -- src/pg/identity_graph.cpp), which still adds its other identifier.
   CREATE TEMP TABLE clv_ingest_batch ON COMMIT DROP AS
-  SELECT DISTINCT ON (p.a, p.b, p.source) p.a, p.b, p.source, p.observed_at, p.rows_read
+  SELECT DISTINCT ON (p.a, p.b, p.source) p.a, p.b, p.source, p.observed_at, p.rows_read,
+         pg_catalog.octet_length(p.source) > 800 AS long_source
   FROM (SELECT s.rows_read,
                CASE WHEN s.x IS NULL THEN s.y WHEN s.y IS NULL OR s.x <= s.y THEN s.x ELSE s.y END AS a,
                CASE WHEN s.y IS NULL THEN s.x WHEN s.x IS NULL OR s.x > s.y THEN s.x ELSE s.y END AS b,
@@ -52,8 +62,9 @@ BEGIN
   -- Every identifier of the batch with its first and last observation in it.
   CREATE TEMP TABLE clv_ingest_seen ON COMMIT DROP AS
   SELECT e.identifier, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
-  FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t
-        UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t) e(identifier, observed_at)
+  FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t WHERE NOT t.long_source
+        UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t WHERE NOT t.long_source
+       ) e(identifier, observed_at)
   GROUP BY e.identifier;
   IF large THEN ANALYZE pg_temp.clv_ingest_seen; END IF;
 
@@ -74,7 +85,7 @@ BEGIN
      UNION
      SELECT e.a, e.b FROM @extschema@.identity_edges e
        JOIN pg_temp.clv_ingest_known k ON e.b = k.identifier',
-    'SELECT t.a, t.b FROM pg_temp.clv_ingest_batch t')
+    'SELECT t.a, t.b FROM pg_temp.clv_ingest_batch t WHERE NOT t.long_source')
     WITH ORDINALITY AS d(kind, a, b, cluster_id, from_cluster, rule, position);
   IF large THEN ANALYZE pg_temp.clv_ingest_decisions; END IF;
 
@@ -99,7 +110,7 @@ BEGIN
   INSERT INTO @extschema@.identity_edges AS e (a, b, source, observed_at)
   SELECT t.a, t.b, t.source, t.observed_at
   FROM pg_temp.clv_ingest_batch t
-  WHERE t.a <> t.b
+  WHERE t.a <> t.b AND NOT t.long_source
     AND NOT EXISTS (SELECT FROM pg_temp.clv_ingest_decisions d
                     WHERE d.kind = 'reject' AND d.a = t.a AND d.b = t.b)
   ON CONFLICT (a, b, source) DO NOTHING;
@@ -109,11 +120,28 @@ BEGIN
   FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'merge' ORDER BY d.position;
   GET DIAGNOSTICS merges = ROW_COUNT;
 
-  SELECT pg_catalog.count(*) INTO rejected FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject';
-  INSERT INTO @extschema@.identity_rejections (a, b, rule, rejected_at)
-  SELECT d.a, d.b, d.rule, pg_catalog.now()
-  FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject'
-  ON CONFLICT (a, b, rule) DO NOTHING;
+  -- Refused edges, once per pair and rule. An identifier over the 800-byte
+  -- limit is recorded by its first 100 characters, its length and its md5
+  -- (at most about 460 bytes), so the rejection's key always fits its index.
+  WITH refused AS MATERIALIZED (
+    SELECT d.a COLLATE "C" AS a, d.b COLLATE "C" AS b, d.rule
+    FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'reject'
+    UNION
+    SELECT t.a, t.b, 'source_too_long' FROM pg_temp.clv_ingest_batch t WHERE t.long_source
+  ), recorded AS (
+    INSERT INTO @extschema@.identity_rejections (a, b, rule, rejected_at)
+    SELECT CASE WHEN pg_catalog.octet_length(f.a) > 800
+                THEN pg_catalog.format('%s... (%s bytes, md5 %s)', pg_catalog.left(f.a, 100),
+                                       pg_catalog.octet_length(f.a), pg_catalog.md5(f.a))
+                ELSE f.a END,
+           CASE WHEN pg_catalog.octet_length(f.b) > 800
+                THEN pg_catalog.format('%s... (%s bytes, md5 %s)', pg_catalog.left(f.b, 100),
+                                       pg_catalog.octet_length(f.b), pg_catalog.md5(f.b))
+                ELSE f.b END,
+           f.rule, pg_catalog.now()
+    FROM refused f
+    ON CONFLICT (a, b, rule) DO NOTHING)
+  SELECT pg_catalog.count(*) INTO rejected FROM refused;
 
   DROP TABLE pg_temp.clv_ingest_input, pg_temp.clv_ingest_batch, pg_temp.clv_ingest_seen,
              pg_temp.clv_ingest_known, pg_temp.clv_ingest_decisions;
@@ -130,5 +158,5 @@ AS $fn$
   FROM @extschema@.identity_ingest_in(edges_query, pg_catalog.current_setting('search_path')) i
 $fn$;
 COMMENT ON FUNCTION @extschema@.identity_ingest(text) IS
-'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections. Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes; ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
+'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections, among them edges naming an identifier over 800 bytes (identifier_too_long; the other identifier is still added) and rows whose source is over 800 bytes (source_too_long). Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes; ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
 

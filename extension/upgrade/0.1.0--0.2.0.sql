@@ -16,3 +16,9 @@ ALTER FUNCTION @extschema@.identity_retract(text, text) SET search_path = pg_cat
 ALTER FUNCTION @extschema@.identity_retract_source(text) SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION @extschema@.identity_retract_identifier(text) SET search_path = pg_catalog, pg_temp;
 
+-- Rejections name two more rules, and over-long identifiers are recorded
+-- shortened (extension/src/41_identity_graph.sql).
+COMMENT ON TABLE @extschema@.identity_rejections IS
+'Edges clv.identity_ingest refused, with the rule that fired (first time only): blocked_value, max_per_cluster:<type>, max_cluster_size, hub:<type>, identifier_too_long (an identifier over 800 bytes) or source_too_long (a source over 800 bytes)';
+COMMENT ON COLUMN @extschema@.identity_rejections.a IS 'the byte-wise smaller identifier; one over 800 bytes (identifier_too_long) is recorded as format(''%s... (%s bytes, md5 %s)'', left(identifier, 100), octet_length(identifier), md5(identifier))';
+COMMENT ON COLUMN @extschema@.identity_rejections.b IS 'the byte-wise larger identifier, recorded like a';

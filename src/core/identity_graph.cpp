@@ -113,16 +113,20 @@ IngestReport IdentityGraph::ingest(const std::vector<Edge>& batch) {
   for (const auto& [a, b] : batch) {
     ticker.tick();
     if (a.empty() || b.empty()) continue;  // NULL/empty identifiers are the caller's to filter
-    const bool a_blocked = forest_.is_blocked(a), b_blocked = forest_.is_blocked(b);
+    // An over-long identifier is refused before the guard rules see it (no
+    // pattern is matched against megabytes of text).
+    const bool a_long = too_long(a), b_long = too_long(b);
+    const bool a_blocked = a_long || forest_.is_blocked(a);
+    const bool b_blocked = b_long || forest_.is_blocked(b);
     bool a_added = false, b_added = false;
     const uint32_t node_a = a_blocked ? kNone : node(a, a_added);
     const uint32_t node_b = b_blocked ? kNone : node(b, b_added);
     if (a_added) touched.push_back(node_a);
     if (b_added) touched.push_back(node_b);
     if (a_blocked || b_blocked) {
-      report.rejected.push_back(
-          b < a ? RejectedEdge{std::string(b), std::string(a), "blocked_value"}
-                : RejectedEdge{std::string(a), std::string(b), "blocked_value"});
+      const char* rule = a_long || b_long ? "identifier_too_long" : "blocked_value";
+      report.rejected.push_back(b < a ? RejectedEdge{std::string(b), std::string(a), rule}
+                                      : RejectedEdge{std::string(a), std::string(b), rule});
       continue;
     }
     if (node_a == node_b) continue;

@@ -64,6 +64,14 @@ Catalog catalog_of(FunctionCallInfo fcinfo) {
   return c;
 }
 
+// Longest identifier the graph's tables take (identifier_too_long beyond).
+// Their btree indexes hold up to three such strings per entry (identity_edges
+// (a, b, source) with a source of at most 800 bytes; identity_rejections
+// (a, b, 'hub:<type>')), and an index entry holds at most 2,704 bytes
+// whether or not the values compress. The SQL of the ingest
+// (extension/src/42_identity_ingest.sql) uses the same number.
+constexpr size_t kMaxIdentifierBytes = 800;
+
 identity::ClusterIdGenerator sequence_ids(Oid sequence) {
   return [sequence] {
     int64 id = 0;
@@ -119,7 +127,8 @@ extern "C" Datum clv_identity_edges_from(PG_FUNCTION_ARGS) {
 //                  from_cluster bigint, rule text)
 // kind 'new' (a = identifier, cluster_id), 'move' (a = identifier whose
 // cluster changed, cluster_id = the new one), 'merge' (from_cluster was
-// absorbed into cluster_id via the edge (a, b)), 'reject' (a, b, rule).
+// absorbed into cluster_id via the edge (a, b)), 'reject' (a, b, rule; the
+// identifiers in full, also when the rule is identifier_too_long).
 extern "C" Datum clv_identity_decide(PG_FUNCTION_ARGS) {
   const char* members_query = text_to_cstring(PG_GETARG_TEXT_PP(0));
   const char* stored_edges_query = text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -131,6 +140,7 @@ extern "C" Datum clv_identity_decide(PG_FUNCTION_ARGS) {
     clv_pg::SpiSession spi;
     identity::IdentityGraph graph(clv_pg::guard_rules(catalog.schema),
                                   sequence_ids(catalog.cluster_sequence), clv_pg::interrupts());
+    graph.set_max_identifier_bytes(kMaxIdentifierBytes);
     clv_pg::for_each_row("members_query", members_query, {ColumnType::kText, ColumnType::kInt8},
                          [&](const Cell* row) {
                            if (row[0].null || row[1].null)

@@ -130,6 +130,41 @@ TEST(IdentityGraph, RulesSeeTheLoadedClusters) {
             (std::vector<RejectedEdge>{{"device:2", "email:b", "max_per_cluster:email"}}));
 }
 
+TEST(IdentityGraph, OverLongIdentifiersAreRefusedFirstTheOtherSideIsKept) {
+  GuardRules rules;  // the built-in junk list
+  IdentityGraph graph(rules, counter_from(1));
+  graph.set_max_identifier_bytes(8);
+  const std::string at_limit = "email:ab";    // 8 bytes: accepted
+  const std::string too_long = "email:abc";   // 9 bytes
+  const std::string huge(100'000, 'z');       // sorts after every other identifier here
+  const std::string long_junk = "x:null   ";  // junk, but its length decides first
+  const IngestReport report = graph.ingest({{at_limit, "device:1"},
+                                            {too_long, "device:1"},
+                                            {"device:2", huge},
+                                            {huge, huge},
+                                            {"crm:1", long_junk},
+                                            {"device:3", "x:null"}});
+  EXPECT_EQ(report.rejected,
+            (std::vector<RejectedEdge>{{"crm:1", long_junk, "identifier_too_long"},
+                                       {"device:1", too_long, "identifier_too_long"},
+                                       {"device:2", huge, "identifier_too_long"},
+                                       {"device:3", "x:null", "blocked_value"},
+                                       {huge, huge, "identifier_too_long"}}));
+  // The acceptable side of a refused edge is still added, as with a blocked value.
+  EXPECT_EQ(report.new_identifiers,
+            (std::vector<std::string>{"crm:1", "device:1", "device:2", "device:3", at_limit}));
+  EXPECT_EQ(graph.cluster_of(at_limit), graph.cluster_of("device:1"));
+  EXPECT_EQ(graph.cluster_of(too_long), std::nullopt);
+  EXPECT_EQ(graph.cluster_of(huge), std::nullopt);
+  EXPECT_EQ(report.accepted_edges,
+            (std::vector<std::pair<std::string, std::string>>{{"device:1", at_limit}}));
+
+  // No limit by default: the same edge is an ordinary link.
+  IdentityGraph unlimited(std::nullopt, counter_from(1));
+  EXPECT_TRUE(unlimited.ingest({{"device:2", huge}}).rejected.empty());
+  EXPECT_EQ(unlimited.cluster_of(huge), unlimited.cluster_of("device:2"));
+}
+
 TEST(IdentityGraph, InconsistentLoadsAreRefused) {
   IdentityGraph graph(std::nullopt, counter_from(1));
   graph.load_member("a", 1);

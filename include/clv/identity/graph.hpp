@@ -79,6 +79,13 @@ class IdentityGraph {
   // for unknown endpoints or endpoints in different clusters.
   void load_edge(std::string_view a, std::string_view b);
 
+  // Refuses, from the next ingest on, every batch edge naming an identifier
+  // of more than max_bytes bytes (0: no limit, the default), with rule
+  // 'identifier_too_long', before any guard rule is looked at: the caller's
+  // storage cannot hold longer ones. As with a blocked value, the edge's
+  // other identifier is still added. Loaded members are not checked.
+  void set_max_identifier_bytes(size_t max_bytes) { max_identifier_bytes_ = max_bytes; }
+
   // Applies a batch. Decisions do not depend on the order within the batch:
   // edges are sorted by priority desc, then (smaller, larger) identifier.
   // When two existing clusters merge the larger survives (ties: the smaller
@@ -96,10 +103,14 @@ class IdentityGraph {
   int64_t& cluster_id_of_root(uint32_t root) { return cluster_id_[root]; }
   void join_member_lists(uint32_t a, uint32_t b) { std::swap(next_member_[a], next_member_[b]); }
   int64_t fresh_cluster_id();
+  bool too_long(std::string_view identifier) const {
+    return max_identifier_bytes_ > 0 && identifier.size() > max_identifier_bytes_;
+  }
 
   GuardedUnionFind forest_;
   ClusterIdGenerator next_cluster_id_;
   InterruptPoll poll_;
+  size_t max_identifier_bytes_ = 0;  // 0: no limit
   Interner names_;
   std::vector<int64_t> cluster_id_;         // valid at roots: the cluster's id or kUnassigned
   std::vector<int64_t> stored_cluster_id_;  // per node: as the caller last stored it

@@ -22,7 +22,8 @@ using Edge = std::pair<std::string_view, std::string_view>;
 
 // An input edge that was not applied, and the rule that refused it:
 // 'blocked_value', 'max_per_cluster:<type>', 'max_cluster_size' or
-// 'hub:<type>' (<type> is the type whose limit was exceeded).
+// 'hub:<type>' (<type> is the type whose limit was exceeded); the persistent
+// graph also refuses 'identifier_too_long' (IdentityGraph::set_max_identifier_bytes).
 struct RejectedEdge {
   std::string a;
   std::string b;
