@@ -78,7 +78,8 @@ SELECT setseed(0.7);
 CREATE TABLE sim AS SELECT (s).* FROM (SELECT simulate() AS s FROM generate_series(1, $customers) OFFSET 0) q;
 VACUUM ANALYZE sim;
 CREATE TABLE models AS
-SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd, clv.gamma_gamma_fit(frequency, monetary) AS gg
+SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd, clv.pareto_nbd_fit(frequency, recency, t) AS pnbd,
+       clv.gamma_gamma_fit(frequency, monetary) AS gg
 FROM cdnow_weekly;
 SQL
 psql -At -c "SELECT count(*), count(DISTINCT (frequency, recency, t)) FROM sim" |
@@ -104,15 +105,17 @@ base=$(serial_ms "SELECT sum(frequency * 1.0) FROM sim")
 join=$(serial_ms "SELECT sum(frequency * 1.0) FROM sim, models")
 printf "%-34s %10s %8s %10s %8s\n" "" "subquery" "ratio" "join" "ratio"
 printf "%-34s %10.1f %8s %10.1f\n" "sum(frequency * 1.0)" "$base" "" "$join"
-for expr in "clv.p_alive(BGNBD, frequency, recency, t)" \
-  "clv.expected_purchases(BGNBD, frequency, recency, t, 39)" \
-  "clv.predicted_clv(BGNBD, GG, frequency, recency, t, 30, 52, 0.01, 4)"; do
-  sub_expr=${expr//BGNBD/(SELECT bgnbd FROM models)}
-  sub_expr=${sub_expr//GG/(SELECT gg FROM models)}
-  join_expr=${expr//BGNBD/bgnbd}
-  join_expr=${join_expr//GG/gg}
-  sub_ms=$(serial_ms "SELECT sum($sub_expr) FROM sim")
-  join_ms=$(serial_ms "SELECT sum($join_expr) FROM sim, models")
-  printf "%-34s %10.1f %8.2f %10.1f %8.2f\n" "${expr%%(*}" "$sub_ms" "$(ratio "$sub_ms" "$base")" \
-    "$join_ms" "$(ratio "$join_ms" "$join")"
+for model in bgnbd pnbd; do
+  for expr in "clv.p_alive(MODEL, frequency, recency, t)" \
+    "clv.expected_purchases(MODEL, frequency, recency, t, 39)" \
+    "clv.predicted_clv(MODEL, GG, frequency, recency, t, 30, 52, 0.01, 4)"; do
+    sub_expr=${expr//MODEL/(SELECT $model FROM models)}
+    sub_expr=${sub_expr//GG/(SELECT gg FROM models)}
+    join_expr=${expr//MODEL/$model}
+    join_expr=${join_expr//GG/gg}
+    sub_ms=$(serial_ms "SELECT sum($sub_expr) FROM sim")
+    join_ms=$(serial_ms "SELECT sum($join_expr) FROM sim, models")
+    printf "%-34s %10.1f %8.2f %10.1f %8.2f\n" "${expr%%(*} ($model)" "$sub_ms" \
+      "$(ratio "$sub_ms" "$base")" "$join_ms" "$(ratio "$join_ms" "$join")"
+  done
 done

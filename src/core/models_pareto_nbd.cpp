@@ -81,12 +81,12 @@ struct Customer {
   double log_dead;   // log of s (I(t_x) - I(T)); -inf when t_x == T
 };
 
-Customer customer_terms(const Params& p, double x, double t_x, double T,
-                        const detail::LogTailIntegral& at_t_x,
-                        const detail::LogTailIntegral& at_T) {
+// log_tail_t_x, log_tail_T: log I(t_x), log I(T).
+Customer customer_terms(const Params& p, double x, double t_x, double T, double log_tail_t_x,
+                        double log_tail_T) {
   Customer c;
   c.log_alive = -(p.r + x) * std::log(p.alpha + T) - p.s * std::log(p.beta + T);
-  c.log_dead = t_x < T ? std::log(p.s) + at_t_x.value + detail::log1m_exp(at_T.value - at_t_x.value)
+  c.log_dead = t_x < T ? std::log(p.s) + log_tail_t_x + detail::log1m_exp(log_tail_T - log_tail_t_x)
                        : -std::numeric_limits<double>::infinity();
   return c;
 }
@@ -123,7 +123,7 @@ double log_likelihood_prepared(const Params& p, const PreparedPareto& data, doub
     const double x = rfm.x_values[row.x], T = rfm.T_values[row.T], t_x = rfm.t_x_values[row.t_x];
     const auto& at_t_x = tails[data.row_at_t_x[k]];
     const auto& at_T = tails[data.row_at_T[k]];
-    const Customer c = customer_terms(p, x, t_x, T, at_t_x, at_T);
+    const Customer c = customer_terms(p, x, t_x, T, at_t_x.value, at_T.value);
     const double log_sum = detail::log_add_exp(c.log_alive, c.log_dead);
     ll += row.weight * log_sum;
     if (!grad) continue;
@@ -203,17 +203,22 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options, const Inte
   return result;
 }
 
-double p_alive(const Params& params, double x, double t_x, double T) {
+double log_tail(const Params& params, double x, double t) {
+  return detail::log_tail_integral(params.r + x, params.alpha, params.s + 1, params.beta, t).value;
+}
+
+double p_alive(const Params& params, double x, double t_x, double T, const LogTailOf& tail) {
   validate_params(params);
   validate_rfm(x, t_x, T);
   if (t_x == T) return 1.0;
-  const auto at_t_x =
-      detail::log_tail_integral(params.r + x, params.alpha, params.s + 1, params.beta, t_x);
-  const auto at_T =
-      detail::log_tail_integral(params.r + x, params.alpha, params.s + 1, params.beta, T);
+  const double at_t_x = tail(t_x), at_T = tail(T);
   const Customer c = customer_terms(params, x, t_x, T, at_t_x, at_T);
   return detail::finite_result(std::exp(c.log_alive - detail::log_add_exp(c.log_alive, c.log_dead)),
                                kModel, "P(alive)");
+}
+
+double p_alive(const Params& params, double x, double t_x, double T) {
+  return p_alive(params, x, t_x, T, [&](double t) { return log_tail(params, x, t); });
 }
 
 void expected_purchases_if_alive_at(const Params& params, double x, double T,

@@ -34,8 +34,8 @@ struct ArgTypeCache {
   char raw[2][kMaxRaw];
   double values[2][4];
   uint64 calls = 0;  // scoring calls through this call site
-  // See score_memo(): results by (frequency, t) and, where P(alive) is
-  // costly, P(alive) by (frequency, recency, t).
+  // See score_memo(): expectations if alive by (frequency, t) and
+  // Pareto/NBD's tail integrals by (frequency, t).
   struct ScoreMemo* memo[2] = {nullptr, nullptr};
 };
 
@@ -43,10 +43,11 @@ struct ArgTypeCache {
 // site, for one context: the model parameters and the function's other
 // arguments (horizon, discount rate, step). Expected purchases are P(alive)
 // times an expectation if alive that depends on (frequency, t) only and
-// evaluates a hypergeometric series per horizon; a million simulated
-// customers have about 8,000 distinct (frequency, t) pairs (and 107,000
-// distinct (frequency, recency, t) triples, the key of Pareto/NBD's costly
-// P(alive)), so scoring a table computes each of them once.
+// evaluates a hypergeometric series per horizon; Pareto/NBD's P(alive) rests
+// on two tail integrals, each a function of (frequency, t_x) or (frequency,
+// t). A million simulated customers have 107,000 distinct (frequency,
+// recency, t) triples but about 8,000 distinct (frequency, t) pairs, so
+// scoring a table computes each of these once.
 //
 struct ScoreMemo {
   static constexpr size_t kContext = 8;
@@ -136,7 +137,7 @@ ScoreMemo::Key memo_key(D... values) {
   return out;
 }
 
-enum class MemoSlot { if_alive = 0, p_alive = 1 };
+enum class MemoSlot { if_alive = 0, tail = 1 };
 
 // Counts a call through this call site; true once it has had enough calls
 // to get memos (a query scoring a few rows should not pay for allocating
@@ -259,7 +260,7 @@ struct BgNbd {
   static constexpr auto expected_purchases = models::bgnbd::expected_purchases;
   static constexpr auto expected_purchases_if_alive_at =
       models::bgnbd::expected_purchases_if_alive_at;
-  static constexpr bool kCostlyPAlive = false;  // a few logarithms
+  static constexpr bool kTailIntegrals = false;  // P(alive): a few logarithms
   static constexpr auto expected_purchases_new = models::bgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::bgnbd::prob_purchases;
 };
@@ -270,19 +271,25 @@ struct MbgNbd {
   static constexpr auto expected_purchases = models::mbgnbd::expected_purchases;
   static constexpr auto expected_purchases_if_alive_at =
       models::mbgnbd::expected_purchases_if_alive_at;
-  static constexpr bool kCostlyPAlive = false;  // a few logarithms
+  static constexpr bool kTailIntegrals = false;  // P(alive): a few logarithms
   static constexpr auto expected_purchases_new = models::mbgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::mbgnbd::prob_purchases;
 };
 struct ParetoNbd {
   using Params = models::pareto_nbd::Params;
   static Params params(const std::array<double, 4>& f) { return {f[0], f[1], f[2], f[3]}; }
-  static constexpr auto p_alive = models::pareto_nbd::p_alive;
+  static constexpr double (*p_alive)(const Params&, double, double,
+                                     double) = models::pareto_nbd::p_alive;
+  static double p_alive_with(const Params& params, double x, double t_x, double T,
+                             const models::pareto_nbd::LogTailOf& tail) {
+    return models::pareto_nbd::p_alive(params, x, t_x, T, tail);
+  }
+  static constexpr auto log_tail = models::pareto_nbd::log_tail;
   static constexpr auto expected_purchases = models::pareto_nbd::expected_purchases;
   static constexpr auto expected_purchases_if_alive_at =
       models::pareto_nbd::expected_purchases_if_alive_at;
-  // Tail integrals: worth remembering per customer.
-  static constexpr bool kCostlyPAlive = true;
+  // P(alive) from tail integrals, worth remembering by (frequency, t).
+  static constexpr bool kTailIntegrals = true;
   static constexpr auto expected_purchases_new = models::pareto_nbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::pareto_nbd::prob_purchases;
 };

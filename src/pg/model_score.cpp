@@ -51,21 +51,34 @@ using clv_pg::memo_key;
 using clv_pg::MemoSlot;
 using clv_pg::ScoreMemo;
 
-// The customer's P(alive), remembered per call site where it is costly
-// (Pareto/NBD's tail integrals). It also validates (x, t_x, T), which the
-// expectation-if-alive memo, keyed by (x, T), relies on. A C frame: a memo
-// allocation may raise; the computation runs guarded.
+// The customer's P(alive). It also validates (x, t_x, T), which the memo of
+// expectations if alive, keyed by (x, T), relies on. Pareto/NBD's tail
+// integrals are remembered by (x, t): found ones are used inside the guarded
+// computation, new ones stored after it (a memo may grow, which may raise).
 template <class M>
 double p_alive_of(FunctionCallInfo fcinfo, bool memoize, const std::array<double, 4>& fields,
                   double x, double t_x, double t) {
-  ScoreMemo* memo = nullptr;
-  if (M::kCostlyPAlive && memoize) memo = clv_pg::score_memo(fcinfo, MemoSlot::p_alive, fields);
-  const auto key = memo_key(x, t_x, t);
-  double alive;
-  if (memo != nullptr && memo->find(key, &alive)) return alive;
-  alive = clv_pg::guarded([&] { return M::p_alive(M::params(fields), x, t_x, t); });
-  if (memo != nullptr) memo->store(key, alive);
-  return alive;
+  const auto params = M::params(fields);
+  if constexpr (!M::kTailIntegrals) {
+    return clv_pg::guarded([&] { return M::p_alive(params, x, t_x, t); });
+  } else {
+    ScoreMemo* memo = memoize ? clv_pg::score_memo(fcinfo, MemoSlot::tail, fields) : nullptr;
+    std::array<std::pair<ScoreMemo::Key, double>, 2> computed;
+    size_t n_computed = 0;
+    const double alive = clv_pg::guarded([&] {
+      return M::p_alive_with(params, x, t_x, t, [&](double at) {
+        const auto key = memo_key(x, at);
+        double value;
+        if (memo != nullptr && memo->find(key, &value)) return value;
+        value = M::log_tail(params, x, at);
+        computed[n_computed++] = {key, value};
+        return value;
+      });
+    });
+    if (memo != nullptr)
+      for (size_t i = 0; i < n_computed; ++i) memo->store(computed[i].first, computed[i].second);
+    return alive;
+  }
 }
 
 template <class M>

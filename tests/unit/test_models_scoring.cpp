@@ -264,6 +264,24 @@ TEST(ModelsScoring, ExpectedPurchasesIfAliveAtManyHorizons) {
                std::invalid_argument);
 }
 
+// Pareto/NBD's P(alive) with its two tail integrals supplied by the caller
+// (as scoring remembers them): the same value, the integrals asked for at t_x
+// and T, and bad input refused before any is asked for.
+TEST(ModelsScoring, ParetoNbdPAliveFromSuppliedTails) {
+  std::vector<double> asked;
+  const double x = 2, t_x = 30.43, T = 38.86;
+  const auto tail = [&](double t) {
+    asked.push_back(t);
+    return pareto_nbd::log_tail(kPareto, x, t);
+  };
+  EXPECT_EQ(pareto_nbd::p_alive(kPareto, x, t_x, T, tail), pareto_nbd::p_alive(kPareto, x, t_x, T));
+  EXPECT_EQ(asked, (std::vector<double>{t_x, T}));
+  asked.clear();
+  EXPECT_THROW(pareto_nbd::p_alive(kPareto, x, T + 1, T, tail), std::invalid_argument);
+  EXPECT_EQ(pareto_nbd::p_alive(kPareto, x, T, T, tail), 1.0);
+  EXPECT_TRUE(asked.empty());
+}
+
 TEST(ModelsScoring, BadInputThrowsInvalidArgument) {
   try {
     bgnbd::p_alive(kBg, 2, 5, 3);

@@ -10,6 +10,7 @@
 #include "clv/models/fit.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 namespace clv::models::pareto_nbd {
@@ -25,6 +26,14 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options = {},
                       const InterruptPoll& poll = {});
 
 double p_alive(const Params& params, double x, double t_x, double T);
+// P(alive) rests on two tail integrals, log I(t) at t = t_x and at t = T,
+// each a function of the frequency and that t only (log_tail below). A
+// scorer can remember them across customers and pass them in through
+// `tail`, which this calls with t_x and T (after validating the inputs) and
+// which must return log_tail(params, x, t).
+using LogTailOf = std::function<double(double t)>;
+double p_alive(const Params& params, double x, double t_x, double T, const LogTailOf& tail);
+double log_tail(const Params& params, double x, double t);
 // E[purchases in (T, T+horizon] | x, t_x, T] = P(alive) (r+x)(beta+T)/((alpha+T)(s-1))
 //   [1 - ((beta+T)/(beta+T+horizon))^(s-1)]   (its limit at s = 1).
 double expected_purchases(const Params& params, double x, double t_x, double T, double horizon);
