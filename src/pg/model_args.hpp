@@ -45,9 +45,9 @@ struct ArgTypeCache {
 // times an expectation if alive that depends on (frequency, t) only and
 // evaluates a hypergeometric series per horizon; Pareto/NBD's P(alive) rests
 // on two tail integrals, each a function of (frequency, t_x) or (frequency,
-// t). A million simulated customers have 107,000 distinct (frequency,
-// recency, t) triples but about 8,000 distinct (frequency, t) pairs, so
-// scoring a table computes each of these once.
+// t). A million simulated customers have 107,012 distinct (frequency,
+// recency, t) triples but 2,440 distinct (frequency, t) and 4,798 distinct
+// (frequency, recency) pairs, so scoring a table computes each of these once.
 //
 struct ScoreMemo {
   static constexpr size_t kContext = 8;
