@@ -142,18 +142,30 @@ size_t Interner::bytes_used() const {
          starts_.capacity() * sizeof(const char*) + slots_.capacity() * sizeof(uint64_t);
 }
 
-// MSD radix sort eight bytes at a time: sort (chunk, remaining length) pairs,
-// then refine runs that tie on a full chunk. About 5x faster than comparing
-// strings through the arena, and an explicit stack keeps long shared prefixes
-// from recursing deeply.
+// MSD radix sort sixteen bytes at a time: sort (two chunks, remaining
+// length) keys, then refine runs that tie on both full chunks. The first
+// pass reads the identifiers in id order, i.e. in arena order; 16 bytes
+// separate nearly all identifiers of real graphs ('device:' plus a hash,
+// 'email:' plus a number), so few are read again out of order. Several
+// times faster than comparing strings through the arena, and an explicit
+// stack keeps long shared prefixes from recursing deeply.
 std::vector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) const {
   struct Entry {
-    uint64_t chunk;  // bytes [depth, depth + 8) big-endian, zero padded
-    uint32_t tail;   // bytes left from depth, capped at 9 (= continues past the chunk)
+    uint64_t high, low;  // bytes [depth, depth + 16) big-endian, zero padded
+    uint32_t tail;       // bytes left from depth, capped at 17 (= continues past the chunks)
     uint32_t id;
   };
   struct Range {
     size_t begin, end, depth;
+  };
+  auto chunk = [](std::string_view bytes, size_t from) {
+    uint64_t out = 0;
+    for (size_t k = 0; k < 8; ++k) {
+      const uint64_t byte =
+          from + k < bytes.size() ? static_cast<unsigned char>(bytes[from + k]) : 0;
+      out |= byte << (56 - 8 * k);
+    }
+    return out;
   };
   InterruptTicker ticker(poll, 1 << 14);
   std::vector<Entry> entries(starts_.size());
@@ -166,26 +178,25 @@ std::vector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) con
     for (size_t i = range.begin; i < range.end; ++i) {
       ticker.tick();
       const std::string_view bytes = view(entries[i].id).substr(range.depth);
-      uint64_t chunk = 0;
-      for (size_t k = 0; k < 8; ++k) {
-        const uint64_t byte = k < bytes.size() ? static_cast<unsigned char>(bytes[k]) : 0;
-        chunk |= byte << (56 - 8 * k);
-      }
-      entries[i].chunk = chunk;
-      entries[i].tail = static_cast<uint32_t>(std::min<size_t>(bytes.size(), 9));
+      entries[i].high = chunk(bytes, 0);
+      entries[i].low = chunk(bytes, 8);
+      entries[i].tail = static_cast<uint32_t>(std::min<size_t>(bytes.size(), 17));
     }
     std::sort(entries.begin() + range.begin, entries.begin() + range.end,
               [](const Entry& x, const Entry& y) {
-                return x.chunk != y.chunk ? x.chunk < y.chunk : x.tail < y.tail;
+                if (x.high != y.high) return x.high < y.high;
+                if (x.low != y.low) return x.low < y.low;
+                return x.tail < y.tail;
               });
-    // Equal (chunk, tail < 9) means equal strings, impossible for distinct ids.
+    // Equal keys with tail < 17 mean equal strings, impossible for distinct ids.
     for (size_t run = range.begin; run < range.end;) {
       size_t run_end = run + 1;
-      while (run_end < range.end && entries[run_end].chunk == entries[run].chunk &&
+      while (run_end < range.end && entries[run_end].high == entries[run].high &&
+             entries[run_end].low == entries[run].low &&
              entries[run_end].tail == entries[run].tail) {
         ++run_end;
       }
-      if (run_end - run > 1) pending.push_back({run, run_end, range.depth + 8});
+      if (run_end - run > 1) pending.push_back({run, run_end, range.depth + 16});
       run = run_end;
     }
   }
