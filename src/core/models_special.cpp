@@ -188,13 +188,28 @@ namespace {
 // stack); a series that needs more takes the rescaling path.
 constexpr int kSharedTerms = 512;
 
+// The ratio of the 2F1 series' term n+1 to term n.
+double hyp2f1_term_ratio(double a, double b, double c, int n, double z) {
+  return (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
+}
+
+// Whether the series may stop after a term of this size whose ratio to the
+// one before was `ratio`. Once the ratio is below 1, later ratios stay below
+// max(ratio, z): a geometric bound on the remainder, which must be small next
+// to the tail (F - 1) itself, since callers use log_tail when it is tiny.
+bool hyp2f1_converged(double term, double ratio, double z, double tail) {
+  const double bound_ratio = std::max(ratio, z);
+  return term == 0 ||
+         (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * tail);
+}
+
 // One series term by term, rescaling terms that grow past kRescaleAbove, so
 // large a, b (a customer with hundreds of purchases) cannot overflow.
 bool log_hyp2f1_rescaled(double a, double b, double c, double z, double& log_value,
                          double* log_tail) {
   double one = 1, tail = 0, term = 1, log_scale = 0;
   for (int n = 0; n < kMaxSeriesTerms; ++n) {
-    const double ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
+    const double ratio = hyp2f1_term_ratio(a, b, c, n, z);
     term *= ratio;
     tail += term;
     if (term > kRescaleAbove) {
@@ -203,12 +218,7 @@ bool log_hyp2f1_rescaled(double a, double b, double c, double z, double& log_val
       term /= kRescaleAbove;
       log_scale += std::log(kRescaleAbove);
     }
-    // Once the ratio is below 1, later ratios stay below max(ratio, z): a
-    // geometric bound on the remainder, which must be small next to the tail
-    // (F - 1) itself, since callers use log_tail when it is tiny.
-    const double bound_ratio = std::max(ratio, z);
-    if (term == 0 ||
-        (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * tail)) {
+    if (hyp2f1_converged(term, ratio, z, tail)) {
       // log1p keeps the digits of a tiny F - 1.
       log_value = log_scale == 0 ? std::log1p(tail) : std::log(one + tail) + log_scale;
       if (log_tail != nullptr)
@@ -243,14 +253,12 @@ bool log_hyp2f1_positive_many(double a, double b, double c, const double* z, std
   int n_terms = 0;
   bool converged = false;
   for (int n = 0; n < kSharedTerms; ++n) {
-    const double ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z_max;
+    const double ratio = hyp2f1_term_ratio(a, b, c, n, z_max);
     term *= ratio;
     tail += term;
     terms[n_terms++] = term;
     if (term > kRescaleAbove) break;
-    const double bound_ratio = std::max(ratio, z_max);
-    if (term == 0 ||
-        (bound_ratio < 1 && term * bound_ratio < kSeriesEpsilon * (1 - bound_ratio) * tail)) {
+    if (hyp2f1_converged(term, ratio, z_max, tail)) {
       converged = true;
       break;
     }
