@@ -108,6 +108,41 @@ void Resolver::add_edge(std::string_view a, std::string_view b) {
   }
 }
 
+void Resolver::add_edges(const std::string_view* ends, size_t count) {
+  // Guard rules decide per identifier before interning; batching is for the
+  // plain resolution, where every identifier is interned.
+  if (guarded_) {
+    for (size_t i = 0; i < count; ++i) add_edge(ends[2 * i], ends[2 * i + 1]);
+    return;
+  }
+  constexpr size_t kEdgesPerBatch = 256;
+  std::string_view present[2 * kEdgesPerBatch];
+  uint32_t ids[2 * kEdgesPerBatch];
+  for (size_t begin = 0; begin < count; begin += kEdgesPerBatch) {
+    const size_t n = std::min(kEdgesPerBatch, count - begin);
+    size_t interned = 0;
+    for (size_t k = 2 * begin; k < 2 * (begin + n); ++k) {
+      if (ends[k].empty()) {
+        ++empty_identifiers_;
+      } else {
+        present[interned++] = ends[k];
+      }
+    }
+    names_.intern_many(present, interned, ids);
+    plain_.grow_to(names_.size());
+    size_t next = 0;
+    for (size_t k = 2 * begin; k < 2 * (begin + n); k += 2) {
+      ticker_.tick();
+      if (ends[k].empty() || ends[k + 1].empty()) {
+        next += !ends[k].empty() + !ends[k + 1].empty();
+        continue;
+      }
+      plain_.unite(ids[next], ids[next + 1]);
+      next += 2;
+    }
+  }
+}
+
 // Rewrites the buffered edges in rank space (rank = position in byte order),
 // where sorting by (smaller, larger) identifier is an integer sort, orders them
 // by priority, dedupes and applies them.

@@ -15,6 +15,7 @@ extern "C" {
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "clv/identity/resolver.hpp"
 #include "clv/identity/rules.hpp"
@@ -42,14 +43,15 @@ struct Counts {
 // edge is still an identifier).
 void feed(clv::identity::Resolver& resolver, const char* query) {
   using clv_pg::ColumnType;
-  uint64_t rows = 0;
-  clv_pg::for_each_row("edges_query", query, {ColumnType::kText, ColumnType::kText},
-                       [&](const clv_pg::Cell* row) {
-                         resolver.add_edge(row[0].null ? std::string_view() : row[0].text,
-                                           row[1].null ? std::string_view() : row[1].text);
-                         if (++rows % 16384 == 0)
+  std::vector<std::string_view> ends;
+  clv_pg::for_each_batch("edges_query", query, {ColumnType::kText, ColumnType::kText},
+                         [&](const clv_pg::Cell* cells, size_t rows) {
+                           ends.resize(2 * rows);
+                           for (size_t k = 0; k < 2 * rows; ++k)
+                             ends[k] = cells[k].null ? std::string_view() : cells[k].text;
+                           resolver.add_edges(ends.data(), rows);
                            clv_pg::check_memory(resolver.bytes_used(), "clv.resolve_identities");
-                       });
+                         });
 }
 
 // The shared driver of both SQL functions.

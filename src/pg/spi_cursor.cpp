@@ -105,6 +105,18 @@ void SpiSession::finish() {
 
 void for_each_row(const char* what, const char* query, const std::vector<ColumnType>& columns,
                   const std::function<void(const Cell* row)>& on_row, size_t required) {
+  const size_t width = columns.size();
+  for_each_batch(
+      what, query, columns,
+      [&](const Cell* cells, size_t rows) {
+        for (size_t r = 0; r < rows; ++r) on_row(&cells[r * width]);
+      },
+      required);
+}
+
+void for_each_batch(const char* what, const char* query, const std::vector<ColumnType>& columns,
+                    const std::function<void(const Cell* cells, size_t rows)>& on_batch,
+                    size_t required) {
   Portal portal = nullptr;
   pg_call([&] {
     SPIPlanPtr plan = SPI_prepare_cursor(query, 0, nullptr, CURSOR_OPT_NO_SCROLL);
@@ -135,7 +147,7 @@ void for_each_row(const char* what, const char* query, const std::vector<ColumnT
       MemoryContextSwitchTo(old);
     });
     if (rows == 0) break;
-    for (uint64 r = 0; r < rows; ++r) on_row(&cells[r * width]);
+    on_batch(cells.data(), rows);
     pg_call([&] {
       SPI_freetuptable(table);
       MemoryContextReset(batch_context);

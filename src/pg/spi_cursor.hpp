@@ -38,5 +38,10 @@ class SpiSession {
 // the query in errors: a wrong number or type of columns is ERROR 42804.
 void for_each_row(const char* what, const char* query, const std::vector<ColumnType>& columns,
                   const std::function<void(const Cell* row)>& on_row, size_t required = SIZE_MAX);
+// The same, a fetched batch at a time: on_batch gets `rows` rows of
+// columns.size() cells each, valid during the call.
+void for_each_batch(const char* what, const char* query, const std::vector<ColumnType>& columns,
+                    const std::function<void(const Cell* cells, size_t rows)>& on_batch,
+                    size_t required = SIZE_MAX);
 
 }  // namespace clv_pg

@@ -117,6 +117,26 @@ TEST(IdentityInterner, DenseIdsAndRoundTrip) {
   EXPECT_GT(names.bytes_used(), 0u);
 }
 
+TEST(IdentityInterner, InternManyEqualsInternInOrder) {
+  // Repeats within one batch and across batches, and enough identifiers that
+  // the table grows between batches.
+  std::mt19937 rng(3);
+  std::vector<std::string> words;
+  for (int i = 0; i < 20000; ++i) words.push_back("w" + std::to_string(rng() % 7000));
+  words.push_back("");
+  Interner one, many;
+  std::vector<uint32_t> expected;
+  for (const std::string& w : words) expected.push_back(one.intern(w));
+  std::vector<std::string_view> views(words.begin(), words.end());
+  std::vector<uint32_t> ids(views.size(), Interner::kNotFound);
+  for (size_t begin = 0; begin < views.size(); begin += 777) {
+    many.intern_many(&views[begin], std::min<size_t>(777, views.size() - begin), &ids[begin]);
+  }
+  EXPECT_EQ(ids, expected);
+  ASSERT_EQ(many.size(), one.size());
+  for (uint32_t id = 0; id < one.size(); ++id) EXPECT_EQ(many.view(id), one.view(id));
+}
+
 TEST(IdentityInterner, ByteOrderPutsPrefixFirstAndHighBytesLast) {
   Interner names;
   for (std::string_view s : {"b", "\xff", "ab", "a", "", "a\x80"}) names.intern(s);
@@ -205,6 +225,31 @@ TEST(IdentityResolver, SameOutputUnderShuffledAndFlippedEdges) {
       if (rng() % 2) std::swap(edge.first, edge.second);
     }
     EXPECT_EQ(resolve(input), expected);
+  }
+}
+
+TEST(IdentityResolver, AddEdgesEqualsAddEdge) {
+  StringEdges input = random_edges(3000, 2500, 13);
+  input.push_back({"", "lone"});
+  input.push_back({"id:1", ""});
+  input.push_back({"", ""});
+  input.push_back({"id:2", "id:2"});
+  std::vector<std::string_view> ends;
+  for (const auto& [a, b] : input) {
+    ends.push_back(a);
+    ends.push_back(b);
+  }
+  for (bool with_rules : {false, true}) {
+    ResolverOptions one_options, batch_options;
+    if (with_rules) one_options.rules = batch_options.rules = GuardRules{};
+    Resolver one(std::move(one_options)), batched(std::move(batch_options));
+    for (const auto& [a, b] : input) one.add_edge(a, b);
+    for (size_t begin = 0; begin < input.size(); begin += 600) {
+      batched.add_edges(&ends[2 * begin], std::min<size_t>(600, input.size() - begin));
+    }
+    const Resolution expected = one.finish(), actual = batched.finish();
+    EXPECT_EQ(rows_of(actual), rows_of(expected)) << with_rules;
+    EXPECT_EQ(actual.empty_identifiers(), 4u);
   }
 }
 

@@ -31,6 +31,11 @@ class Interner {
   uint32_t intern(std::string_view identifier);
   // Like intern(), and tells whether the identifier was new.
   uint32_t intern(std::string_view identifier, bool& added);
+  // intern() of identifiers[0..count) in order, ids written to ids[]. The
+  // same result, but the hash slots and stored bytes the batch needs are
+  // requested from memory together instead of one cache miss after another
+  // (on graphs of millions of identifiers nearly every lookup misses).
+  void intern_many(const std::string_view* identifiers, size_t count, uint32_t* ids);
   uint32_t find(std::string_view identifier) const;
 
   std::string_view view(uint32_t id) const;
@@ -44,6 +49,7 @@ class Interner {
   std::vector<uint32_t> ids_in_byte_order(const InterruptPoll& poll = {}) const;
 
  private:
+  uint32_t intern_hashed(std::string_view identifier, uint64_t hash, bool& added);
   const char* store(std::string_view identifier);
   void grow_table(size_t min_capacity);
   // Probing starts from the hash's high half, the part a slot keeps, so the
