@@ -4,6 +4,7 @@ extern "C" {
 #include "utils/tuplestore.h"
 }
 
+#include <algorithm>
 #include <cstring>
 
 #include "guard.hpp"
@@ -14,17 +15,41 @@ SrfWriter::SrfWriter(FunctionCallInfo fcinfo) {
   pg_call([&] {
     InitMaterializedSRF(fcinfo, 0);
     rsinfo_ = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-    row_context_ =
-        AllocSetContextCreate(CurrentMemoryContext, "clv result rows", ALLOCSET_DEFAULT_SIZES);
+    buffer_context_ =
+        AllocSetContextCreate(CurrentMemoryContext, "clv result text", ALLOCSET_SMALL_SIZES);
   });
 }
 
+Datum SrfWriter::text_datum(int column, std::string_view value) {
+  TextBuffer& buffer = text_[column];
+  // A short (1-byte) header where the value allows it, as heap tuples store it.
+  const bool short_header = value.size() + VARHDRSZ_SHORT <= VARATT_SHORT_MAX;
+  const size_t header = short_header ? VARHDRSZ_SHORT : VARHDRSZ;
+  if (buffer.data != nullptr && buffer.size == value.size() &&
+      std::memcmp(buffer.data + header, value.data(), value.size()) == 0) {
+    return PointerGetDatum(buffer.data);
+  }
+  if (header + value.size() > buffer.capacity) {
+    const size_t capacity = std::max<size_t>(2 * buffer.capacity, header + value.size());
+    buffer.data =
+        static_cast<char*>(buffer.data == nullptr ? MemoryContextAlloc(buffer_context_, capacity)
+                                                  : repalloc(buffer.data, capacity));
+    buffer.capacity = capacity;
+  }
+  if (short_header) {
+    SET_VARSIZE_SHORT(buffer.data, VARHDRSZ_SHORT + value.size());
+  } else {
+    SET_VARSIZE(buffer.data, VARHDRSZ + value.size());
+  }
+  if (!value.empty()) std::memcpy(buffer.data + header, value.data(), value.size());
+  buffer.size = value.size();
+  return PointerGetDatum(buffer.data);
+}
+
 void SrfWriter::put(std::initializer_list<OutValue> values) {
-  if (++rows_since_reset_ == kRowsPerReset) {
-    rows_since_reset_ = 0;
+  if (++rows_since_poll_ == kRowsPerPoll) {
+    rows_since_poll_ = 0;
     interrupts()();
-    pg_call([&] { MemoryContextReset(row_context_); });
-    last_text_.fill(0);  // their datums were in the reset memory
   }
   pg_call([&] {
     Datum datums[kMaxColumns];
@@ -33,7 +58,6 @@ void SrfWriter::put(std::initializer_list<OutValue> values) {
     if (static_cast<int>(values.size()) != natts || natts > kMaxColumns)
       elog(ERROR, "result row has %d values for %d columns", static_cast<int>(values.size()),
            natts);
-    MemoryContext old = MemoryContextSwitchTo(row_context_);
     int i = 0;
     for (const OutValue& v : values) {
       nulls[i] = v.kind == OutValue::Kind::kNull;
@@ -41,19 +65,9 @@ void SrfWriter::put(std::initializer_list<OutValue> values) {
         case OutValue::Kind::kNull:
           datums[i] = (Datum)0;
           break;
-        case OutValue::Kind::kText: {
-          // The same bytes as the previous row's value in this column (e.g. a
-          // cluster key repeated over its members): reuse that datum.
-          Datum& last = last_text_[i];
-          const text* previous = reinterpret_cast<const text*>(DatumGetPointer(last));
-          if (previous == nullptr || VARSIZE(previous) - VARHDRSZ != v.text.size() ||
-              std::memcmp(VARDATA(previous), v.text.data(), v.text.size()) != 0) {
-            last = PointerGetDatum(
-                cstring_to_text_with_len(v.text.data(), static_cast<int>(v.text.size())));
-          }
-          datums[i] = last;
+        case OutValue::Kind::kText:
+          datums[i] = text_datum(i, v.text);
           break;
-        }
         case OutValue::Kind::kInt4:
           datums[i] = Int32GetDatum(static_cast<int32>(v.integer));
           break;
@@ -67,13 +81,12 @@ void SrfWriter::put(std::initializer_list<OutValue> values) {
       ++i;
     }
     tuplestore_putvalues(rsinfo_->setResult, rsinfo_->setDesc, datums, nulls);
-    MemoryContextSwitchTo(old);
   });
 }
 
 void SrfWriter::finish() {
-  pg_call([&] { MemoryContextDelete(row_context_); });
-  row_context_ = nullptr;
+  pg_call([&] { MemoryContextDelete(buffer_context_); });
+  buffer_context_ = nullptr;
 }
 
 }  // namespace clv_pg

@@ -1,7 +1,8 @@
 // Rows of a materialize-mode set-returning function, written from C++: the
 // tuplestore (which spills to disk past work_mem) is filled under pg_call.
-// Every few thousand rows the writer releases their scratch memory and polls
-// for cancellation, so writing millions of rows stays cheap and stoppable.
+// Text values are built in one reusable buffer per column (no allocation per
+// row), and every few thousand rows the writer polls for cancellation, so
+// writing millions of rows stays cheap and stoppable.
 #pragma once
 
 #include "postgres.hpp"
@@ -35,17 +36,27 @@ class SrfWriter {
   // Appends one row; the values must match the declared result columns.
   // Throws clv::Cancelled when the query is cancelled.
   void put(std::initializer_list<OutValue> values);
-  // Releases the per-row memory (on success; an error's abort releases it).
+  // Releases the text buffers (on success; an error's abort releases them).
   void finish();
 
  private:
-  static constexpr unsigned kRowsPerReset = 4096;
+  static constexpr unsigned kRowsPerPoll = 4096;
   static constexpr int kMaxColumns = 8;
+  // A column's text buffer: the varlena of its last text value.
+  struct TextBuffer {
+    char* data = nullptr;  // in buffer_context_
+    size_t capacity = 0;
+    size_t size = 0;  // bytes of the value (0 with data == nullptr: none yet)
+  };
+  // The datum of `value` in column `column`'s buffer, rebuilt only when it
+  // differs from the column's previous text (e.g. a cluster key repeated over
+  // its members). Runs under pg_call.
+  Datum text_datum(int column, std::string_view value);
+
   ReturnSetInfo* rsinfo_ = nullptr;
-  MemoryContext row_context_ = nullptr;
-  unsigned rows_since_reset_ = 0;
-  // Per column, the last text datum written since the last reset (or 0).
-  std::array<Datum, kMaxColumns> last_text_{};
+  MemoryContext buffer_context_ = nullptr;
+  unsigned rows_since_poll_ = 0;
+  std::array<TextBuffer, kMaxColumns> text_{};
 };
 
 }  // namespace clv_pg
