@@ -210,12 +210,12 @@ unsigned key_byte(const SortEntry& entry, size_t byte) {
   return static_cast<unsigned>(chunk >> (56 - 8 * (byte % 8))) & 0xff;
 }
 
-// Sorts [first, last) by key: most significant byte first, one counting pass
-// and one scatter through `scratch` per byte, std::sort for small ranges. The
+// Sorts [first, last) by key in place: most significant byte first, one
+// counting pass and one permutation pass per byte, std::sort for small ranges. The
 // bytes the whole range shares (identifier prefixes such as 'device:') are
 // found in one pass and skipped. Fewer than half the time of std::sort on
 // the keys of real identity graphs: its comparisons branch unpredictably.
-void radix_sort_keys(SortEntry* first, SortEntry* last, SortEntry* scratch, size_t byte) {
+void radix_sort_keys(SortEntry* first, SortEntry* last, size_t byte) {
   constexpr ptrdiff_t kSmallRange = 64;
   if (last - first < kSmallRange) {
     std::sort(first, last, key_less);
@@ -238,17 +238,26 @@ void radix_sort_keys(SortEntry* first, SortEntry* last, SortEntry* scratch, size
   }
   size_t count[256] = {};
   for (const SortEntry* e = first; e != last; ++e) ++count[key_byte(*e, byte)];
-  size_t start[256], fill[256];
+  // American flag sort: swap every entry straight into its byte's bucket.
+  size_t start[256], head[256];
   size_t next = 0;
   for (unsigned digit = 0; digit < 256; ++digit) {
-    start[digit] = fill[digit] = next;
+    start[digit] = head[digit] = next;
     next += count[digit];
   }
-  for (const SortEntry* e = first; e != last; ++e) scratch[fill[key_byte(*e, byte)]++] = *e;
-  std::copy(scratch, scratch + (last - first), first);
+  for (unsigned digit = 0; digit < 256; ++digit) {
+    const size_t end = start[digit] + count[digit];
+    while (head[digit] < end) {
+      SortEntry moving = first[head[digit]];
+      for (unsigned d = key_byte(moving, byte); d != digit; d = key_byte(moving, byte)) {
+        std::swap(moving, first[head[d]++]);
+      }
+      first[head[digit]++] = moving;
+    }
+  }
   for (unsigned digit = 0; digit < 256; ++digit) {
     if (count[digit] > 1) {
-      radix_sort_keys(first + start[digit], first + start[digit] + count[digit], scratch, byte + 1);
+      radix_sort_keys(first + start[digit], first + start[digit] + count[digit], byte + 1);
     }
   }
 }
@@ -286,7 +295,7 @@ std::vector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) con
     entry.tail = static_cast<uint32_t>(std::min<size_t>(bytes.size(), 17));
   };
   InterruptTicker ticker(poll, 1 << 14);
-  std::vector<SortEntry> entries(starts_.size()), scratch(starts_.size());
+  std::vector<SortEntry> entries(starts_.size());
   for (uint32_t id = 0; id < entries.size(); ++id) entries[id].id = id;
   std::vector<Range> pending{{0, entries.size(), 0}};
   while (!pending.empty()) {
@@ -297,7 +306,7 @@ std::vector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) con
       ticker.tick();
       set_key(entries[i], view(entries[i].id).substr(range.depth));
     }
-    radix_sort_keys(entries.data() + range.begin, entries.data() + range.end, scratch.data(), 0);
+    radix_sort_keys(entries.data() + range.begin, entries.data() + range.end, 0);
     // Equal keys with tail < 17 mean equal strings, impossible for distinct ids.
     for (size_t run = range.begin; run < range.end;) {
       size_t run_end = run + 1;

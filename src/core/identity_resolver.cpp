@@ -29,14 +29,14 @@ RejectedEdge make_rejection(std::string_view a, std::string_view b, std::string 
 }  // namespace
 
 ResolvedIdentity Resolution::operator[](size_t position) const {
-  const uint32_t id = order_[position];
-  const Cluster& cluster = clusters_[cluster_of_[id]];
-  return {names_.view(id), cluster.id, names_.view(cluster.key), cluster.size};
+  const Member member = order_[position];
+  const Cluster& cluster = clusters_[member.cluster];
+  return {names_.view(member.id), cluster.id, names_.view(cluster.key), cluster.size};
 }
 
 size_t Resolution::bytes_used() const {
-  return names_.bytes_used() + order_.capacity() * sizeof(uint32_t) +
-         cluster_of_.capacity() * sizeof(uint32_t) + clusters_.capacity() * sizeof(Cluster);
+  return names_.bytes_used() + order_.capacity() * sizeof(Member) +
+         clusters_.capacity() * sizeof(Cluster);
 }
 
 Resolver::Resolver(ResolverOptions options)
@@ -191,10 +191,11 @@ Resolution Resolver::finish() {
 
   Resolution out;
   // Walking identifiers in byte order meets every cluster first at its key, so
-  // clusters are numbered in key order and each gets a contiguous output range.
+  // clusters are numbered in key order, each gets a contiguous output range
+  // (its size is known from the union-find), and its members arrive in order.
   std::fill(scratch.begin(), scratch.end(), kNone);
   std::vector<uint32_t>& cluster_of_root = scratch;
-  out.cluster_of_.resize(n);
+  out.order_.resize(n);
   std::vector<uint32_t> next_position;
   uint32_t assigned = 0;
   for (uint32_t id : sorted) {
@@ -208,10 +209,8 @@ Resolution Resolver::finish() {
       next_position.push_back(assigned);
       assigned += size;
     }
-    out.cluster_of_[id] = cluster;
+    out.order_[next_position[cluster]++] = {id, cluster};
   }
-  out.order_.resize(n);
-  for (uint32_t id : sorted) out.order_[next_position[out.cluster_of_[id]]++] = id;
 
   std::sort(rejected_.begin(), rejected_.end(), [](const RejectedEdge& x, const RejectedEdge& y) {
     return std::tie(x.a, x.b, x.rule) < std::tie(y.a, y.b, y.rule);

@@ -47,8 +47,11 @@ class Resolution {
     int64_t id;
   };
   Interner names_;
-  std::vector<uint32_t> order_;       // identifier ids in output order
-  std::vector<uint32_t> cluster_of_;  // identifier id -> index into clusters_
+  struct Member {
+    uint32_t id;       // the identifier's id in names_
+    uint32_t cluster;  // index into clusters_
+  };
+  std::vector<Member> order_;  // in output order
   std::vector<Cluster> clusters_;
   std::vector<RejectedEdge> rejected_;
   uint64_t empty_identifiers_ = 0;
