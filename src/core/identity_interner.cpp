@@ -59,6 +59,10 @@ std::string_view Interner::view(uint32_t id) const {
   return read_entry(starts_[id]);
 }
 
+std::string_view Interner::view_at(const char* entry) {
+  return read_entry(entry);
+}
+
 uint32_t Interner::find(std::string_view identifier) const {
   if (slots_.empty()) return kNotFound;
   const uint64_t hash = xxh64(identifier);

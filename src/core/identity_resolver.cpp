@@ -29,9 +29,13 @@ RejectedEdge make_rejection(std::string_view a, std::string_view b, std::string 
 }  // namespace
 
 ResolvedIdentity Resolution::operator[](size_t position) const {
+  // Rows follow byte order, so their bytes lie all over the arena.
+  constexpr size_t kPrefetchDistance = 8;
+  if (position + kPrefetchDistance < order_.size())
+    __builtin_prefetch(order_[position + kPrefetchDistance].entry);
   const Member member = order_[position];
   const Cluster& cluster = clusters_[member.cluster];
-  return {names_.view(member.id), cluster.id, names_.view(cluster.key), cluster.size};
+  return {Interner::view_at(member.entry), cluster.id, names_.view(cluster.key), cluster.size};
 }
 
 size_t Resolution::bytes_used() const {
@@ -209,7 +213,7 @@ Resolution Resolver::finish() {
       next_position.push_back(assigned);
       assigned += size;
     }
-    out.order_[next_position[cluster]++] = {id, cluster};
+    out.order_[next_position[cluster]++] = {names_.entry(id), cluster};
   }
 
   std::sort(rejected_.begin(), rejected_.end(), [](const RejectedEdge& x, const RejectedEdge& y) {

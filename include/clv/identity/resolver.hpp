@@ -30,6 +30,8 @@ struct ResolvedIdentity {
 class Resolution {
  public:
   size_t size() const { return order_.size(); }
+  // Rows are meant to be read in order: reading one also asks the memory for
+  // the bytes of a row a little further on.
   ResolvedIdentity operator[](size_t position) const;
   size_t cluster_count() const { return clusters_.size(); }
   // Edges refused by the guard rules, sorted by (a, b, rule); a < b.
@@ -48,8 +50,8 @@ class Resolution {
   };
   Interner names_;
   struct Member {
-    uint32_t id;       // the identifier's id in names_
-    uint32_t cluster;  // index into clusters_
+    const char* entry;  // the identifier in names_ (Interner::entry)
+    uint32_t cluster;   // index into clusters_
   };
   std::vector<Member> order_;  // in output order
   std::vector<Cluster> clusters_;
