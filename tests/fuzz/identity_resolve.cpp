@@ -1,7 +1,8 @@
 // One-shot identity resolution (Resolver) and its explanation (shortest_path)
 // over arbitrary identifiers: the input after its first byte is split at '\n'
 // and consumed in pairs as edges; the first byte picks guard rules (cluster
-// size limit, per-type limit, hub limit, junk blocking). Checks: the output
+// size limit, per-type limit, hub limit, junk blocking); an odd input length
+// feeds the edges through add_edges in batches instead of add_edge. Checks: the output
 // is ordered by (cluster_key, identifier), each key is its cluster's smallest
 // member, sizes and ids are consistent, no cluster exceeds max_cluster_size,
 // the clusters are exactly the connected components of the edges not
@@ -13,6 +14,7 @@
 
 #include "fuzz_support.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -47,7 +49,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.rules = rules;
   }
   Resolver resolver(std::move(options));
-  for (const Edge& e : edges) resolver.add_edge(e.first, e.second);
+  if (size % 2 == 1) {
+    std::vector<std::string_view> ends;
+    for (const Edge& e : edges) {
+      ends.push_back(e.first);
+      ends.push_back(e.second);
+    }
+    for (size_t begin = 0; begin < edges.size(); begin += 5)
+      resolver.add_edges(&ends[2 * begin], std::min<size_t>(5, edges.size() - begin));
+  } else {
+    for (const Edge& e : edges) resolver.add_edge(e.first, e.second);
+  }
   const Resolution out = resolver.finish();
 
   std::map<std::string, std::string> key_of;  // identifier -> cluster key
