@@ -56,6 +56,7 @@ class GuardedUnionFind {
   void count_link(uint32_t a, uint32_t b);
 
   uint32_t find(uint32_t node) { return forest_.find(node); }
+  const UnionFind& forest() const { return forest_; }
   uint32_t root_size(uint32_t root) const { return forest_.root_size(root); }
   // 'blocked_value', 'max_per_cluster:<type>', 'max_cluster_size', 'hub:<type>'.
   std::string rule_name(const Rejection& rejection) const;

@@ -40,6 +40,10 @@ class UnionFind {
     return x;
   }
   bool is_root(uint32_t x) const { return parent_[x] == x; }
+  // For walks that know the next elements: x's parent (often its root), and
+  // a request to bring x's entry into the cache.
+  uint32_t parent(uint32_t x) const { return parent_[x]; }
+  void prefetch(uint32_t x) const { __builtin_prefetch(&parent_[x]); }
   // Member count of the set whose root is `root`.
   uint32_t root_size(uint32_t root) const { return size_[root]; }
 
