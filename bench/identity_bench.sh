@@ -74,9 +74,14 @@ source bench/lib.sh
 # Every side writes tables, so times are wall-clock ms of statement lists
 # (bench_ms) rather than lib.sh's EXPLAIN ANALYZE of one query.
 ms() { psql -At -v ON_ERROR_STOP=1 -c "SELECT bench_ms(ARRAY[$1])"; }
+# Each repetition starts after a CHECKPOINT (not timed), so no side pays for
+# writing out the dirty pages and WAL of the one before.
 median_wall_ms() {  # median_wall_ms REPS STATEMENTS
   local i
-  for ((i = 0; i < $1; i++)); do ms "$2"; done | median
+  for ((i = 0; i < $1; i++)); do
+    psql -q -c CHECKPOINT
+    ms "$2"
+  done | median
 }
 
 make_edges() {  # make_edges P
