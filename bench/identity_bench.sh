@@ -71,8 +71,9 @@ END $$;
 SQL
 
 source bench/lib.sh
-# Every side writes tables, so times are wall-clock ms of statement lists
-# (bench_ms) rather than lib.sh's EXPLAIN ANALYZE of one query.
+# Most timed forms write tables (pgRouting's mapping in both), so times are
+# wall-clock ms of statement lists (bench_ms) rather than lib.sh's EXPLAIN
+# ANALYZE of one query.
 ms() { psql -At -v ON_ERROR_STOP=1 -c "SELECT bench_ms(ARRAY[$1])"; }
 # Each repetition starts after a CHECKPOINT (not timed), so no side pays for
 # writing out the dirty pages and WAL of the one before.
