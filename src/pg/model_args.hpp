@@ -48,7 +48,6 @@ struct ArgTypeCache {
 // t). A million simulated customers have 107,012 distinct (frequency,
 // recency, t) triples but 2,440 distinct (frequency, t) and 4,798 distinct
 // (frequency, recency) pairs, so scoring a table computes each of these once.
-//
 struct ScoreMemo {
   static constexpr size_t kContext = 8;
   // Calls through a call site before it gets memos.
