@@ -14,6 +14,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   large boolean;
+  work_table text;
+  work_columns text;
 BEGIN
   IF edges_query IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'edges_query must not be NULL';
@@ -23,9 +25,31 @@ BEGIN
   -- it sees what the previous holder of the lock committed.
   LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
 
+  -- The work tables live as long as the session and are emptied at every
+  -- commit: an ingest then writes no catalog rows and creates no files, and
+  -- the statements that read only them keep their plans. They are open to
+  -- every role, as a session may change roles between ingests (other
+  -- sessions never see temporary tables). The DELETE finds rows only when an
+  -- earlier ingest ran in the same transaction.
+  FOR work_table, work_columns IN VALUES
+      ('clv_ingest_input', 'a text, b text, source text, observed_at timestamptz'),
+      ('clv_ingest_batch', 'a text COLLATE "C", b text COLLATE "C", source text, observed_at timestamptz, '
+                           'rows_read bigint, long_source boolean'),
+      ('clv_ingest_seen', 'identifier text COLLATE "C", first_seen timestamptz, last_seen timestamptz'),
+      ('clv_ingest_known', 'identifier text COLLATE "C", cluster_id bigint, first_seen timestamptz, '
+                           'last_seen timestamptz'),
+      ('clv_ingest_decisions', 'kind text, a text, b text, cluster_id bigint, from_cluster bigint, rule text, '
+                               'position bigint')
+  LOOP
+    IF pg_catalog.to_regclass('pg_temp.' || work_table) IS NULL THEN
+      EXECUTE pg_catalog.format('CREATE TEMP TABLE %I (%s) ON COMMIT DELETE ROWS', work_table, work_columns);
+      EXECUTE pg_catalog.format('GRANT ALL ON TABLE pg_temp.%I TO PUBLIC', work_table);
+    END IF;
+    EXECUTE pg_catalog.format('DELETE FROM pg_temp.%I', work_table);
+  END LOOP;
+
   PERFORM pg_catalog.set_config('search_path', caller_search_path, true);
-  CREATE TEMP TABLE clv_ingest_input ON COMMIT DROP AS
-  SELECT * FROM @extschema@.identity_edges_from(edges_query);
+  INSERT INTO pg_temp.clv_ingest_input SELECT * FROM @extschema@.identity_edges_from(edges_query);
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
   -- The batch: pairs ordered a <= b in byte order (a pair with one NULL or
@@ -40,7 +64,7 @@ BEGIN
   -- naming a longer identifier is refused by identity_decide (rule
   -- identifier_too_long, the same 800 as kMaxIdentifierBytes in
   -- src/pg/identity_graph.cpp), which still adds its other identifier.
-  CREATE TEMP TABLE clv_ingest_batch ON COMMIT DROP AS
+  INSERT INTO pg_temp.clv_ingest_batch
   SELECT DISTINCT ON (p.a, p.b, p.source) p.a, p.b, p.source, p.observed_at, p.rows_read,
          pg_catalog.octet_length(p.source) > 800 AS long_source
   FROM (SELECT s.rows_read,
@@ -60,7 +84,7 @@ BEGIN
   IF large THEN ANALYZE pg_temp.clv_ingest_batch; END IF;
 
   -- Every identifier of the batch with its first and last observation in it.
-  CREATE TEMP TABLE clv_ingest_seen ON COMMIT DROP AS
+  INSERT INTO pg_temp.clv_ingest_seen
   SELECT e.identifier, pg_catalog.min(e.observed_at) AS first_seen, pg_catalog.max(e.observed_at) AS last_seen
   FROM (SELECT t.a, t.observed_at FROM pg_temp.clv_ingest_batch t WHERE NOT t.long_source
         UNION ALL SELECT t.b, t.observed_at FROM pg_temp.clv_ingest_batch t WHERE NOT t.long_source
@@ -71,12 +95,15 @@ BEGIN
   -- The stored identifiers of the batch: only their clusters are read (every
   -- member, for the sizes and per-type counts the rules check), with their
   -- own stored edges (for hub degrees and to recognise edges seen before).
-  CREATE TEMP TABLE clv_ingest_known ON COMMIT DROP AS
+  -- Statements joining the graph's tables are planned anew every time
+  -- (EXECUTE): a plan kept from a batch of another size could scan the
+  -- whole graph for a few identifiers, or probe it once per row of millions.
+  EXECUTE 'INSERT INTO pg_temp.clv_ingest_known
   SELECT n.identifier, n.cluster_id, s.first_seen, s.last_seen
-  FROM @extschema@.identity_nodes n JOIN pg_temp.clv_ingest_seen s ON n.identifier = s.identifier;
+  FROM @extschema@.identity_nodes n JOIN pg_temp.clv_ingest_seen s ON n.identifier = s.identifier';
   IF large THEN ANALYZE pg_temp.clv_ingest_known; END IF;
 
-  CREATE TEMP TABLE clv_ingest_decisions ON COMMIT DROP AS
+  INSERT INTO pg_temp.clv_ingest_decisions
   SELECT * FROM @extschema@.identity_decide(
     'SELECT n.identifier, n.cluster_id FROM @extschema@.identity_nodes n
       WHERE n.cluster_id IN (SELECT k.cluster_id FROM pg_temp.clv_ingest_known k)',
@@ -91,15 +118,15 @@ BEGIN
 
   -- Stored identifiers: moved to their new cluster and/or seen again, in
   -- one new row version each.
-  UPDATE @extschema@.identity_nodes n
+  EXECUTE 'UPDATE @extschema@.identity_nodes n
      SET cluster_id = COALESCE(c.new_cluster, n.cluster_id),
          first_seen = LEAST(n.first_seen, c.first_seen), last_seen = GREATEST(n.last_seen, c.last_seen)
   FROM (SELECT COALESCE(m.a, k.identifier) AS identifier, m.cluster_id AS new_cluster,
                k.first_seen, k.last_seen
-        FROM (SELECT d.a, d.cluster_id FROM pg_temp.clv_ingest_decisions d WHERE d.kind = 'move') m
+        FROM (SELECT d.a, d.cluster_id FROM pg_temp.clv_ingest_decisions d WHERE d.kind = ''move'') m
         FULL JOIN pg_temp.clv_ingest_known k ON k.identifier = m.a) c
   WHERE n.identifier = c.identifier
-    AND (c.new_cluster IS NOT NULL OR c.first_seen < n.first_seen OR c.last_seen > n.last_seen);
+    AND (c.new_cluster IS NOT NULL OR c.first_seen < n.first_seen OR c.last_seen > n.last_seen)';
 
   INSERT INTO @extschema@.identity_nodes AS n (identifier, cluster_id, first_seen, last_seen)
   SELECT d.a, d.cluster_id, s.first_seen, s.last_seen
@@ -143,8 +170,6 @@ BEGIN
     ON CONFLICT (a, b, rule) DO NOTHING)
   SELECT pg_catalog.count(*) INTO rejected FROM refused;
 
-  DROP TABLE pg_temp.clv_ingest_input, pg_temp.clv_ingest_batch, pg_temp.clv_ingest_seen,
-             pg_temp.clv_ingest_known, pg_temp.clv_ingest_decisions;
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.identity_ingest_in(text, text) IS
