@@ -219,19 +219,19 @@ SELECT sqlstate_of($$SELECT * FROM clv.identity_ingest('SELEC a, b')$$);
 SELECT sqlstate_of($$SELECT * FROM clv.identity_ingest('SELECT 1; SELECT 2')$$);
 
 -- The ingest's work tables outlive the call, emptied at each commit: another
--- role of the same session can ingest after the first one.
-SELECT reset_graph();
-SELECT edges_read FROM clv.identity_ingest($$ VALUES ('email:own@x.com', 'device:own') $$);
+-- role of the same session can ingest after the first one (in a transaction
+-- rolled back, which leaves the graph and the grants as they were).
+BEGIN;
 CREATE ROLE clv_stitcher;
 GRANT SELECT, INSERT, UPDATE ON clv.identity_nodes, clv.identity_edges, clv.identity_merges,
   clv.identity_rejections TO clv_stitcher;
 GRANT USAGE ON SEQUENCE clv.identity_cluster_seq, clv.identity_event_seq TO clv_stitcher;
+SELECT edges_read FROM clv.identity_ingest($$ VALUES ('email:own@x.com', 'device:own') $$);
 SET ROLE clv_stitcher;
 SELECT * FROM clv.identity_ingest($$ VALUES ('email:own@x.com', 'cookie:own') $$);
 RESET ROLE;
-SELECT * FROM clusters;
-DROP OWNED BY clv_stitcher;
-DROP ROLE clv_stitcher;
+SELECT * FROM clusters WHERE members LIKE '%:own%';
+ROLLBACK;
 
 -- Cancellation: statement_timeout stops a big ingest wherever it is (the
 -- message is shown without its varying context); nothing of it stays.

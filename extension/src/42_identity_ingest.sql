@@ -134,12 +134,24 @@ BEGIN
   WHERE d.kind = 'new';
   GET DIAGNOSTICS new_identifiers = ROW_COUNT;
 
+  -- Every stored edge joins two stored identifiers, so an edge naming an
+  -- identifier new to the graph is new too: a plain insert (its unique index
+  -- still checks). Only an edge between two stored identifiers may be stored
+  -- already, from this or another source: ON CONFLICT, which costs one more
+  -- index search per row.
+  WITH accepted AS (
+    SELECT t.a, t.b, t.source, t.observed_at,
+           EXISTS (SELECT FROM pg_temp.clv_ingest_known k WHERE k.identifier = t.a)
+           AND EXISTS (SELECT FROM pg_temp.clv_ingest_known k WHERE k.identifier = t.b) AS both_stored
+    FROM pg_temp.clv_ingest_batch t
+    WHERE t.a <> t.b AND NOT t.long_source
+      AND NOT EXISTS (SELECT FROM pg_temp.clv_ingest_decisions d
+                      WHERE d.kind = 'reject' AND d.a = t.a AND d.b = t.b)
+  ), new_edges AS (
+    INSERT INTO @extschema@.identity_edges (a, b, source, observed_at)
+    SELECT f.a, f.b, f.source, f.observed_at FROM accepted f WHERE NOT f.both_stored)
   INSERT INTO @extschema@.identity_edges AS e (a, b, source, observed_at)
-  SELECT t.a, t.b, t.source, t.observed_at
-  FROM pg_temp.clv_ingest_batch t
-  WHERE t.a <> t.b AND NOT t.long_source
-    AND NOT EXISTS (SELECT FROM pg_temp.clv_ingest_decisions d
-                    WHERE d.kind = 'reject' AND d.a = t.a AND d.b = t.b)
+  SELECT f.a, f.b, f.source, f.observed_at FROM accepted f WHERE f.both_stored
   ON CONFLICT (a, b, source) DO NOTHING;
 
   INSERT INTO @extschema@.identity_merges (from_cluster, into_cluster, merged_at, via_a, via_b)
