@@ -139,7 +139,7 @@ IngestReport IdentityGraph::ingest(const std::vector<Edge>& batch) {
   // integer comparisons instead of string comparisons per candidate pair.
   std::vector<uint32_t> rank(names_.size());
   {
-    const std::vector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
+    const BigVector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
     for (uint32_t position = 0; position < sorted.size(); ++position)
       rank[sorted[position]] = position;
   }
@@ -246,7 +246,7 @@ SplitReport split_cluster(int64_t cluster_id, const std::vector<std::string_view
   }
 
   // Parts numbered in order of their smallest identifier.
-  const std::vector<uint32_t> sorted = names.ids_in_byte_order(poll);
+  const BigVector<uint32_t> sorted = names.ids_in_byte_order(poll);
   std::vector<uint32_t> part_of_root(names.size(), kNone);
   std::vector<uint32_t> part_keys;
   for (uint32_t id : sorted) {

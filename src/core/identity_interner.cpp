@@ -10,7 +10,7 @@ namespace clv::identity {
 namespace {
 
 constexpr size_t kFirstBlockBytes = 4096;
-constexpr size_t kMaxBlockBytes = size_t{1} << 20;
+constexpr size_t kMaxBlockBytes = size_t{8} << 20;
 constexpr size_t kMinTableSlots = 16;
 
 size_t varint_size(size_t v) {
@@ -146,12 +146,16 @@ uint32_t Interner::intern_hashed(std::string_view identifier, uint64_t hash, boo
 const char* Interner::store(std::string_view identifier) {
   const size_t need = varint_size(identifier.size()) + identifier.size();
   if (blocks_.empty() || blocks_.back().capacity - blocks_.back().used < need) {
-    // Blocks double up to 1 MiB so small interners stay small; an identifier
-    // larger than that gets a block of its own.
+    // Blocks double up to 8 MiB so small interners stay small; an identifier
+    // larger than that gets a block of its own. Not zeroed: every byte used
+    // is written first.
     const size_t next =
         blocks_.empty() ? kFirstBlockBytes : std::min(blocks_.back().capacity * 2, kMaxBlockBytes);
     const size_t capacity = std::max(next, need);
-    blocks_.push_back(Block{std::make_unique<char[]>(capacity), capacity, 0});
+    blocks_.push_back(
+        Block{std::unique_ptr<char[], BlockRelease>(
+                  static_cast<char*>(allocate_big_block(capacity)), BlockRelease{capacity}),
+              capacity, 0});
     arena_bytes_ += capacity;
   }
   Block& block = blocks_.back();
@@ -167,7 +171,7 @@ void Interner::grow_table(size_t min_capacity) {
   while (capacity < min_capacity) capacity *= 2;
   if (capacity == slots_.size()) return;
   if (capacity > (size_t{1} << 32)) throw std::overflow_error("identifier table too large");
-  std::vector<uint64_t> slots(capacity, 0);
+  BigVector<uint64_t> slots(capacity, 0);
   const size_t mask = capacity - 1;
   for (uint64_t slot : slots_) {
     if (slot == 0) continue;
@@ -276,7 +280,7 @@ void radix_sort_keys(SortEntry* first, SortEntry* last, size_t byte) {
 // identifiers of real graphs ('device:' plus a hash, 'email:' plus a number),
 // so few are read again out of order. An explicit stack keeps long shared
 // prefixes from recursing deeply.
-std::vector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) const {
+BigVector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) const {
   struct Range {
     size_t begin, end, depth;
   };
@@ -301,7 +305,7 @@ std::vector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) con
     entry.tail = static_cast<uint32_t>(std::min<size_t>(bytes.size(), 17));
   };
   InterruptTicker ticker(poll, 1 << 14);
-  std::vector<SortEntry> entries(starts_.size());
+  BigVector<SortEntry> entries(starts_.size());
   for (uint32_t id = 0; id < entries.size(); ++id) entries[id].id = id;
   std::vector<Range> pending{{0, entries.size(), 0}};
   while (!pending.empty()) {
@@ -321,7 +325,7 @@ std::vector<uint32_t> Interner::ids_in_byte_order(const InterruptPoll& poll) con
       run = run_end;
     }
   }
-  std::vector<uint32_t> ids(entries.size());
+  BigVector<uint32_t> ids(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) ids[i] = entries[i].id;
   return ids;
 }

@@ -150,7 +150,7 @@ void Resolver::add_edges(const std::string_view* ends, size_t count) {
 // Rewrites the buffered edges in rank space (rank = position in byte order),
 // where sorting by (smaller, larger) identifier is an integer sort, orders them
 // by priority, dedupes and applies them.
-void Resolver::decide_buffered_edges(const std::vector<uint32_t>& rank) {
+void Resolver::decide_buffered_edges(const BigVector<uint32_t>& rank) {
   for (uint64_t& edge : pending_) {
     const uint32_t a = rank[pair_low(edge)], b = rank[pair_high(edge)];
     edge = pair_key(std::min(a, b), std::max(a, b));
@@ -158,7 +158,7 @@ void Resolver::decide_buffered_edges(const std::vector<uint32_t>& rank) {
   }
   std::sort(pending_.begin(), pending_.end());
   pending_.erase(std::unique(pending_.begin(), pending_.end()), pending_.end());
-  std::vector<uint32_t> by_rank(rank.size());
+  BigVector<uint32_t> by_rank(rank.size());
   for (uint32_t id = 0; id < rank.size(); ++id) by_rank[rank[id]] = id;
   if (guarded_->has_priorities()) {
     auto edge_priority = [&](uint64_t edge) {
@@ -177,13 +177,13 @@ void Resolver::decide_buffered_edges(const std::vector<uint32_t>& rank) {
           make_rejection(names_.view(a), names_.view(b), guarded_->rule_name(outcome.rejection)));
     }
   }
-  std::vector<uint64_t>().swap(pending_);
+  BigVector<uint64_t>().swap(pending_);
 }
 
 Resolution Resolver::finish() {
-  const std::vector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
+  const BigVector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
   const size_t n = sorted.size();
-  std::vector<uint32_t> scratch(n);  // first rank of each id, then cluster of each root
+  BigVector<uint32_t> scratch(n);  // first rank of each id, then cluster of each root
   if (guarded_) {
     for (uint32_t position = 0; position < n; ++position) scratch[sorted[position]] = position;
     decide_buffered_edges(scratch);
@@ -198,9 +198,9 @@ Resolution Resolver::finish() {
   // clusters are numbered in key order, each gets a contiguous output range
   // (its size is known from the union-find), and its members arrive in order.
   std::fill(scratch.begin(), scratch.end(), kNone);
-  std::vector<uint32_t>& cluster_of_root = scratch;
+  BigVector<uint32_t>& cluster_of_root = scratch;
   out.order_.resize(n);
-  std::vector<uint32_t> next_position;
+  BigVector<uint32_t> next_position;
   uint32_t assigned = 0;
   // The walk visits ids in byte order, i.e. all over the union-find: ask the
   // memory early for the parent entry of an id a little ahead, and once that

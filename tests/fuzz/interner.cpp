@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::check(batched_ids == ids, "intern_many() differs from intern()");
   fuzz::check(interner.size() == expected.size(), "size() differs from the distinct strings");
 
-  const std::vector<uint32_t> order = interner.ids_in_byte_order();
+  const auto order = interner.ids_in_byte_order();
   fuzz::check(order.size() == expected.size(), "ids_in_byte_order() has the wrong size");
   size_t i = 0;
   for (const auto& [identifier, id] : expected)  // std::map orders std::string bytewise

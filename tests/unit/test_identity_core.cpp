@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "clv/identity/big_array.hpp"
 #include "clv/identity/hash.hpp"
 #include "clv/identity/interner.hpp"
 #include "clv/identity/resolver.hpp"
@@ -87,6 +88,17 @@ StringEdges random_edges(size_t nodes, size_t edges, uint32_t seed) {
     out.emplace_back("id:" + std::to_string(pick(rng)), "id:" + std::to_string(pick(rng)));
   }
   return out;
+}
+
+// Arrays of 2 MB or more start on a 2 MB boundary (whole huge pages); growing
+// one across that size keeps its contents.
+TEST(BigArray, LargeBlocksStartOnHugePageBoundaries) {
+  BigVector<uint64_t> values;
+  for (uint64_t i = 0; i < (uint64_t{3} << 20) / sizeof(uint64_t); ++i) values.push_back(i * 7);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(values.data()) % (size_t{2} << 20), 0u);
+  for (uint64_t i = 0; i < values.size(); ++i) ASSERT_EQ(values[i], i * 7);
+  BigVector<uint32_t> small(10, 3);
+  EXPECT_EQ(std::count(small.begin(), small.end(), 3u), 10);
 }
 
 TEST(IdentityHash, MatchesXxh64ReferenceVectors) {

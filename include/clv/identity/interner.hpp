@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "clv/errors.hpp"
+#include "clv/identity/big_array.hpp"
 
 namespace clv::identity {
 
@@ -51,7 +52,7 @@ class Interner {
 
   // All ids sorted by their bytes (memcmp order, a prefix before its
   // extensions). Polls for cancellation while sorting.
-  std::vector<uint32_t> ids_in_byte_order(const InterruptPoll& poll = {}) const;
+  BigVector<uint32_t> ids_in_byte_order(const InterruptPoll& poll = {}) const;
 
  private:
   uint32_t intern_hashed(std::string_view identifier, uint64_t hash, bool& added);
@@ -63,18 +64,22 @@ class Interner {
     return static_cast<size_t>(hash >> 32) & mask;
   }
 
+  struct BlockRelease {
+    size_t bytes;
+    void operator()(char* data) const noexcept { release_big_block(data, bytes); }
+  };
   struct Block {
-    std::unique_ptr<char[]> data;
+    std::unique_ptr<char[], BlockRelease> data;
     size_t capacity = 0;
     size_t used = 0;
   };
   std::vector<Block> blocks_;
   size_t arena_bytes_ = 0;
-  std::vector<const char*> starts_;  // per id: its length varint in the arena
+  BigVector<const char*> starts_;  // per id: its length varint in the arena
   // Open addressing, linear probing. A slot holds id + 1 (0 = empty) in the low
   // half and the high half of the hash, which rules out most mismatches
   // without touching the arena. Capacity is a power of two up to 2^32.
-  std::vector<uint64_t> slots_;
+  BigVector<uint64_t> slots_;
 };
 
 }  // namespace clv::identity

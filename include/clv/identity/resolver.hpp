@@ -53,8 +53,8 @@ class Resolution {
     const char* entry;  // the identifier in names_ (Interner::entry)
     uint32_t cluster;   // index into clusters_
   };
-  std::vector<Member> order_;  // in output order
-  std::vector<Cluster> clusters_;
+  BigVector<Member> order_;  // in output order
+  BigVector<Cluster> clusters_;
   std::vector<RejectedEdge> rejected_;
   uint64_t empty_identifiers_ = 0;
 };
@@ -95,7 +95,7 @@ class Resolver {
  private:
   // Interns an identifier that passed the blocklist; returns its node.
   uint32_t node(std::string_view identifier);
-  void decide_buffered_edges(const std::vector<uint32_t>& rank);
+  void decide_buffered_edges(const BigVector<uint32_t>& rank);
 
   std::optional<GuardRules> rules_;
   InterruptPoll poll_;
@@ -103,7 +103,7 @@ class Resolver {
   Interner names_;
   UnionFind plain_;                            // used without rules
   std::unique_ptr<GuardedUnionFind> guarded_;  // used with rules
-  std::vector<uint64_t> pending_;              // with rules: (smaller node << 32 | larger node)
+  BigVector<uint64_t> pending_;                // with rules: (smaller node << 32 | larger node)
   std::vector<RejectedEdge> rejected_;
   uint64_t empty_identifiers_ = 0;
 };

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "clv/identity/big_array.hpp"
+
 namespace clv::identity {
 
 class UnionFind {
@@ -66,8 +68,8 @@ class UnionFind {
   }
 
  private:
-  std::vector<uint32_t> parent_;
-  std::vector<uint32_t> size_;
+  BigVector<uint32_t> parent_;
+  BigVector<uint32_t> size_;
 };
 
 }  // namespace clv::identity
