@@ -181,7 +181,6 @@ BEGIN
     FROM refused f
     ON CONFLICT (a, b, rule) DO NOTHING)
   SELECT pg_catalog.count(*) INTO rejected FROM refused;
-
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.identity_ingest_in(text, text) IS
