@@ -123,6 +123,22 @@ SELECT sqlstate_of($$SELECT * FROM clv.resolve_identities(
 SELECT * FROM clv.resolve_identities('SELECT 1, 2');
 SELECT count(*) FROM identity_edges;  -- the INSERT did not run
 
+-- Output rows carry values of every length: identifiers of 126 bytes and less
+-- take a 1-byte varlena header, longer ones a 4-byte header. Each comes back
+-- byte for byte (lengths, md5 and equality with the input), the shortest is
+-- the key, and a table stores and reads them back unchanged.
+CREATE TABLE long_ids AS
+SELECT n, 'L' || repeat(chr(120 + n % 3), n - 1) AS identifier
+FROM unnest(ARRAY[1, 125, 126, 127, 128, 200, 3000]) n;
+CREATE TABLE long_resolved AS
+SELECT * FROM clv.resolve_identities($$
+  SELECT identifier, lead(identifier) OVER (ORDER BY n) FROM long_ids$$);
+SELECT i.n, octet_length(r.identifier) AS bytes, md5(r.identifier) = md5(i.identifier) AS same_md5,
+       r.cluster_key = 'L' AS key_is_shortest, r.cluster_size
+FROM long_ids i JOIN long_resolved r ON r.identifier = i.identifier ORDER BY i.n;
+SELECT count(*) AS rows, count(DISTINCT cluster_id) AS clusters FROM long_resolved;
+DROP TABLE long_ids, long_resolved;
+
 -- Cancellation: statement_timeout stops a resolution of three million edges
 -- (polled in the fetch loop, the resolver and the output loop), and the
 -- session goes on.

@@ -117,7 +117,6 @@ extern "C" Datum clv_identity_edges_from(PG_FUNCTION_ARGS) {
         },
         2);
     spi.finish();
-    out.finish();
   });
   return (Datum)0;
 }
@@ -176,7 +175,6 @@ extern "C" Datum clv_identity_decide(PG_FUNCTION_ARGS) {
                OutValue::of_text(rejected.rule)});
     }
     spi.finish();
-    out.finish();
   });
   return (Datum)0;
 }
@@ -214,7 +212,6 @@ extern "C" Datum clv_identity_split(PG_FUNCTION_ARGS) {
       out.put({OutValue::of_text(moved.identifier), OutValue::of_int8(moved.cluster_id)});
     }
     spi.finish();
-    out.finish();
   });
   return (Datum)0;
 }
@@ -268,7 +265,6 @@ extern "C" Datum clv_identity_path(PG_FUNCTION_ARGS) {
       }
     }
     spi.finish();
-    out.finish();
   });
   return (Datum)0;
 }

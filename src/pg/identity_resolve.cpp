@@ -79,7 +79,6 @@ Datum resolve_identities(FunctionCallInfo fcinfo, bool apply_rules) {
                OutValue::of_text(row.cluster_key),
                OutValue::of_int8(static_cast<int64_t>(row.cluster_size))});
     }
-    out.finish();
     Counts c;
     c.skipped = resolution.empty_identifiers();
     c.rejected = resolution.rejected_edges().size();
