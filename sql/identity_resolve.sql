@@ -123,13 +123,14 @@ SELECT sqlstate_of($$SELECT * FROM clv.resolve_identities(
 SELECT * FROM clv.resolve_identities('SELECT 1, 2');
 SELECT count(*) FROM identity_edges;  -- the INSERT did not run
 
--- Output rows carry values of every length: identifiers of 126 bytes and less
--- take a 1-byte varlena header, longer ones a 4-byte header. Each comes back
--- byte for byte (lengths, md5 and equality with the input), the shortest is
--- the key, and a table stores and reads them back unchanged.
+-- Rows carry values of every length: identifiers of 126 bytes and less
+-- take a 1-byte varlena header in the result, longer ones a 4-byte header,
+-- and one of 3 MB is more than a batch's text buffer holds when read. Each
+-- comes back byte for byte (lengths, md5 and equality with the input), the
+-- shortest is the key, and a table stores and reads them back unchanged.
 CREATE TABLE long_ids AS
 SELECT n, 'L' || repeat(chr(120 + n % 3), n - 1) AS identifier
-FROM unnest(ARRAY[1, 125, 126, 127, 128, 200, 3000]) n;
+FROM unnest(ARRAY[1, 125, 126, 127, 128, 200, 3000, 3000000]) n;
 CREATE TABLE long_resolved AS
 SELECT * FROM clv.resolve_identities($$
   SELECT identifier, lead(identifier) OVER (ORDER BY n) FROM long_ids$$);

@@ -145,7 +145,7 @@ RETURNS TABLE (a text, b text, source text, observed_at timestamptz)
 AS 'MODULE_PATHNAME', 'clv_identity_edges_from'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.identity_edges_from(text) IS
-'Step of clv.identity_ingest: the rows of edges_query, which returns (a text, b text [, source text [, observed_at timestamptz]]); a wrong shape is ERROR 42804. Runs the query through a cursor with the caller''s privileges';
+'Step of clv.identity_ingest: the rows of edges_query, which returns (a text, b text [, source text [, observed_at timestamptz]]); a wrong shape is ERROR 42804. Runs the query with the caller''s privileges (only a query that could be opened as a cursor), its rows streamed in batches';
 
 CREATE FUNCTION @extschema@.identity_decide(members_query text, stored_edges_query text, batch_query text)
 RETURNS TABLE (kind text, a text, b text, cluster_id bigint, from_cluster bigint, rule text)

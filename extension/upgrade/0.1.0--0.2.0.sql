@@ -16,6 +16,10 @@ ALTER FUNCTION @extschema@.identity_retract(text, text) SET search_path = pg_cat
 ALTER FUNCTION @extschema@.identity_retract_source(text) SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION @extschema@.identity_retract_identifier(text) SET search_path = pg_catalog, pg_temp;
 
+-- The edges query streams its rows in batches instead of a cursor's fetches.
+COMMENT ON FUNCTION @extschema@.identity_edges_from(text) IS
+'Step of clv.identity_ingest: the rows of edges_query, which returns (a text, b text [, source text [, observed_at timestamptz]]); a wrong shape is ERROR 42804. Runs the query with the caller''s privileges (only a query that could be opened as a cursor), its rows streamed in batches';
+
 -- Rejections name two more rules, and over-long identifiers are recorded
 -- shortened (extension/src/41_identity_graph.sql).
 COMMENT ON TABLE @extschema@.identity_rejections IS

@@ -26,7 +26,7 @@ extern "C" {
 #include "clv/identity/interner.hpp"
 #include "guard.hpp"
 #include "identity_rules.hpp"
-#include "spi_cursor.hpp"
+#include "spi_query.hpp"
 #include "srf.hpp"
 
 extern "C" {

@@ -21,7 +21,7 @@ extern "C" {
 #include "clv/identity/rules.hpp"
 #include "guard.hpp"
 #include "identity_rules.hpp"
-#include "spi_cursor.hpp"
+#include "spi_query.hpp"
 #include "srf.hpp"
 
 extern "C" {

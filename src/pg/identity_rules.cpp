@@ -11,7 +11,7 @@ extern "C" {
 
 #include "guard.hpp"
 #include "settings.hpp"
-#include "spi_cursor.hpp"
+#include "spi_query.hpp"
 
 namespace clv_pg {
 namespace {

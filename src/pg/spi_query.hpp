@@ -1,6 +1,9 @@
-// Reading the rows of a query through an SPI cursor, in batches, from C++
-// drivers. SPI calls run under pg_call; rows reach C++ as plain values, so a
-// core that throws never has a PostgreSQL frame under it.
+// Reading the rows of a query from C++ drivers, in batches. The query runs
+// through SPI into a DestReceiver that copies each row's values into the
+// batch as the executor produces it (SPI's own receiver would first copy
+// every row into a tuple table), so at most one batch of rows is held at a
+// time. Rows reach C++ as plain values; the batch callback runs under its own
+// error guard, so a core that throws never unwinds through PostgreSQL frames.
 #pragma once
 
 #include "postgres.hpp"
@@ -32,14 +35,16 @@ class SpiSession {
   void finish();
 };
 
-// Runs `query` (a cursor with the caller's privileges) and calls on_row for
-// every row with columns.size() cells. The query may return fewer columns,
-// down to `required` (default: all); the missing cells are NULL. `what` names
-// the query in errors: a wrong number or type of columns is ERROR 42804.
+// Runs `query` with the caller's privileges and calls on_row for every row
+// with columns.size() cells. The query must be one that could be opened as a
+// cursor (a single SELECT, VALUES, TABLE or WITH ... SELECT); others get
+// PostgreSQL's error for that. It may return fewer columns, down to
+// `required` (default: all); the missing cells are NULL. `what` names the
+// query in errors: a wrong number or type of columns is ERROR 42804.
 void for_each_row(const char* what, const char* query, const std::vector<ColumnType>& columns,
                   const std::function<void(const Cell* row)>& on_row, size_t required = SIZE_MAX);
-// The same, a fetched batch at a time: on_batch gets `rows` rows of
-// columns.size() cells each, valid during the call.
+// The same, a batch at a time: on_batch gets `rows` rows (at most 10,000)
+// of columns.size() cells each, valid during the call.
 void for_each_batch(const char* what, const char* query, const std::vector<ColumnType>& columns,
                     const std::function<void(const Cell* cells, size_t rows)>& on_batch,
                     size_t required = SIZE_MAX);
