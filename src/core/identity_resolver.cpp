@@ -63,6 +63,10 @@ size_t Resolver::bytes_used() const {
          pending_.capacity() * sizeof(uint64_t);
 }
 
+size_t Resolver::finish_bytes() const {
+  return names_.size() * Interner::kSortBytesPerIdentifier;
+}
+
 uint32_t Resolver::node(std::string_view identifier) {
   bool added;
   const uint32_t id = names_.intern(identifier, added);

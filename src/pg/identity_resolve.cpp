@@ -69,8 +69,7 @@ Datum resolve_identities(FunctionCallInfo fcinfo, bool apply_rules) {
     clv::identity::Resolver resolver(std::move(options));
     feed(resolver, query);
     spi.finish();
-    // The resolution takes about a quarter more than the resolver held.
-    clv_pg::check_memory(resolver.bytes_used() / 4 * 5, "clv.resolve_identities");
+    clv_pg::check_memory(resolver.bytes_used() + resolver.finish_bytes(), "clv.resolve_identities");
     const clv::identity::Resolution resolution = resolver.finish();
     // In (cluster_key, identifier) order.
     for (size_t i = 0; i < resolution.size(); ++i) {

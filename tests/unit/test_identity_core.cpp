@@ -175,6 +175,34 @@ TEST(IdentityInterner, ByteOrderMatchesStringSortOnLongSharedPrefixes) {
   EXPECT_EQ(ordered, words);
 }
 
+TEST(IdentityInterner, ByteOrderMatchesStringSortOnTypedIdentifiers) {
+  // Large ranges sharing typed prefixes take several scatter passes each.
+  std::mt19937 rng(11);
+  Interner names;
+  std::vector<std::string> words;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 60000; ++i) {
+    std::string word;
+    switch (i % 3) {
+      case 0:
+        word = "email:" + std::to_string(rng() % 1000000) + "@x.com";
+        break;
+      case 1:
+        word = "device:";
+        for (int k = 0; k < 32; ++k) word.push_back(hex[rng() % 16]);
+        break;
+      default:
+        word = "cookie:" + std::to_string(rng() % 100000) + "-" + std::to_string(rng() % 3);
+    }
+    if (names.find(word) == Interner::kNotFound) words.push_back(word);
+    names.intern(word);
+  }
+  std::sort(words.begin(), words.end());
+  std::vector<std::string> ordered;
+  for (uint32_t id : names.ids_in_byte_order()) ordered.emplace_back(names.view(id));
+  EXPECT_EQ(ordered, words);
+}
+
 TEST(IdentityUnionFind, MatchesReferenceComponents) {
   for (uint32_t seed : {1u, 2u, 3u}) {
     const size_t n = 500;

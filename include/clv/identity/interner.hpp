@@ -53,6 +53,9 @@ class Interner {
   // All ids sorted by their bytes (memcmp order, a prefix before its
   // extensions). Polls for cancellation while sorting.
   BigVector<uint32_t> ids_in_byte_order(const InterruptPoll& poll = {}) const;
+  // Heap bytes ids_in_byte_order() takes per identifier at its peak: two
+  // 24-byte sort entries (keys and their scratch copy) and the result.
+  static constexpr size_t kSortBytesPerIdentifier = 2 * 24 + sizeof(uint32_t);
 
  private:
   uint32_t intern_hashed(std::string_view identifier, uint64_t hash, bool& added);
