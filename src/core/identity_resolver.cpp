@@ -213,11 +213,24 @@ Resolution Resolver::finish() {
   const UnionFind& forest = guarded_ ? guarded_->forest() : plain_;
   constexpr size_t kAhead = 16;
   for (size_t position = 0; position < n; ++position) {
-    if (position + kAhead < n) forest.prefetch(sorted[position + kAhead]);
+    if (position + kAhead < n) {
+      forest.prefetch(sorted[position + kAhead]);
+      names_.prefetch_entry(sorted[position + kAhead]);
+    }
     if (position + kAhead / 2 < n) {
       const uint32_t parent = forest.parent(sorted[position + kAhead / 2]);
       forest.prefetch(parent);
       __builtin_prefetch(&cluster_of_root[parent]);
+    }
+    // A few ahead, the cluster of an id seen before is known: ask for its
+    // next output position, and for the output slot itself.
+    if (position + kAhead / 4 < n) {
+      const uint32_t cluster = cluster_of_root[forest.parent(sorted[position + kAhead / 4])];
+      if (cluster != kNone) __builtin_prefetch(&next_position[cluster]);
+    }
+    if (position + kAhead / 8 < n) {
+      const uint32_t cluster = cluster_of_root[forest.parent(sorted[position + kAhead / 8])];
+      if (cluster != kNone) __builtin_prefetch(&out.order_[next_position[cluster]], 1);
     }
     const uint32_t id = sorted[position];
     ticker_.tick();

@@ -44,6 +44,8 @@ class Interner {
   // also after it moves), for callers that read many of them later in another
   // order: view_at(entry(id)) == view(id) without the lookup of the id.
   const char* entry(uint32_t id) const { return starts_[id]; }
+  // Asks the memory for entry(id) ahead of a walk in another order than ids.
+  void prefetch_entry(uint32_t id) const { __builtin_prefetch(&starts_[id]); }
   static std::string_view view_at(const char* entry);
   size_t size() const { return starts_.size(); }
   // Heap bytes held: arena blocks, the pointer table and the hash table.
