@@ -58,6 +58,12 @@ void Resolver::reserve(size_t identifiers, size_t edges) {
   }
 }
 
+void Resolver::reserve_for_edges(double expected_edges) {
+  constexpr double kMostIdentifiers = 1 << 20;
+  const double identifiers = std::min(1.5 * std::max(expected_edges, 0.0), kMostIdentifiers);
+  reserve(static_cast<size_t>(identifiers), static_cast<size_t>(identifiers / 1.5));
+}
+
 size_t Resolver::bytes_used() const {
   return names_.bytes_used() + (guarded_ ? guarded_->bytes_used() : plain_.bytes_used()) +
          pending_.capacity() * sizeof(uint64_t);

@@ -44,14 +44,16 @@ struct Counts {
 void feed(clv::identity::Resolver& resolver, const char* query) {
   using clv_pg::ColumnType;
   std::vector<std::string_view> ends;
-  clv_pg::for_each_batch("edges_query", query, {ColumnType::kText, ColumnType::kText},
-                         [&](const clv_pg::Cell* cells, size_t rows) {
-                           ends.resize(2 * rows);
-                           for (size_t k = 0; k < 2 * rows; ++k)
-                             ends[k] = cells[k].null ? std::string_view() : cells[k].text;
-                           resolver.add_edges(ends.data(), rows);
-                           clv_pg::check_memory(resolver.bytes_used(), "clv.resolve_identities");
-                         });
+  clv_pg::for_each_batch(
+      "edges_query", query, {ColumnType::kText, ColumnType::kText},
+      [&](const clv_pg::Cell* cells, size_t rows) {
+        ends.resize(2 * rows);
+        for (size_t k = 0; k < 2 * rows; ++k)
+          ends[k] = cells[k].null ? std::string_view() : cells[k].text;
+        resolver.add_edges(ends.data(), rows);
+        clv_pg::check_memory(resolver.bytes_used(), "clv.resolve_identities");
+      },
+      SIZE_MAX, [&](double rows) { resolver.reserve_for_edges(rows); });
 }
 
 // The shared driver of both SQL functions.

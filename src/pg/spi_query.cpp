@@ -2,6 +2,8 @@
 
 extern "C" {
 #include "executor/spi.h"
+#include "nodes/plannodes.h"
+#include "utils/plancache.h"
 #include "utils/lsyscache.h"
 }
 
@@ -172,7 +174,7 @@ void for_each_row(const char* what, const char* query, const std::vector<ColumnT
 
 void for_each_batch(const char* what, const char* query, const std::vector<ColumnType>& columns,
                     const std::function<void(const Cell* cells, size_t rows)>& on_batch,
-                    size_t required) {
+                    size_t required, const std::function<void(double rows)>& on_estimate) {
   const size_t width = columns.size();
   if (width > kMaxColumns) throw std::logic_error("for_each_batch: too many columns");
   std::vector<Cell> cells(kBatchRows * width);  // missing columns stay NULL
@@ -190,13 +192,15 @@ void for_each_batch(const char* what, const char* query, const std::vector<Colum
   receiver.required = required;
   receiver.on_batch = &on_batch;
   receiver.cells = cells.data();
+  SPIPlanPtr plan = nullptr;
+  double estimated_rows = -1;
   pg_call([&] {
     receiver.context =
         AllocSetContextCreate(CurrentMemoryContext, "clv query batch", ALLOCSET_DEFAULT_SIZES);
     receiver.text = static_cast<char*>(MemoryContextAlloc(receiver.context, kBatchTextBytes));
     receiver.text_capacity = kBatchTextBytes;
 
-    SPIPlanPtr plan = SPI_prepare(query, 0, nullptr);
+    plan = SPI_prepare(query, 0, nullptr);
     if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     // Only what could be a cursor (one query returning rows); opening any
     // other as one raises PostgreSQL's error for it.
@@ -204,6 +208,18 @@ void for_each_batch(const char* what, const char* query, const std::vector<Colum
       SPI_cursor_open(nullptr, plan, nullptr, nullptr, false);
       elog(ERROR, "%s cannot be opened as a cursor", what);
     }
+    if (on_estimate) {
+      // The plan the execution below reuses (the query has no parameters).
+      // The plan is not kept (SPI_keepplan), so no resource owner holds it.
+      CachedPlan* cached = SPI_plan_get_cached_plan(plan);
+      if (cached != nullptr) {
+        estimated_rows = linitial_node(PlannedStmt, cached->stmt_list)->planTree->plan_rows;
+        ReleaseCachedPlan(cached, nullptr);
+      }
+    }
+  });
+  if (estimated_rows >= 0) on_estimate(estimated_rows);
+  pg_call([&] {
     SPIExecuteOptions options{};
     options.dest = &receiver.base;
     const int result = SPI_execute_plan_extended(plan, &options);

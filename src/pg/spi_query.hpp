@@ -44,9 +44,11 @@ class SpiSession {
 void for_each_row(const char* what, const char* query, const std::vector<ColumnType>& columns,
                   const std::function<void(const Cell* row)>& on_row, size_t required = SIZE_MAX);
 // The same, a batch at a time: on_batch gets `rows` rows (at most 10,000)
-// of columns.size() cells each, valid during the call.
+// of columns.size() cells each, valid during the call. on_estimate, if
+// given, first gets the planner's estimate of the number of rows.
 void for_each_batch(const char* what, const char* query, const std::vector<ColumnType>& columns,
                     const std::function<void(const Cell* cells, size_t rows)>& on_batch,
-                    size_t required = SIZE_MAX);
+                    size_t required = SIZE_MAX,
+                    const std::function<void(double rows)>& on_estimate = {});
 
 }  // namespace clv_pg

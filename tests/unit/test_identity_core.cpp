@@ -255,6 +255,26 @@ TEST(IdentityResolver, MatchesReferenceOnRandomGraphs) {
   }
 }
 
+TEST(IdentityResolver, ReserveForEdgesIsBoundedAndKeepsResults) {
+  Resolver wild;
+  wild.reserve_for_edges(1e15);  // a planner's wild overestimate
+  EXPECT_LE(wild.bytes_used(), size_t{32} << 20);
+  Resolver none;
+  none.reserve_for_edges(-1);
+  Resolver sized;
+  sized.reserve_for_edges(3);
+  for (Resolver* r : {&wild, &none, &sized}) {
+    r->add_edge("b", "c");
+    r->add_edge("a", "c");
+    r->add_edge("d", "e");
+    const Resolution out = r->finish();
+    ASSERT_EQ(out.size(), 5u);
+    EXPECT_EQ(out[0].identifier, "a");
+    EXPECT_EQ(out[2].cluster_key, "a");
+    EXPECT_EQ(out[4].cluster_key, "d");
+  }
+}
+
 TEST(IdentityResolver, SameOutputUnderShuffledAndFlippedEdges) {
   StringEdges input = random_edges(2000, 1500, 7);
   const std::vector<Row> expected = resolve(input);

@@ -84,6 +84,10 @@ class Resolver {
   // Records an identifier that may have no edges (it forms a singleton).
   void add_identifier(std::string_view identifier);
   void reserve(size_t identifiers, size_t edges);
+  // Sizes the tables for an expected number of edges (a planner's estimate,
+  // which may be far off): about 1.5 identifiers per edge, at most 2^20 of
+  // them, so an overestimate costs at most 32 MB (a 16 MB hash table).
+  void reserve_for_edges(double expected_edges);
 
   size_t identifier_count() const { return names_.size(); }
   size_t bytes_used() const;
