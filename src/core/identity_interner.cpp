@@ -53,6 +53,10 @@ bool slot_hash_matches(uint64_t slot, uint64_t hash) {
   return (slot ^ hash) >> 32 == 0;
 }
 
+void check_table(bool released) {
+  if (released) throw std::logic_error("identifier lookup after the interner's table was released");
+}
+
 }  // namespace
 
 std::string_view Interner::view(uint32_t id) const {
@@ -63,7 +67,13 @@ std::string_view Interner::view_at(const char* entry) {
   return read_entry(entry);
 }
 
+void Interner::release_table() {
+  BigVector<uint64_t>().swap(slots_);
+  table_released_ = true;
+}
+
 uint32_t Interner::find(std::string_view identifier) const {
+  check_table(table_released_);
   if (slots_.empty()) return kNotFound;
   const uint64_t hash = xxh64(identifier);
   const size_t mask = slots_.size() - 1;
@@ -80,10 +90,12 @@ uint32_t Interner::intern(std::string_view identifier) {
 }
 
 uint32_t Interner::intern(std::string_view identifier, bool& added) {
+  check_table(table_released_);
   return intern_hashed(identifier, xxh64(identifier), added);
 }
 
 void Interner::intern_many(const std::string_view* identifiers, size_t count, uint32_t* ids) {
+  check_table(table_released_);
   // Enough lookups in flight to cover memory latency, few enough that the
   // prefetched lines are still cached when the lookups run.
   constexpr size_t kBatch = 32;

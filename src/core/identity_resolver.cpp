@@ -70,7 +70,8 @@ size_t Resolver::bytes_used() const {
 }
 
 size_t Resolver::finish_bytes() const {
-  return names_.size() * Interner::kSortBytesPerIdentifier;
+  const size_t sort_bytes = names_.size() * Interner::kSortBytesPerIdentifier;
+  return sort_bytes - std::min(sort_bytes, names_.table_bytes());
 }
 
 uint32_t Resolver::node(std::string_view identifier) {
@@ -191,6 +192,8 @@ void Resolver::decide_buffered_edges(const BigVector<uint32_t>& rank) {
 }
 
 Resolution Resolver::finish() {
+  // Every identifier is in: the hash table's memory goes to the sort.
+  names_.release_table();
   const BigVector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
   const size_t n = sorted.size();
   BigVector<uint32_t> scratch(n);  // first rank of each id, then cluster of each root

@@ -149,6 +149,21 @@ TEST(IdentityInterner, InternManyEqualsInternInOrder) {
   for (uint32_t id = 0; id < one.size(); ++id) EXPECT_EQ(many.view(id), one.view(id));
 }
 
+TEST(IdentityInterner, ReleasedTableKeepsViewsAndOrderButRefusesLookups) {
+  Interner names;
+  for (std::string_view s : {"b", "a", "c"}) names.intern(s);
+  const size_t before = names.bytes_used();
+  names.release_table();
+  EXPECT_EQ(names.table_bytes(), 0u);
+  EXPECT_LT(names.bytes_used(), before);
+  EXPECT_EQ(names.view(0), "b");
+  std::vector<std::string> ordered;
+  for (uint32_t id : names.ids_in_byte_order()) ordered.emplace_back(names.view(id));
+  EXPECT_EQ(ordered, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_THROW(names.intern("d"), std::logic_error);
+  EXPECT_THROW(names.find("a"), std::logic_error);
+}
+
 TEST(IdentityInterner, ByteOrderPutsPrefixFirstAndHighBytesLast) {
   Interner names;
   for (std::string_view s : {"b", "\xff", "ab", "a", "", "a\x80"}) names.intern(s);

@@ -50,7 +50,12 @@ class Interner {
   size_t size() const { return starts_.size(); }
   // Heap bytes held: arena blocks, the pointer table and the hash table.
   size_t bytes_used() const;
+  size_t table_bytes() const { return slots_.capacity() * sizeof(uint64_t); }
   void reserve(size_t identifiers);
+  // Frees the hash table of an interner that is only read from now on
+  // (views, entries, byte order): intern() and find() then throw
+  // std::logic_error.
+  void release_table();
 
   // All ids sorted by their bytes (memcmp order, a prefix before its
   // extensions). Polls for cancellation while sorting.
@@ -85,6 +90,7 @@ class Interner {
   // half and the high half of the hash, which rules out most mismatches
   // without touching the arena. Capacity is a power of two up to 2^32.
   BigVector<uint64_t> slots_;
+  bool table_released_ = false;
 };
 
 }  // namespace clv::identity

@@ -92,7 +92,8 @@ class Resolver {
   size_t identifier_count() const { return names_.size(); }
   size_t bytes_used() const;
   // The heap bytes finish() takes on top of bytes_used() at its peak: the
-  // byte-order sort's keys and their scratch copy.
+  // byte-order sort's keys and their scratch copy, less the interner's hash
+  // table, which finish() frees first.
   size_t finish_bytes() const;
 
   // Decides buffered edges and labels every identifier. Leaves the resolver
