@@ -243,6 +243,22 @@ RESET statement_timeout;
 \set VERBOSITY default
 SELECT count(*) AS nodes_after FROM clv.identity_nodes;
 
+-- A small batch into a larger graph reads only the clusters it touches, also
+-- in the first ingest of a session: the work tables are sized by their
+-- pages, not assumed to hold about 1,000 rows (which made the planner hash
+-- every identifier of the graph). Built in one session, ingested in a new
+-- one; no sequential scan of identity_nodes or identity_edges.
+SELECT edges_read FROM clv.identity_ingest($$
+  SELECT 'email:big' || g || '@x.com', 'device:big' || g FROM generate_series(1, 50000) g $$);
+ANALYZE clv.identity_nodes, clv.identity_edges;  -- as autovacuum would
+\c
+BEGIN;
+SELECT * FROM clv.identity_ingest($$
+  SELECT 'cookie:big' || g, 'device:big' || g FROM generate_series(1, 5) g $$);
+SELECT relname, seq_scan FROM pg_stat_xact_user_tables
+WHERE relname IN ('identity_nodes', 'identity_edges') ORDER BY relname;
+COMMIT;
+
 SELECT reset_graph();
 DROP TABLE batch_edges;
 DROP VIEW clusters, graph_state;

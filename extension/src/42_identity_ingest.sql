@@ -44,6 +44,11 @@ BEGIN
     IF pg_catalog.to_regclass('pg_temp.' || work_table) IS NULL THEN
       EXECUTE pg_catalog.format('CREATE TEMP TABLE %I (%s) ON COMMIT DELETE ROWS', work_table, work_columns);
       EXECUTE pg_catalog.format('GRANT ALL ON TABLE pg_temp.%I TO PUBLIC', work_table);
+      -- Statistics of the empty table (zero rows, never "not yet vacuumed"):
+      -- the planner then sizes the table by its pages at each call, instead
+      -- of assuming ten pages (about 1,000 rows), which made it hash a
+      -- graph of 200,000 identifiers to look up the five of a small batch.
+      EXECUTE pg_catalog.format('ANALYZE pg_temp.%I', work_table);
     END IF;
     EXECUTE pg_catalog.format('DELETE FROM pg_temp.%I', work_table);
   END LOOP;
