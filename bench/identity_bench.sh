@@ -96,12 +96,15 @@ source bench/lib.sh
 # wall-clock ms of statement lists (bench_ms) rather than lib.sh's EXPLAIN
 # ANALYZE of one query.
 ms() { psql -At -v ON_ERROR_STOP=1 -c "SELECT bench_ms(ARRAY[$1])"; }
-# Each repetition starts after a CHECKPOINT (not timed), so no side pays for
-# writing out the dirty pages and WAL of the one before.
+# Each repetition starts after a CHECKPOINT and a sync (not timed), so no
+# side pays for writing out the dirty pages and WAL of the one before: with
+# fsync = off a checkpoint only hands them to the kernel, which would write
+# them back during the next timed statement.
+settle() { psql -q -c CHECKPOINT && sync; }
 median_wall_ms() {  # median_wall_ms REPS STATEMENTS
   local i
   for ((i = 0; i < $1; i++)); do
-    psql -q -c CHECKPOINT
+    settle
     ms "$2"
   done | median
 }
@@ -224,7 +227,7 @@ n_batches=16
 for ((k = 1; k <= n_batches; k++)); do
   psql -q -c "DROP TABLE IF EXISTS batch_$k; CREATE TABLE batch_$k AS SELECT * FROM bench_batch($persons, $k); ANALYZE batch_$k"
 done
-psql -q -c "CHECKPOINT"
+settle
 mapfile -t batch_times < <(
   for ((k = 1; k <= n_batches; k++)); do
     echo "SELECT bench_ms(ARRAY['SELECT clv.identity_ingest(''SELECT a, b FROM batch_$k'')']);"
