@@ -98,7 +98,7 @@ source bench/lib.sh
 ms() { psql -At -v ON_ERROR_STOP=1 -c "SELECT bench_ms(ARRAY[$1])"; }
 # Each repetition starts after a CHECKPOINT and a sync (not timed), so no
 # side pays for writing out the dirty pages and WAL of the one before: with
-# fsync = off a checkpoint only hands them to the kernel, which would write
+# fsync = off a checkpoint only hands them to the kernel, which may write
 # them back during the next timed statement.
 settle() { psql -q -c CHECKPOINT && sync; }
 median_wall_ms() {  # median_wall_ms REPS STATEMENTS
