@@ -49,14 +49,15 @@ source scripts/cluster_env.sh
 # session's 2,000 index lookups into the cached graph take 116 ms instead of
 # 9. As root the script reserves them (huge_pages = try then uses them) and
 # gives them back at exit; otherwise it runs without and says so.
+shared_buffers_mb=4096
 hugepages_file=/proc/sys/vm/nr_hugepages
 hugepages_before=$(cat "$hugepages_file" 2>/dev/null || echo)
 hugepage_kb=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
 restore_hugepages() { [[ -n $hugepages_before ]] && echo "$hugepages_before" >"$hugepages_file" 2>/dev/null || true; }
 trap 'bash scripts/cluster.sh stop; restore_hugepages' EXIT
 if [[ -n $hugepages_before && -n $hugepage_kb && $(id -u) -eq 0 ]]; then
-  # 4 GB of buffers and 10% for PostgreSQL's other shared memory.
-  echo $((hugepages_before + 4400 * 1024 / hugepage_kb)) >"$hugepages_file" 2>/dev/null || true
+  # The buffers and 10% more for PostgreSQL's other shared memory.
+  echo $((hugepages_before + shared_buffers_mb * 1024 * 11 / 10 / hugepage_kb)) >"$hugepages_file" 2>/dev/null || true
 fi
 # Every side writes millions of rows: WAL room for a whole repetition (the
 # manual's advice for bulk loads), so no checkpoint is forced in the middle
@@ -65,7 +66,7 @@ fi
 # a dedicated server's memory) hold the persistent graph (1.8 GB of tables
 # and indexes at 1,000,000 persons), so ingest batches do not wait on reads
 # the OS page cache may have dropped.
-bash scripts/cluster.sh start "shared_buffers = '4GB'" "work_mem = '256MB'" "max_wal_size = '8GB'" \
+bash scripts/cluster.sh start "shared_buffers = '${shared_buffers_mb}MB'" "work_mem = '256MB'" "max_wal_size = '8GB'" \
   "max_parallel_workers_per_gather = 0" "jit = off"
 
 psql -q -v ON_ERROR_STOP=1 <<'SQL'
