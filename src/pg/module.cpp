@@ -21,6 +21,8 @@ bool worker_enabled = true;
 int worker_naptime_ms = 1000;
 int worker_batch_delay_ms = 200;
 int launcher_naptime_ms = 60000;
+int refresh_lock_timeout_ms = 1000;
+int refresh_statement_timeout_ms = 5 * 60 * 1000;
 int max_workers = 8;
 }  // namespace clv_pg::settings
 
@@ -72,6 +74,21 @@ void _PG_init(void) {
       "How often the launcher looks for databases whose profiles need a worker.",
       "Reloadable; creating a profile starts its database's worker at once.", &launcher_naptime_ms,
       60000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable(
+      "clv.refresh_lock_timeout",
+      "Most time a background refresh waits for a lock before it fails and backs off (0: no "
+      "limit).",
+      "Reloadable. Keeps an owner who locks his source or profile from holding up the other "
+      "profiles of the database.",
+      &refresh_lock_timeout_ms, 1000, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+      nullptr);
+  DefineCustomIntVariable(
+      "clv.refresh_statement_timeout",
+      "Most time one background refresh may take before it is cancelled and backs off (0: no "
+      "limit).",
+      "Reloadable. Keeps a slow profile from holding up the other profiles of the database.",
+      &refresh_statement_timeout_ms, 5 * 60 * 1000, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+      nullptr, nullptr);
   // The workers need shared memory: only when preloaded, never during
   // pg_upgrade. A server-start setting can only be defined then, too.
   if (process_shared_preload_libraries_in_progress) {

@@ -41,6 +41,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
 #include "utils/tuplestore.h"
 }
 
@@ -49,6 +50,7 @@ extern "C" {
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_profile_wake);
+PG_FUNCTION_INFO_V1(clv_profile_worker_state);
 PG_FUNCTION_INFO_V1(clv_profile_capture);
 PG_FUNCTION_INFO_V1(clv_refresh_profile_as_owner);
 PGDLLEXPORT void clv_launcher_main(Datum);
@@ -64,13 +66,19 @@ struct DatabaseSlot {
   Latch* worker_latch;      // set by the worker itself
   bool wake_requested;      // a commit has set the worker's latch since its last pass began
   bool start_requested;     // a backend asked for a worker (new profile, change)
+  bool no_profiles;         // the worker exits: its database has no profiles
   TimestampTz retry_after;  // when the launcher may start a worker again
 };
+
+// Databases whose backends asked for a worker while every slot was taken.
+constexpr int kMaxWaiting = 64;
 
 struct WorkerShmem {
   slock_t mutex;
   Latch* launcher_latch;
   int n_slots;
+  int n_waiting;
+  Oid waiting[kMaxWaiting];
   DatabaseSlot slots[FLEXIBLE_ARRAY_MEMBER];
 };
 
@@ -109,6 +117,13 @@ DatabaseSlot* slot_of(Oid database) {
   return nullptr;
 }
 
+// Adds a database to those waiting for a slot. Call with the mutex held.
+void enqueue_waiting(Oid database) {
+  for (int i = 0; i < shared->n_waiting; ++i)
+    if (shared->waiting[i] == database) return;
+  if (shared->n_waiting < kMaxWaiting) shared->waiting[shared->n_waiting++] = database;
+}
+
 //--------------------------------------------------------------------------
 // Waking the worker at commit
 //--------------------------------------------------------------------------
@@ -135,6 +150,8 @@ void wake_at_commit(XactEvent event, void*) {
     if (slot != nullptr) {
       slot->database = MyDatabaseId;
       slot->start_requested = true;
+    } else {
+      enqueue_waiting(MyDatabaseId);
     }
     latch = shared->launcher_latch;
   }
@@ -180,22 +197,16 @@ ArrayBuildState* collect_keys(Tuplestorestate* rows, TupleDesc desc, AttrNumber 
   return keys;
 }
 
-// Profiles whose source this backend has seen the capture trigger fire on,
-// verified once: a trigger records changes only for its own table.
-struct VerifiedCapture {
-  int32 profile_id;
-  Oid source;
-};
-constexpr int kVerifiedCaptures = 64;
-VerifiedCapture verified_captures[kVerifiedCaptures];
-int n_verified_captures = 0;
+// Whether the capture trigger firing on `source` may record changes for
+// profile_id: false when no such profile exists (a trigger left behind),
+// ERROR when the profile's source is another table. Checked on every call:
+// ids are reused after a drop, so no answer can be kept. As the function's
+// owner (the extension's): clv.profiles is row-level secured, and writers of
+// the source need not see the profile. The plan is kept per backend.
+SPIPlanPtr capture_check_plan = nullptr;
+Oid capture_check_schema = InvalidOid;
 
-void verify_capture(Oid function, const char* schema, int32 profile_id, Oid source) {
-  for (int i = 0; i < n_verified_captures; ++i)
-    if (verified_captures[i].profile_id == profile_id && verified_captures[i].source == source)
-      return;
-  // As the function's owner (the extension's): clv.profiles is row-level
-  // secured, and writers of the source need not see the profile.
+bool capture_allowed(Oid function, Oid schema, int32 profile_id, Oid source) {
   HeapTuple proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
   if (!HeapTupleIsValid(proc)) elog(ERROR, "cache lookup failed for function %u", function);
   Oid owner = reinterpret_cast<Form_pg_proc>(GETSTRUCT(proc))->proowner;
@@ -205,24 +216,38 @@ void verify_capture(Oid function, const char* schema, int32 profile_id, Oid sour
   GetUserIdAndSecContext(&saved_user, &saved_security_context);
   SetUserIdAndSecContext(owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE);
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clv_ext: SPI_connect failed");
-  char query[256];
-  pg_snprintf(query, sizeof query,
-              "SELECT FROM %s.profiles WHERE id OPERATOR(pg_catalog.=) $1 "
-              "AND source OPERATOR(pg_catalog.=) $2",
-              schema);
-  Oid types[2] = {INT4OID, REGCLASSOID};
+  if (capture_check_plan == nullptr || capture_check_schema != schema) {
+    StringInfoData query;
+    initStringInfo(&query);
+    appendStringInfo(&query,
+                     "SELECT source OPERATOR(pg_catalog.=) $2 FROM %s.profiles "
+                     "WHERE id OPERATOR(pg_catalog.=) $1",
+                     quote_identifier(get_namespace_name(schema)));
+    Oid types[2] = {INT4OID, REGCLASSOID};
+    SPIPlanPtr plan = SPI_prepare(query.data, 2, types);
+    if (plan == nullptr) elog(ERROR, "clv_ext: preparing the capture check failed");
+    if (capture_check_plan != nullptr) SPI_freeplan(capture_check_plan);
+    capture_check_plan = nullptr;
+    if (SPI_keepplan(plan) != 0) elog(ERROR, "clv_ext: keeping the capture check failed");
+    capture_check_plan = plan;
+    capture_check_schema = schema;
+  }
   Datum values[2] = {Int32GetDatum(profile_id), ObjectIdGetDatum(source)};
-  if (SPI_execute_with_args(query, 2, types, values, nullptr, true, 1) != SPI_OK_SELECT)
+  if (SPI_execute_plan(capture_check_plan, values, nullptr, true, 1) != SPI_OK_SELECT)
     elog(ERROR, "clv_ext: looking up profile %d failed", profile_id);
-  bool found = SPI_processed == 1;
+  bool exists = SPI_processed == 1;
+  bool isnull = true;
+  bool same_source =
+      exists &&
+      DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
+      !isnull;
   SPI_finish();
   SetUserIdAndSecContext(saved_user, saved_security_context);
-  if (!found)
+  if (exists && !same_source)
     ereport(ERROR,
             (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
              errmsg("table %s is not the source of profile %d", get_rel_name(source), profile_id)));
-  if (n_verified_captures == kVerifiedCaptures) n_verified_captures = 0;
-  verified_captures[n_verified_captures++] = {profile_id, source};
+  return exists;
 }
 
 // Appends one row (profile_id, customers, changed_at) to the extension's
@@ -305,16 +330,67 @@ void record(const char* schema, const char* function, int profile_id, const char
   end_step();
 }
 
+// Profiles whose failure could not even be recorded: skipped for the rest
+// of this worker's life (it logs each once), so that one broken row cannot
+// stop the others.
+constexpr int kMaxSkipped = 64;
+int skipped_profiles[kMaxSkipped];
+int n_skipped = 0;
+
+bool is_skipped(int profile_id) {
+  for (int i = 0; i < n_skipped; ++i)
+    if (skipped_profiles[i] == profile_id) return true;
+  return false;
+}
+
+// Records a failure in its own transaction; an error doing so is logged and
+// the profile skipped, never raised: it would end the worker.
+void record_failure(const char* schema, int profile_id, const char* message,
+                    MemoryContext loop_context) {
+  PG_TRY();
+  { record(schema, "profile_record_failure", profile_id, message); }
+  PG_CATCH();
+  {
+    HOLD_INTERRUPTS();
+    MemoryContextSwitchTo(loop_context);
+    ErrorData* error = CopyErrorData();
+    FlushErrorState();
+    AbortOutOfAnyTransaction();
+    RESUME_INTERRUPTS();
+    ereport(WARNING, (errmsg("clv_ext: could not record the failure of profile %d, skipping it "
+                             "until the worker restarts: %s",
+                             profile_id, error->message)));
+    FreeErrorData(error);
+    if (n_skipped < kMaxSkipped) skipped_profiles[n_skipped++] = profile_id;
+  }
+  PG_END_TRY();
+}
+
+// The refresh's lock timeout for the current transaction, and its statement
+// timeout armed by hand (a background worker has no client statement that
+// would arm it): one owner's locks or slow source cannot hold the others up
+// for longer.
+void arm_refresh_timeouts() {
+  char value[32];
+  pg_snprintf(value, sizeof value, "%d", clv_pg::settings::refresh_lock_timeout_ms);
+  (void)set_config_option("lock_timeout", value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
+                          0, false);
+  if (clv_pg::settings::refresh_statement_timeout_ms > 0)
+    enable_timeout_after(STATEMENT_TIMEOUT, clv_pg::settings::refresh_statement_timeout_ms);
+}
+
 // Refreshes one profile: "started" committed first, so that a crash leaves
-// evidence; then the refresh in its own transaction; on error the failure is
-// recorded in a new transaction and the worker goes on.
+// evidence; then the refresh in its own transaction, under the refresh
+// timeouts; on error the failure is recorded in a new transaction and the
+// worker goes on.
 void refresh_one(const char* schema, int profile_id, MemoryContext loop_context) {
   char activity[64];
   pg_snprintf(activity, sizeof activity, "clv_ext: refreshing profile %d", profile_id);
-  record(schema, "profile_mark_started", profile_id, nullptr);
   PG_TRY();
   {
+    record(schema, "profile_record_start", profile_id, nullptr);
     begin_step(activity);
+    arm_refresh_timeouts();
     char query[256];
     pg_snprintf(query, sizeof query, "SELECT * FROM %s.refresh_profile_as_owner($1, false)",
                 schema);
@@ -323,19 +399,23 @@ void refresh_one(const char* schema, int profile_id, MemoryContext loop_context)
     int rc = SPI_execute_with_args(query, 1, types, values, nullptr, false, 0);
     if (rc != SPI_OK_SELECT)
       elog(ERROR, "clv_ext: refresh of profile %d failed: %d", profile_id, rc);
+    disable_timeout(STATEMENT_TIMEOUT, false);
     end_step();
   }
   PG_CATCH();
   {
     HOLD_INTERRUPTS();
+    disable_timeout(STATEMENT_TIMEOUT, false);
     MemoryContextSwitchTo(loop_context);
     ErrorData* error = CopyErrorData();
     EmitErrorReport();
     FlushErrorState();
     AbortOutOfAnyTransaction();
+    // A statement timeout left its cancel request behind.
+    QueryCancelPending = false;
     RESUME_INTERRUPTS();
-    record(schema, "profile_mark_failed", profile_id,
-           error->message != nullptr ? error->message : "unknown error");
+    record_failure(schema, profile_id,
+                   error->message != nullptr ? error->message : "unknown error", loop_context);
     FreeErrorData(error);
   }
   PG_END_TRY();
@@ -375,6 +455,7 @@ bool refresh_due_profiles(MemoryContext loop_context) {
   for (int i = 0; i < n_due; ++i) {
     CHECK_FOR_INTERRUPTS();
     if (ConfigReloadPending || !clv_pg::settings::worker_enabled) break;
+    if (is_skipped(due[i])) continue;
     refresh_one(schema, due[i], loop_context);
   }
   pfree(schema);
@@ -478,15 +559,52 @@ Oid* list_databases(int* count) {
   return databases;
 }
 
-// Starts workers where wanted: for databases a backend asked for at once,
-// for the others after their retry time (a worker exits when its database
-// has no profiles, so each database is looked at every launcher_naptime).
+// When the launcher looks at a database without a worker again: databases
+// whose worker found no profiles wait launcher_naptime; the others are
+// looked at as soon as a slot is free. Launcher-local.
+struct Visit {
+  Oid database;
+  TimestampTz next;
+};
+Visit* visits = nullptr;
+int n_visits = 0;
+int visits_capacity = 0;
+
+TimestampTz next_visit(Oid database) {
+  for (int i = 0; i < n_visits; ++i)
+    if (visits[i].database == database) return visits[i].next;
+  return 0;
+}
+
+void set_next_visit(Oid database, TimestampTz next) {
+  for (int i = 0; i < n_visits; ++i)
+    if (visits[i].database == database) {
+      visits[i].next = next;
+      return;
+    }
+  if (n_visits == visits_capacity) {
+    visits_capacity = visits_capacity == 0 ? 16 : visits_capacity * 2;
+    visits = static_cast<Visit*>(
+        visits == nullptr ? MemoryContextAlloc(TopMemoryContext, sizeof(Visit) * visits_capacity)
+                          : repalloc(visits, sizeof(Visit) * visits_capacity));
+  }
+  visits[n_visits++] = {database, next};
+}
+
+TimestampTz last_starvation_warning = 0;
+
+// Hands free slots to databases: first those whose backends asked for a
+// worker, then (scan_databases) every connectable database not looked at
+// recently, so that databases beyond clv.max_workers get their turn; then
+// starts the workers wanted. Warns when a database that asked cannot get a
+// slot because every slot holds a worker of a database with profiles.
 void launch_workers(bool scan_databases) {
   TimestampTz now = GetCurrentTimestamp();
+  int n = 0;
+  Oid* databases = scan_databases ? list_databases(&n) : nullptr;
+  Oid starved = InvalidOid;
+  SpinLockAcquire(&shared->mutex);
   if (scan_databases) {
-    int n;
-    Oid* databases = list_databases(&n);
-    SpinLockAcquire(&shared->mutex);
     for (int i = 0; i < shared->n_slots; ++i) {  // dropped databases free their slots
       DatabaseSlot* slot = &shared->slots[i];
       if (slot->database == InvalidOid || handles[i] != nullptr) continue;
@@ -494,16 +612,42 @@ void launch_workers(bool scan_databases) {
       for (int j = 0; j < n && !exists; ++j) exists = databases[j] == slot->database;
       if (!exists) memset(slot, 0, sizeof *slot);
     }
-    for (int i = 0; i < n; ++i) {
-      if (slot_of(databases[i]) != nullptr) continue;
-      DatabaseSlot* free_slot = slot_of(InvalidOid);
-      if (free_slot == nullptr) break;
-      free_slot->database = databases[i];
-      free_slot->retry_after = 0;
-    }
-    SpinLockRelease(&shared->mutex);
-    pfree(databases);
   }
+  int kept = 0;
+  for (int i = 0; i < shared->n_waiting; ++i) {
+    Oid database = shared->waiting[i];
+    if (slot_of(database) != nullptr) continue;
+    DatabaseSlot* free_slot = slot_of(InvalidOid);
+    if (free_slot == nullptr) {
+      shared->waiting[kept++] = database;
+      starved = database;
+      continue;
+    }
+    memset(free_slot, 0, sizeof *free_slot);
+    free_slot->database = database;
+    free_slot->start_requested = true;
+  }
+  shared->n_waiting = kept;
+  for (int i = 0; i < n; ++i) {
+    if (slot_of(databases[i]) != nullptr || next_visit(databases[i]) > now) continue;
+    DatabaseSlot* free_slot = slot_of(InvalidOid);
+    if (free_slot == nullptr) break;
+    memset(free_slot, 0, sizeof *free_slot);
+    free_slot->database = databases[i];
+  }
+  SpinLockRelease(&shared->mutex);
+  if (databases != nullptr) pfree(databases);
+  if (starved != InvalidOid &&
+      TimestampDifferenceExceeds(last_starvation_warning, now,
+                                 clv_pg::settings::launcher_naptime_ms)) {
+    last_starvation_warning = now;
+    ereport(WARNING,
+            (errmsg("clv_ext: database %u has customer profiles but every profile worker slot is "
+                    "taken",
+                    starved),
+             errhint("Raise clv.max_workers (now %d; needs a restart).", shared->n_slots)));
+  }
+
   for (int i = 0; i < shared->n_slots; ++i) {
     SpinLockAcquire(&shared->mutex);
     DatabaseSlot* slot = &shared->slots[i];
@@ -516,11 +660,14 @@ void launch_workers(bool scan_databases) {
   }
 }
 
-// Forgets workers that have exited; they are started again after
-// launcher_naptime, or at once when a backend asks.
-void reap_workers() {
-  TimestampTz retry =
-      TimestampTzPlusMilliseconds(GetCurrentTimestamp(), clv_pg::settings::launcher_naptime_ms);
+// Forgets workers that have exited. The slot of one that found no profiles
+// is given back (its database is looked at again after launcher_naptime, or
+// at once when a backend asks); one that failed is started again after
+// launcher_naptime. Returns whether a slot was given back.
+bool reap_workers() {
+  TimestampTz now = GetCurrentTimestamp();
+  TimestampTz retry = TimestampTzPlusMilliseconds(now, clv_pg::settings::launcher_naptime_ms);
+  bool freed = false;
   for (int i = 0; i < shared->n_slots; ++i) {
     if (handles[i] == nullptr) continue;
     pid_t pid;
@@ -528,9 +675,20 @@ void reap_workers() {
     pfree(handles[i]);
     handles[i] = nullptr;
     SpinLockAcquire(&shared->mutex);
-    shared->slots[i].retry_after = retry;
+    DatabaseSlot* slot = &shared->slots[i];
+    Oid database = slot->database;
+    bool no_profiles = slot->no_profiles && !slot->start_requested;
+    if (no_profiles)
+      memset(slot, 0, sizeof *slot);
+    else
+      slot->retry_after = retry;
     SpinLockRelease(&shared->mutex);
+    if (no_profiles) {
+      set_next_visit(database, retry);
+      freed = true;
+    }
   }
+  return freed;
 }
 
 void stop_workers() {
@@ -582,10 +740,10 @@ void clv_launcher_main(Datum) {
   for (;;) {
     CHECK_FOR_INTERRUPTS();
     reload_config_if_asked();
-    reap_workers();
+    bool slot_freed = reap_workers();
     if (clv_pg::settings::worker_enabled) {
       TimestampTz now = GetCurrentTimestamp();
-      bool scan = now >= next_scan;
+      bool scan = now >= next_scan || slot_freed;
       if (scan) next_scan = TimestampTzPlusMilliseconds(now, clv_pg::settings::launcher_naptime_ms);
       launch_workers(scan);
     } else {
@@ -625,7 +783,14 @@ void clv_profile_worker_main(Datum main_arg) {
     MemoryContextSwitchTo(loop_context);
     bool has_profiles = refresh_due_profiles(loop_context);
     MemoryContextReset(loop_context);
-    if (!has_profiles) break;
+    if (!has_profiles) {
+      // The slot goes to another database; this one is looked at again later.
+      SpinLockAcquire(&shared->mutex);
+      DatabaseSlot* own = slot_of(database);
+      if (own != nullptr) own->no_profiles = true;
+      SpinLockRelease(&shared->mutex);
+      break;
+    }
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                     clv_pg::settings::worker_naptime_ms, PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
@@ -636,9 +801,42 @@ void clv_profile_worker_main(Datum main_arg) {
   proc_exit(0);
 }
 
+// Says so when this database cannot get a worker because every slot holds
+// another database's.
 Datum clv_profile_wake(PG_FUNCTION_ARGS) {
   request_wake_at_commit();
+  if (shared != nullptr && clv_pg::settings::worker_enabled) {
+    SpinLockAcquire(&shared->mutex);
+    bool starved = slot_of(MyDatabaseId) == nullptr && slot_of(InvalidOid) == nullptr;
+    SpinLockRelease(&shared->mutex);
+    if (starved)
+      ereport(WARNING,
+              (errmsg("no profile worker slot is free for this database: its profiles are "
+                      "refreshed only by clv.refresh_profile until one is"),
+               errhint("Raise clv.max_workers (now %d; needs a restart).", shared->n_slots)));
+  }
   PG_RETURN_VOID();
+}
+
+Datum clv_profile_worker_state(PG_FUNCTION_ARGS) {
+  if (shared == nullptr)
+    PG_RETURN_TEXT_P(cstring_to_text("none: clv_ext is not in shared_preload_libraries"));
+  if (!clv_pg::settings::worker_enabled)
+    PG_RETURN_TEXT_P(cstring_to_text("disabled: clv.worker_enabled is off"));
+  SpinLockAcquire(&shared->mutex);
+  DatabaseSlot* slot = slot_of(MyDatabaseId);
+  pid_t pid = slot != nullptr ? slot->worker_pid : 0;
+  bool starved = slot == nullptr && slot_of(InvalidOid) == nullptr;
+  SpinLockRelease(&shared->mutex);
+  char state[128];
+  if (pid != 0)
+    pg_snprintf(state, sizeof state, "running (pid %d)", static_cast<int>(pid));
+  else if (starved)
+    pg_snprintf(state, sizeof state,
+                "waiting for a free slot: all clv.max_workers = %d are taken", shared->n_slots);
+  else
+    pg_snprintf(state, sizeof state, "starting");
+  PG_RETURN_TEXT_P(cstring_to_text(state));
 }
 
 // Change capture of a profile's source: an AFTER ... FOR EACH STATEMENT
@@ -662,8 +860,8 @@ Datum clv_profile_capture(PG_FUNCTION_ARGS) {
   Relation relation = trigger_data->tg_relation;
   Oid function = fcinfo->flinfo->fn_oid;
   Oid schema = get_func_namespace(function);
-  verify_capture(function, quote_identifier(get_namespace_name(schema)), profile_id,
-                 RelationGetRelid(relation));
+  if (!capture_allowed(function, schema, profile_id, RelationGetRelid(relation)))
+    return PointerGetDatum(nullptr);
 
   TupleDesc desc = RelationGetDescr(relation);
   AttrNumber column = InvalidAttrNumber;

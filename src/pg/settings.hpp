@@ -27,6 +27,12 @@ extern int worker_batch_delay_ms;
 // clv.launcher_naptime: how often the launcher looks for databases that need
 // a profile worker, in milliseconds.
 extern int launcher_naptime_ms;
+// clv.refresh_lock_timeout: lock_timeout of a background refresh, in
+// milliseconds (0: none).
+extern int refresh_lock_timeout_ms;
+// clv.refresh_statement_timeout: most time one background refresh may take,
+// in milliseconds (0: no limit).
+extern int refresh_statement_timeout_ms;
 // clv.max_workers: most databases with a profile worker (server start only).
 extern int max_workers;
 

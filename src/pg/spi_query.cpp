@@ -3,6 +3,8 @@
 extern "C" {
 #include "executor/spi.h"
 #include "nodes/plannodes.h"
+#include "nodes/parsenodes.h"
+#include "tcop/cmdtag.h"
 #include "utils/plancache.h"
 #include "utils/lsyscache.h"
 }
@@ -147,6 +149,34 @@ bool receive_row(TupleTableSlot* slot, DestReceiver* self) {
 
 void receiver_noop(DestReceiver*) {}
 
+// Only one plain, read-only query: SELECT, VALUES, TABLE or WITH ... SELECT
+// without data-modifying parts. Utility statements (SHOW, EXPLAIN, EXECUTE,
+// SELECT INTO, ...) have no plan tree to read rows from. C frames only.
+void refuse_unless_read_only(const char* what, SPIPlanPtr plan) {
+  List* sources = SPI_plan_get_plan_sources(plan);
+  const char* kind = nullptr;
+  if (list_length(sources) != 1) {
+    kind = "several statements";
+  } else {
+    auto* source = static_cast<CachedPlanSource*>(linitial(sources));
+    if (source->commandTag != CMDTAG_SELECT || list_length(source->query_list) != 1) {
+      kind = GetCommandTagName(source->commandTag);
+    } else {
+      Query* parsed = linitial_node(Query, source->query_list);
+      if (parsed->commandType != CMD_SELECT || parsed->utilityStmt != nullptr)
+        kind = "a utility statement";
+      else if (parsed->hasModifyingCTE)
+        kind = "a WITH clause that modifies data";
+      else if (parsed->rowMarks != NIL)
+        kind = "SELECT ... FOR UPDATE/SHARE";
+    }
+  }
+  if (kind != nullptr)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_CURSOR_DEFINITION),
+                    errmsg("%s must be one read-only query, not %s", what, kind),
+                    errhint("Pass a SELECT, VALUES, TABLE or WITH ... SELECT query.")));
+}
+
 }  // namespace
 
 SpiSession::SpiSession() {
@@ -202,12 +232,7 @@ void for_each_batch(const char* what, const char* query, const std::vector<Colum
 
     plan = SPI_prepare(query, 0, nullptr);
     if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-    // Only what could be a cursor (one query returning rows); opening any
-    // other as one raises PostgreSQL's error for it.
-    if (!SPI_is_cursor_plan(plan)) {
-      SPI_cursor_open(nullptr, plan, nullptr, nullptr, false);
-      elog(ERROR, "%s cannot be opened as a cursor", what);
-    }
+    refuse_unless_read_only(what, plan);
     if (on_estimate) {
       // The plan the execution below reuses (the query has no parameters).
       // The plan is not kept (SPI_keepplan), so no resource owner holds it.

@@ -36,9 +36,9 @@ class SpiSession {
 };
 
 // Runs `query` with the caller's privileges and calls on_row for every row
-// with columns.size() cells. The query must be one that could be opened as a
-// cursor (a single SELECT, VALUES, TABLE or WITH ... SELECT); others get
-// PostgreSQL's error for that. It may return fewer columns, down to
+// with columns.size() cells. The query must be one read-only query (a single
+// SELECT, VALUES, TABLE or WITH ... SELECT, modifying and locking nothing);
+// others are ERROR 42P11. It may return fewer columns, down to
 // `required` (default: all); the missing cells are NULL. `what` names the
 // query in errors: a wrong number or type of columns is ERROR 42804.
 void for_each_row(const char* what, const char* query, const std::vector<ColumnType>& columns,

@@ -1,0 +1,38 @@
+
+-- 0.2.0 -> 0.3.0, after the functions (extension/upgrade/0.2.0--0.3.0.sql).
+
+CREATE EVENT TRIGGER clv_profile_dropped_objects ON sql_drop
+EXECUTE FUNCTION @extschema@.profile_dropped_objects();
+COMMENT ON EVENT TRIGGER clv_profile_dropped_objects IS
+'Keeps clv.profiles in step with DROP OWNED BY, DROP SCHEMA ... CASCADE and DROP TABLE of a profile''s objects or source';
+
+-- Every profile gets the table of its current model, owned by its owner,
+-- and views that read it (replaced in place: the owner's grants stay).
+-- Profiles whose view or facts are gone, or whose owner was dropped, are
+-- unregistered.
+DO $upgrade$
+DECLARE
+  p @extschema@.profiles;
+BEGIN
+  FOR p IN SELECT * FROM @extschema@.profiles ORDER BY id LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) p.owner)
+       OR pg_catalog.to_regclass(@extschema@.profile_object(p, '')) IS NULL
+       OR pg_catalog.to_regclass(@extschema@.profile_object(p, '_facts')) IS NULL THEN
+      PERFORM @extschema@.profile_drop_capture(p);
+      DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) p.id;
+      DELETE FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) p.id;
+      CONTINUE;
+    END IF;
+    PERFORM @extschema@.profile_build_model_table(p);
+    EXECUTE pg_catalog.format(
+      'INSERT INTO %s SELECT pm.fitted_at, pm.bgnbd, pm.mbgnbd, pm.pareto_nbd, pm.gamma_gamma, pm.recency_breaks,
+              pm.frequency_breaks, pm.monetary_breaks, pm.clv_breaks
+       FROM %s.profile_models pm WHERE pm.profile_id OPERATOR(pg_catalog.=) $1
+       ORDER BY pm.fitted_at DESC LIMIT 1',
+      @extschema@.profile_object(p, '_model'), @extschema@.profile_ext_schema())
+    USING p.id;
+    EXECUTE pg_catalog.format('ALTER TABLE %s OWNER TO %s', @extschema@.profile_object(p, '_model'), p.owner);
+    PERFORM @extschema@.profile_build_views(p);
+  END LOOP;
+END
+$upgrade$;
