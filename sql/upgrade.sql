@@ -1,6 +1,8 @@
--- Upgrades: version 0.1.0 installed and updated with ALTER EXTENSION ...
--- UPDATE has the same objects, definitions, comments and privileges as a
--- fresh install of the current version, keeps its data, and works.
+-- Upgrades: versions 0.1.0 and 0.2.0 installed and updated with ALTER
+-- EXTENSION ... UPDATE have the same objects, definitions, comments and
+-- privileges as a fresh install of the current version, keep their data,
+-- and work; the update from 0.2.0 closes the holes a hostile role could use
+-- there, in the state it may have left behind.
 \set VERBOSITY terse
 CREATE FUNCTION extension_objects() RETURNS SETOF text LANGUAGE sql AS $$
   SELECT regexp_replace(o, '\s+', ' ', 'g') FROM (
@@ -57,4 +59,72 @@ RESET client_min_messages;
 SELECT count(*) AS customers, sum(orders) AS orders FROM clv_profiles.shop;
 \c :regress_db
 DROP DATABASE clv_upgrade;
+
+CREATE DATABASE clv_upgrade;
+\c clv_upgrade
+\set VERBOSITY terse
+CREATE ROLE clv_upgrade_owner;
+CREATE ROLE clv_upgrade_intruder;
+CREATE EXTENSION clv_ext VERSION '0.2.0';
+SELECT * FROM clv.identity_ingest($$VALUES ('email:a@x.com', 'device:1'), ('device:1', 'cookie:9')$$);
+CREATE TABLE orders (customer_id int, ts timestamptz, amount numeric);
+INSERT INTO orders SELECT c, now() - k * interval '20 days', 10 + (c * 7 + k * 13) % 50
+FROM generate_series(1, 30) c, generate_series(1, 1 + c % 4) k;
+ALTER TABLE orders OWNER TO clv_upgrade_owner;
+GRANT CREATE ON SCHEMA clv_profiles TO clv_upgrade_owner;
+SET ROLE clv_upgrade_owner;
+SELECT clv.create_profile('shop', 'orders', 'customer_id', 'ts', 'amount');
+SET client_min_messages = error;
+SELECT mode, customers FROM clv.refresh_profile('shop');
+RESET client_min_messages;
+GRANT SELECT ON clv_profiles.shop TO clv_upgrade_intruder;
+RESET ROLE;
+-- what 0.2.0 let any role do: a row of its own with settings that made the
+-- worker's backoff overflow
+SET ROLE clv_upgrade_intruder;
+INSERT INTO clv.profiles (name, owner, source, customer_column, ts_column, amount_column, unit, model, horizon,
+  discount_rate, discount_steps, margin, trend_period, refresh_interval, refit_interval, resolve_identity,
+  target_schema, enabled, failures, next_run)
+VALUES ('m', current_user::regrole, 'pg_class', 'relname', 'relname', 'relname', '1 day', 'bgnbd', 1, 0, 1, 1,
+        '1 day', '100000000 years', '1 day', false, 'pg_temp', true, 12, '-infinity');
+RESET ROLE;
+ALTER EXTENSION clv_ext UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'clv_ext';
+REVOKE CREATE ON SCHEMA clv_profiles FROM clv_upgrade_owner;  -- (the test's own grant)
+SELECT :'definition' \gexec
+SELECT o AS only_in_fresh_install FROM unnest(string_to_array(:'fresh_objects', E'\n')) o
+EXCEPT SELECT extension_objects() ORDER BY 1;
+SELECT o AS only_after_update FROM extension_objects() o
+EXCEPT SELECT unnest(string_to_array(:'fresh_objects', E'\n')) ORDER BY 1;
+SELECT count(*) = :fresh_count AS same_count FROM extension_objects();
+-- the intruder's row had no profile objects: unregistered; the owner's
+-- profile, its facts and graph are kept, and its model moved to the owner's
+-- own table, so the reader the owner granted the view now reads the scores
+SELECT name, owner, refresh_interval, failures FROM clv.profiles;
+SELECT count(*) AS identifiers, count(DISTINCT cluster_id) AS clusters FROM clv.identity_nodes;
+SELECT pg_get_userbyid(relowner) AS model_table_owner FROM pg_class WHERE relname = 'shop_model';
+SET ROLE clv_upgrade_intruder;
+SELECT count(*) AS customers, count(p_alive) AS scored FROM clv_profiles.shop;
+\set ON_ERROR_STOP 0
+INSERT INTO clv.profiles (name, owner, source, customer_column, ts_column, amount_column, unit, model, horizon,
+  discount_rate, discount_steps, margin, trend_period, refresh_interval, refit_interval, resolve_identity, target_schema)
+VALUES ('m', current_user::regrole, 'pg_class', 'relname', 'relname', 'relname', '1 day', 'bgnbd', 1, 0, 1, 1,
+        '1 day', '1 day', '1 day', false, 'pg_temp');
+UPDATE clv.profiles SET failures = 12;
+SELECT * FROM clv.resolve_identities('SHOW search_path');
+SELECT * FROM clv.identity_ingest($$VALUES ('email:x@x.com', 'device:x')$$);
+CREATE TEMP TABLE e (identifier text);
+CREATE TRIGGER e AFTER INSERT ON pg_temp.e REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION clv.profile_capture_identities();
+\set ON_ERROR_STOP 1
+RESET ROLE;
+SET ROLE clv_upgrade_owner;
+INSERT INTO orders VALUES (31, now(), 20);
+SET client_min_messages = error;
+SELECT mode, customers FROM clv.refresh_profile('shop');
+RESET client_min_messages;
+RESET ROLE;
+\c :regress_db
+DROP DATABASE clv_upgrade;
+DROP ROLE clv_upgrade_owner, clv_upgrade_intruder;
 DROP FUNCTION extension_objects();

@@ -13,7 +13,7 @@
 
 CREATE SCHEMA clv_profiles;
 COMMENT ON SCHEMA clv_profiles IS
-'Customer profiles maintained by clv_ext: per profile a view <name> (one row per customer), <name>_facts (the stored facts) and <name>_summary (per RFM segment)';
+'Customer profiles maintained by clv_ext: per profile a view <name> (one row per customer), <name>_facts (the stored facts), <name>_model (the current model) and <name>_summary (per RFM segment)';
 GRANT USAGE ON SCHEMA clv_profiles TO PUBLIC;
 
 CREATE SEQUENCE @extschema@.profile_id_seq AS integer;

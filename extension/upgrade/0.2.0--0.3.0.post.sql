@@ -23,6 +23,10 @@ BEGIN
       DELETE FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) p.id;
       CONTINUE;
     END IF;
+    -- Objects made or replaced in an extension script are members of the
+    -- extension for the time being; the profile's are the owner's.
+    EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext ADD VIEW %s', @extschema@.profile_object(p, ''));
+    EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext ADD VIEW %s', @extschema@.profile_object(p, '_summary'));
     PERFORM @extschema@.profile_build_model_table(p);
     EXECUTE pg_catalog.format(
       'INSERT INTO %s SELECT pm.fitted_at, pm.bgnbd, pm.mbgnbd, pm.pareto_nbd, pm.gamma_gamma, pm.recency_breaks,
@@ -33,6 +37,9 @@ BEGIN
     USING p.id;
     EXECUTE pg_catalog.format('ALTER TABLE %s OWNER TO %s', @extschema@.profile_object(p, '_model'), p.owner);
     PERFORM @extschema@.profile_build_views(p);
+    EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext DROP VIEW %s', @extschema@.profile_object(p, ''));
+    EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext DROP VIEW %s', @extschema@.profile_object(p, '_summary'));
+    EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext DROP TABLE %s', @extschema@.profile_object(p, '_model'));
   END LOOP;
 END
 $upgrade$;

@@ -49,3 +49,5 @@ ALTER TABLE @extschema@.profiles
 
 COMMENT ON TABLE @extschema@.profiles IS
 'Registered customer profiles (clv.create_profile) and their refresh state; each role sees only the profiles of roles it has the privileges of; written only by the extension''s functions';
+COMMENT ON SCHEMA clv_profiles IS
+'Customer profiles maintained by clv_ext: per profile a view <name> (one row per customer), <name>_facts (the stored facts), <name>_model (the current model) and <name>_summary (per RFM segment)';
