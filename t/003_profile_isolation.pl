@@ -155,6 +155,22 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM clv_profiles.bobs WHERE c
 	'0', 'bob\'s new row is not in his profile yet');
 is(status('alices', q{failures || ' ' || (last_error IS NULL)}), '0 true',
 	'alice\'s profile has no error');
+# Bob's profile keeps being retried, and failing, with backoff; alice's
+# changes keep arriving.
+$failures_before = status('bobs', 'failures');
+ok($node->poll_query_until('postgres',
+		qq{SELECT failures > $failures_before FROM clv.profile_status WHERE profile = 'bobs'}),
+	'bob\'s profile is tried again and fails again');
+$node->safe_psql('postgres', q{INSERT INTO alice_orders VALUES ('a_new1', now(), 78)},
+	extra_params => [ '-U', 'alice' ]);
+ok($node->poll_query_until('postgres',
+		q{SELECT count(*) = 1 FROM clv_profiles.alices WHERE customer = 'a_new1'}),
+	'alice\'s next customer arrives too');
+is($node->safe_psql('postgres',
+		qq{SELECT count(*) FROM pg_locks
+		   WHERE locktype = 'relation' AND relation = 'bob_orders'::regclass
+		     AND mode = 'AccessExclusiveLock' AND granted AND pid = $bob_pid}),
+	'1', 'bob still holds his lock');
 
 $bob->query_safe(q{COMMIT});
 $bob->quit;

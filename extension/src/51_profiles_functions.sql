@@ -931,15 +931,18 @@ BEGIN
                                                 AND a.attname OPERATOR(pg_catalog.=) p.customer_column))
   INTO index_exists;
   IF NOT index_exists THEN
-    -- CREATE INDEX needs the source's ownership (and CREATE on its schema)
-    IF create_index AND pg_catalog.pg_has_role(
-         (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE') THEN
+    -- CREATE INDEX needs the source's ownership and CREATE on its schema
+    IF create_index
+       AND pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                   WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE')
+       AND pg_catalog.has_schema_privilege((SELECT c.relnamespace FROM pg_catalog.pg_class c
+                                            WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'CREATE') THEN
       EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I, %I)', p.source, p.customer_column, p.ts_column);
       RAISE NOTICE 'created an index on % (%, %) for incremental refresh', p.source, p.customer_column, p.ts_column;
     ELSE
       RAISE NOTICE 'no index on % starts with %; incremental refresh will scan the table', p.source, p.customer_column
-        USING HINT = pg_catalog.format('The owner of %s can create it: CREATE INDEX ON %s (%I, %I)',
-                                       p.source, p.source, p.customer_column, p.ts_column);
+        USING HINT = pg_catalog.format('The table''s owner can create it: CREATE INDEX ON %s (%I, %I)',
+                                       p.source, p.customer_column, p.ts_column);
     END IF;
   END IF;
   PERFORM @extschema@.profile_wake();
