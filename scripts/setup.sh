@@ -10,6 +10,7 @@ PACKAGES=(
   libeigen3-dev libboost-math-dev libboost-graph-dev libnlopt-dev libnlopt-cxx-dev
   googletest libgtest-dev
   libipc-run-perl
+  sqlsmith
   gnuplot-nox
 )
 

@@ -3,8 +3,9 @@
 # installs dependencies, builds, runs the core unit tests (ctest, also under
 # AddressSanitizer/UBSan), a short libFuzzer run of the core, the version
 # checks, the pg_regress and isolation suites against a throwaway
-# PostgreSQL 15 cluster and the TAP tests of the background workers (clusters
-# of their own), then prints one line "N passed, N failed".
+# PostgreSQL 15 cluster, random SQL (the SQL fuzzer and sqlsmith as an
+# ordinary role) and the TAP tests of the background workers (clusters of
+# their own), then prints one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -106,6 +107,23 @@ if [[ $sql_fuzz_summary != "1 passed, 0 failed" ]]; then
 else
   grep -E "^(queries|crashes)" "$LOG_DIR/sql_fuzz.log" || true
   count "SQL fuzz" 1 0
+fi
+
+# Debian's sqlsmith as an ordinary role against a database with clv_ext
+# objects, profiles and an identity graph (bounded in queries and time): no
+# server crash allowed. The long run: bash bench/sqlsmith.sh --queries 30000.
+# Its cluster directory and port derive from this run's, as for the SQL fuzz.
+sqlsmith_port=$((PGPORT + 3))
+((sqlsmith_port == 54361)) && sqlsmith_port=$((PGPORT + 4))
+bash bench/sqlsmith.sh --queries 3000 --max-seconds 180 --cluster-dir "${CLV_CLUSTER_DIR}_sqlsmith" \
+  --port "$sqlsmith_port" --workdir "$LOG_DIR/sqlsmith" >"$LOG_DIR/sqlsmith.log" 2>&1
+sqlsmith_summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$LOG_DIR/sqlsmith.log" | tail -1)
+if [[ $sqlsmith_summary != "1 passed, 0 failed" ]]; then
+  tail -30 "$LOG_DIR/sqlsmith.log"
+  count "sqlsmith" 0 1
+else
+  grep -E "^(queries|crashes)" "$LOG_DIR/sqlsmith.log" || true
+  count "sqlsmith" 1 0
 fi
 
 # TAP tests (t/*.pl, PostgreSQL::Test::Cluster): each starts its own
