@@ -6,8 +6,9 @@
 # over a superuser table) and as the login role clv_smith (NOSUPERUSER; owns
 # only its schema clv_smith and the tables in it: orders full of NULLs,
 # negative/NaN/infinite amounts and far timestamps, RFM summaries, fitted and
-# extreme models, cohorts, identifier pairs; and, when this build lets an
-# ordinary role do it, a profile "smith_shop" of its own). Then runs sqlsmith
+# extreme models, cohorts, identifier pairs, text values such as query texts
+# and profile names; and, when this build lets an ordinary role do it, a
+# profile "smith_shop" of its own). Then runs sqlsmith
 # as clv_smith, which reads the catalog it can see (so clv.* functions,
 # aggregates, types and tables are in its vocabulary next to pg_catalog's)
 # and sends each generated statement in BEGIN ... ROLLBACK with a 1 s
@@ -159,6 +160,14 @@ INSERT INTO clv_smith.edges
 SELECT 'email:c' || g || '@x.com', 'device:d' || (g % 7) FROM generate_series(1, 30) g;
 INSERT INTO clv_smith.edges VALUES ('email:a@x.com', 'device:1'), (NULL, 'device:1'), ('', ''), ('x', 'x'),
   (repeat('y', 3000), 'device:d1');
+-- Text values sqlsmith may pick for text arguments (it writes no string
+-- literals of its own): query texts, profile names, identifiers, units.
+CREATE TABLE clv_smith.texts (value text);
+INSERT INTO clv_smith.texts VALUES ('SHOW search_path'), ($$VALUES ('email:a@x.com', 'device:1')$$),
+  ('SELECT a, b FROM clv_smith.edges'), ('SELECT customer_id, ts, amount FROM clv_smith.orders'),
+  ('SELECT 1; SELECT 2'), ('TABLE clv_smith.edges'), ('WITH e AS (SELECT a, b FROM clv_smith.edges) SELECT * FROM e'),
+  ('SELECT a, b FROM su_orders'), (''), (' '), ('shop'), ('smith_shop'), ('bgnbd'), ('pareto_nbd'), ('7 days'),
+  ('email:a@x.com'), ('device:1'), ('up'), ('down'), (NULL), (repeat('z', 10000));
 CREATE TABLE clv_smith.models (name text, bgnbd clv.bgnbd, mbgnbd clv.mbgnbd, pareto clv.pareto_nbd,
                                gg clv.gamma_gamma, sbg clv.sbg);
 \set ON_ERROR_STOP 0
