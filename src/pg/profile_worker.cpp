@@ -207,20 +207,36 @@ ArrayBuildState* collect_keys(Tuplestorestate* rows, TupleDesc desc, AttrNumber 
 // read through its primary key directly, as the extension reads its own
 // catalog (row-level security is for roles reading it; writers of the source
 // need not see the profile), which costs a fraction of a query per write.
+// Where the registry is, per backend: the extension's schema, its profiles
+// table and primary key, and the source column. Where, not whether: a new
+// extension has a new schema.
+struct RegistryLocation {
+  Oid schema;
+  Oid table;
+  Oid index;
+  AttrNumber source_column;
+};
+RegistryLocation registry = {InvalidOid, InvalidOid, InvalidOid, InvalidAttrNumber};
+
 bool capture_allowed(Oid schema, int32 profile_id, Oid source) {
-  Oid table = get_relname_relid("profiles", schema);
-  Oid index = get_relname_relid("profiles_pkey", schema);
-  if (!OidIsValid(table) || !OidIsValid(index))
-    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                    errmsg("table profiles of extension clv_ext is missing")));
-  Relation relation = table_open(table, AccessShareLock);
+  if (registry.schema != schema) {
+    Oid table = get_relname_relid("profiles", schema);
+    Oid index = get_relname_relid("profiles_pkey", schema);
+    if (!OidIsValid(table) || !OidIsValid(index))
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                      errmsg("table profiles of extension clv_ext is missing")));
+    registry = {schema, table, index, get_attnum(table, "source")};
+    if (get_attnum(table, "id") != 1 || registry.source_column == InvalidAttrNumber ||
+        get_atttype(table, registry.source_column) != REGCLASSOID) {
+      registry.schema = InvalidOid;
+      ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                      errmsg("table profiles of extension clv_ext has been altered")));
+    }
+  }
+  Relation relation = table_open(registry.table, AccessShareLock);
   TupleDesc desc = RelationGetDescr(relation);
-  AttrNumber id_column = get_attnum(table, "id");
-  AttrNumber source_column = get_attnum(table, "source");
-  if (id_column != 1 || source_column == InvalidAttrNumber ||
-      TupleDescAttr(desc, source_column - 1)->atttypid != REGCLASSOID)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("table profiles of extension clv_ext has been altered")));
+  AttrNumber source_column = registry.source_column;
+  Oid index = registry.index;
   ScanKeyData key;
   ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(profile_id));
   SysScanDesc scan = systable_beginscan(relation, index, true, GetActiveSnapshot(), 1, &key);
