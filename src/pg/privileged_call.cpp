@@ -54,9 +54,9 @@ Target look_up_target(Oid shim) {
 
   // The target by its exact signature, never by overload resolution.
   oidvector* signature = buildoidvector(target.types, target.nargs);
-  HeapTuple found = SearchSysCache3(PROCNAMEARGSNSP, CStringGetDatum(name),
-                                    PointerGetDatum(signature),
-                                    ObjectIdGetDatum(get_func_namespace(shim)));
+  HeapTuple found =
+      SearchSysCache3(PROCNAMEARGSNSP, CStringGetDatum(name), PointerGetDatum(signature),
+                      ObjectIdGetDatum(get_func_namespace(shim)));
   if (!HeapTupleIsValid(found))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
                     errmsg("function %s.%s of extension clv_ext is missing", schema, name)));

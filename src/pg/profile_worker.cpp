@@ -23,7 +23,6 @@ extern "C" {
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
-#include "catalog/pg_proc.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -43,7 +42,6 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/tuplestore.h"
 }
@@ -421,8 +419,8 @@ void refresh_one(const char* schema, int profile_id, MemoryContext loop_context)
     // A statement timeout left its cancel request behind.
     QueryCancelPending = false;
     RESUME_INTERRUPTS();
-    record_failure(schema, profile_id,
-                   error->message != nullptr ? error->message : "unknown error", loop_context);
+    record_failure(schema, profile_id, error->message != nullptr ? error->message : "unknown error",
+                   loop_context);
     FreeErrorData(error);
   }
   PG_END_TRY();
@@ -644,9 +642,8 @@ void launch_workers(bool scan_databases) {
   }
   SpinLockRelease(&shared->mutex);
   if (databases != nullptr) pfree(databases);
-  if (starved != InvalidOid &&
-      TimestampDifferenceExceeds(last_starvation_warning, now,
-                                 clv_pg::settings::launcher_naptime_ms)) {
+  if (starved != InvalidOid && TimestampDifferenceExceeds(last_starvation_warning, now,
+                                                          clv_pg::settings::launcher_naptime_ms)) {
     last_starvation_warning = now;
     ereport(WARNING,
             (errmsg("clv_ext: database %u has customer profiles but every profile worker slot is "
@@ -839,8 +836,8 @@ Datum clv_profile_worker_state(PG_FUNCTION_ARGS) {
   if (pid != 0)
     pg_snprintf(state, sizeof state, "running (pid %d)", static_cast<int>(pid));
   else if (starved)
-    pg_snprintf(state, sizeof state,
-                "waiting for a free slot: all clv.max_workers = %d are taken", shared->n_slots);
+    pg_snprintf(state, sizeof state, "waiting for a free slot: all clv.max_workers = %d are taken",
+                shared->n_slots);
   else
     pg_snprintf(state, sizeof state, "starting");
   PG_RETURN_TEXT_P(cstring_to_text(state));
