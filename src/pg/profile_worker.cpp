@@ -205,28 +205,28 @@ ArrayBuildState* collect_keys(Tuplestorestate* rows, TupleDesc desc, AttrNumber 
 // read through its primary key directly, as the extension reads its own
 // catalog (row-level security is for roles reading it; writers of the source
 // need not see the profile), which costs a fraction of a query per write.
-// Where the registry is, per backend: the extension's schema, its profiles
-// table and primary key, and the source column. Where, not whether: a new
-// extension has a new schema.
+// Where the registry is, per backend, found from the capture function: its
+// extension's profiles table, primary key and source column. Where, not
+// whether: a new extension (even in the same schema) has a new function.
 struct RegistryLocation {
-  Oid schema;
+  Oid function;
   Oid table;
   Oid index;
   AttrNumber source_column;
 };
 RegistryLocation registry = {InvalidOid, InvalidOid, InvalidOid, InvalidAttrNumber};
 
-bool capture_allowed(Oid schema, int32 profile_id, Oid source) {
-  if (registry.schema != schema) {
+bool capture_allowed(Oid function, Oid schema, int32 profile_id, Oid source) {
+  if (registry.function != function) {
     Oid table = get_relname_relid("profiles", schema);
     Oid index = get_relname_relid("profiles_pkey", schema);
     if (!OidIsValid(table) || !OidIsValid(index))
       ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                       errmsg("table profiles of extension clv_ext is missing")));
-    registry = {schema, table, index, get_attnum(table, "source")};
+    registry = {function, table, index, get_attnum(table, "source")};
     if (get_attnum(table, "id") != 1 || registry.source_column == InvalidAttrNumber ||
         get_atttype(table, registry.source_column) != REGCLASSOID) {
-      registry.schema = InvalidOid;
+      registry.function = InvalidOid;
       ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                       errmsg("table profiles of extension clv_ext has been altered")));
     }
@@ -864,7 +864,7 @@ Datum clv_profile_capture(PG_FUNCTION_ARGS) {
   Relation relation = trigger_data->tg_relation;
   Oid function = fcinfo->flinfo->fn_oid;
   Oid schema = get_func_namespace(function);
-  if (!capture_allowed(schema, profile_id, RelationGetRelid(relation)))
+  if (!capture_allowed(function, schema, profile_id, RelationGetRelid(relation)))
     return PointerGetDatum(nullptr);
 
   TupleDesc desc = RelationGetDescr(relation);
