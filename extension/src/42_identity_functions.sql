@@ -153,13 +153,11 @@ COMMENT ON FUNCTION @extschema@.identity_retract_identifier(text) IS
 -- rights (clv.identity_ingest_prepare and _apply, C shims of
 -- src/pg/privileged_call.cpp that run their _privileged functions as the
 -- extension's owner, for a caller with EXECUTE on clv.identity_ingest).
-CREATE OR REPLACE FUNCTION @extschema@.identity_ingest_prepare_privileged(caller regrole)
-RETURNS void LANGUAGE plpgsql VOLATILE
+-- Who may ingest: the roles with EXECUTE on clv.identity_ingest(text).
+CREATE OR REPLACE FUNCTION @extschema@.identity_check_ingest_privilege(caller regrole)
+RETURNS void LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-  work_table text;
-  work_columns text;
 BEGIN
   IF NOT pg_catalog.has_function_privilege(caller,
        (SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e ON e.extnamespace = p.pronamespace
@@ -168,6 +166,21 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function identity_ingest',
       HINT = 'A DBA grants EXECUTE on clv.identity_ingest(text) to the roles that may ingest.';
   END IF;
+END
+$fn$;
+REVOKE ALL ON FUNCTION @extschema@.identity_check_ingest_privilege(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.identity_check_ingest_privilege(regrole) IS
+'Step of clv.identity_ingest: ERROR 42501 unless caller may execute clv.identity_ingest(text) (internal)';
+
+CREATE OR REPLACE FUNCTION @extschema@.identity_ingest_prepare_privileged(caller regrole)
+RETURNS void LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  work_table text;
+  work_columns text;
+BEGIN
+  PERFORM @extschema@.identity_check_ingest_privilege(caller);
   -- One writer of the graph at a time (ingests and retractions queue here);
   -- readers are not blocked. Each statement below takes a fresh snapshot, so
   -- it sees what the previous holder of the lock committed.
@@ -236,13 +249,7 @@ DECLARE
   merges bigint;
   rejected bigint;
 BEGIN
-  IF NOT pg_catalog.has_function_privilege(caller,
-       (SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e ON e.extnamespace = p.pronamespace
-        WHERE e.extname = 'clv_ext' AND p.proname = 'identity_ingest'
-          AND p.proargtypes = '25'::pg_catalog.oidvector), 'EXECUTE') THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function identity_ingest',
-      HINT = 'A DBA grants EXECUTE on clv.identity_ingest(text) to the roles that may ingest.';
-  END IF;
+  PERFORM @extschema@.identity_check_ingest_privilege(caller);
 
   -- The batch: pairs ordered a <= b in byte order (a pair with one NULL or
   -- empty side names just the other identifier), one row per pair and

@@ -249,6 +249,28 @@ $$;
 COMMENT ON FUNCTION @extschema@.profile_build_model_table(@extschema@.profiles) IS
 'Creates <name>_model, the table of a profile''s current model that its view reads (internal)';
 
+-- The view reads the current model from the owner's own table, so that a
+-- role the owner grants the view to reads it too: the profile's latest row
+-- of clv.profile_models, copied there.
+CREATE OR REPLACE FUNCTION @extschema@.profile_store_current_model(p @extschema@.profiles)
+RETURNS void LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  EXECUTE pg_catalog.format('DELETE FROM %s', @extschema@.profile_object(p, '_model'));
+  EXECUTE pg_catalog.format($q$
+    INSERT INTO %1$s
+    SELECT pm.fitted_at, pm.bgnbd, pm.mbgnbd, pm.pareto_nbd, pm.gamma_gamma, pm.recency_breaks,
+           pm.frequency_breaks, pm.monetary_breaks, pm.clv_breaks
+    FROM %2$s.profile_models pm WHERE pm.profile_id = $1
+    ORDER BY pm.fitted_at DESC LIMIT 1$q$,
+    @extschema@.profile_object(p, '_model'), @extschema@.profile_ext_schema())
+  USING p.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_store_current_model(@extschema@.profiles) IS
+'Copies a profile''s latest model from clv.profile_models into its <name>_model table (internal)';
+
 -- Change capture: statement-level triggers on the source call
 -- clv.profile_capture (C, src/pg/profile_worker.cpp), which records the
 -- customer keys each statement touches and wakes the worker at commit.
@@ -315,10 +337,7 @@ AS $$
 DECLARE
   moved text[];
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_extension e
-                   ON e.extnamespace OPERATOR(pg_catalog.=) c.relnamespace
-                 WHERE c.oid OPERATOR(pg_catalog.=) TG_RELID AND c.relname OPERATOR(pg_catalog.=) 'identity_nodes'
-                   AND e.extname OPERATOR(pg_catalog.=) 'clv_ext')
+  IF TG_RELID IS DISTINCT FROM pg_catalog.to_regclass(@extschema@.profile_ext_schema() OPERATOR(pg_catalog.||) '.identity_nodes')::pg_catalog.oid
      OR TG_LEVEL OPERATOR(pg_catalog.<>) 'STATEMENT' OR TG_WHEN OPERATOR(pg_catalog.<>) 'AFTER' THEN
     RAISE EXCEPTION USING ERRCODE = '39P01',
       MESSAGE = 'profile_capture_identities fires only after statements on the identity graph''s table identity_nodes';
@@ -420,10 +439,7 @@ BEGIN
     END IF;
   END LOOP;
   IF p.resolve_identity AND NOT pg_catalog.has_table_privilege(
-       owner, (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_extension e
-               ON e.extnamespace OPERATOR(pg_catalog.=) c.relnamespace
-               WHERE c.relname OPERATOR(pg_catalog.=) 'identity_nodes' AND e.extname OPERATOR(pg_catalog.=) 'clv_ext'),
-       'SELECT') THEN
+       owner, pg_catalog.to_regclass(@extschema@.profile_ext_schema() OPERATOR(pg_catalog.||) '.identity_nodes'), 'SELECT') THEN
     RAISE EXCEPTION USING ERRCODE = '42501',
       MESSAGE = 'permission denied to read the identity graph (clv.identity_nodes)',
       HINT = 'A profile that resolves identities reads the graph with its owner''s privileges: a DBA grants SELECT on clv.identity_nodes.';
@@ -508,17 +524,7 @@ BEGIN
   IF fitted OPERATOR(pg_catalog.=) 0 THEN
     RETURN 'no customers to fit the model on';
   END IF;
-  -- The view reads the current model from the owner's own table, so that a
-  -- role the owner grants the view to reads it too.
-  EXECUTE pg_catalog.format('DELETE FROM %s', @extschema@.profile_object(p, '_model'));
-  EXECUTE pg_catalog.format($q$
-    INSERT INTO %1$s
-    SELECT pm.fitted_at, pm.bgnbd, pm.mbgnbd, pm.pareto_nbd, pm.gamma_gamma, pm.recency_breaks,
-           pm.frequency_breaks, pm.monetary_breaks, pm.clv_breaks
-    FROM %2$s.profile_models pm WHERE pm.profile_id = $1
-    ORDER BY pm.fitted_at DESC LIMIT 1$q$,
-    @extschema@.profile_object(p, '_model'), ext)
-  USING p.id;
+  PERFORM @extschema@.profile_store_current_model(p);
   RETURN NULL;
 EXCEPTION WHEN data_exception THEN
   GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_HINT;
@@ -728,15 +734,25 @@ RETURNS void AS 'MODULE_PATHNAME', 'clv_privileged_call' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.profile_update(integer, interval, text, double precision, double precision, interval, interval, integer, double precision, interval, boolean) IS
 'Changes the settings of a profile the calling role owns (internal: use clv.alter_profile)';
 
+-- A profile's registration, its pending changes and (by cascade) model
+-- history, gone; its objects are the caller's business.
+CREATE OR REPLACE FUNCTION @extschema@.profile_forget(profile_id integer)
+RETURNS void LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) profile_forget.profile_id;
+  DELETE FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) profile_forget.profile_id;
+$$;
+COMMENT ON FUNCTION @extschema@.profile_forget(integer) IS
+'Removes a profile from the registry with its pending changes and model history, without checks (internal)';
+REVOKE ALL ON FUNCTION @extschema@.profile_forget(integer) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION @extschema@.profile_unregister_privileged(caller regrole, profile_id integer)
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  p @extschema@.profiles := @extschema@.profile_of_caller(profile_id, caller);
 BEGIN
-  DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) p.id;
-  DELETE FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) p.id;
+  PERFORM @extschema@.profile_forget((@extschema@.profile_of_caller(profile_id, caller)).id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_unregister_privileged(regrole, integer) IS
@@ -1045,8 +1061,7 @@ BEGIN
                                                                        pr.name OPERATOR(pg_catalog.||) '_model']))
   LOOP
     PERFORM @extschema@.profile_drop_capture(p);
-    DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) p.id;
-    DELETE FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) p.id;
+    PERFORM @extschema@.profile_forget(p.id);
   END LOOP;
   UPDATE @extschema@.profiles pr
   SET enabled = false, last_error = 'the source table was dropped', last_error_at = pg_catalog.clock_timestamp()

@@ -19,8 +19,7 @@ BEGIN
        OR pg_catalog.to_regclass(@extschema@.profile_object(p, '')) IS NULL
        OR pg_catalog.to_regclass(@extschema@.profile_object(p, '_facts')) IS NULL THEN
       PERFORM @extschema@.profile_drop_capture(p);
-      DELETE FROM @extschema@.profile_changes c WHERE c.profile_id OPERATOR(pg_catalog.=) p.id;
-      DELETE FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) p.id;
+      PERFORM @extschema@.profile_forget(p.id);
       CONTINUE;
     END IF;
     -- Objects made or replaced in an extension script are members of the
@@ -28,13 +27,7 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext ADD VIEW %s', @extschema@.profile_object(p, ''));
     EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext ADD VIEW %s', @extschema@.profile_object(p, '_summary'));
     PERFORM @extschema@.profile_build_model_table(p);
-    EXECUTE pg_catalog.format(
-      'INSERT INTO %s SELECT pm.fitted_at, pm.bgnbd, pm.mbgnbd, pm.pareto_nbd, pm.gamma_gamma, pm.recency_breaks,
-              pm.frequency_breaks, pm.monetary_breaks, pm.clv_breaks
-       FROM %s.profile_models pm WHERE pm.profile_id OPERATOR(pg_catalog.=) $1
-       ORDER BY pm.fitted_at DESC LIMIT 1',
-      @extschema@.profile_object(p, '_model'), @extschema@.profile_ext_schema())
-    USING p.id;
+    PERFORM @extschema@.profile_store_current_model(p);
     EXECUTE pg_catalog.format('ALTER TABLE %s OWNER TO %s', @extschema@.profile_object(p, '_model'), p.owner);
     PERFORM @extschema@.profile_build_views(p);
     EXECUTE pg_catalog.format('ALTER EXTENSION clv_ext DROP VIEW %s', @extschema@.profile_object(p, ''));
