@@ -7,12 +7,12 @@
 # clusters of their own, which initdb refuses to do as root: scripts/test.sh
 # runs them with prove as the postgres user.
 EXTENSION = clv_ext
-EXTVERSION = 0.3.0
+EXTVERSION = 0.4.0
 MODULE_big = clv_ext
 # The current install script and the upgrade to it are assembled from the
 # parts; the install and upgrade scripts of released versions are kept in
 # extension/ as they shipped.
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.2.0--$(EXTVERSION).sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.3.0--$(EXTVERSION).sql
 DATA = $(wildcard extension/$(EXTENSION)--*.sql)
 
 CORE_SRCS := $(sort $(wildcard src/core/*.cpp))
@@ -48,9 +48,9 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/src/*.sql))
 
 # The upgrade from the last release: its once-only DDL, then the idempotent
 # function parts (CREATE OR REPLACE), then what needs the new functions.
-UPGRADE_PARTS = extension/upgrade/0.2.0--$(EXTVERSION).sql extension/src/42_identity_functions.sql \
-    extension/src/51_profiles_functions.sql extension/upgrade/0.2.0--$(EXTVERSION).post.sql
-$(EXTENSION)--0.2.0--$(EXTVERSION).sql: $(UPGRADE_PARTS)
+UPGRADE_PARTS = extension/upgrade/0.3.0--$(EXTVERSION).sql extension/src/42_identity_functions.sql \
+    extension/src/51_profiles_functions.sql extension/upgrade/0.3.0--$(EXTVERSION).post.sql
+$(EXTENSION)--0.3.0--$(EXTVERSION).sql: $(UPGRADE_PARTS)
 	cat $^ > $@
 
 installcheck: | build/regress build/isolation

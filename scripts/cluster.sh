@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/cluster_env.sh
 
-BIN=/usr/lib/postgresql/15/bin
+# PG_CONFIG picks another PostgreSQL 15 installation (default: Debian's).
+BIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
 
 as_server_user() {
   if [[ $(id -u) -eq 0 ]]; then

@@ -13,6 +13,9 @@ LOG_DIR=$ROOT/build/test-logs
 mkdir -p "$LOG_DIR"
 
 bash scripts/setup.sh || exit 1
+# setup.sh built against PG_CONFIG (default: Debian's PostgreSQL 15).
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PG_BIN=$("$PG_CONFIG" --bindir)
 
 passed=0
 failed=0
@@ -75,7 +78,7 @@ source scripts/cluster_env.sh
 trap 'bash scripts/cluster.sh stop' EXIT
 # Plans in the tests depend on table statistics: no autovacuum, no races.
 bash scripts/cluster.sh start "autovacuum = off"
-make -s installcheck PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >"$LOG_DIR/regress.log" 2>&1
+make -s installcheck PG_CONFIG="$PG_CONFIG" >"$LOG_DIR/regress.log" 2>&1
 grep -E "^(test| +[a-z_]+ +\.\.\.)|^(ok|not ok)" "$LOG_DIR/regress.log" || true
 regress_total=$(grep -cE "^test .* \.\.\. " "$LOG_DIR/regress.log")
 regress_failed=$(grep -cE "^test .* \.\.\. FAILED" "$LOG_DIR/regress.log")
@@ -136,8 +139,8 @@ if [[ $(id -u) -eq 0 ]]; then
   chown -R postgres: "$tap_dir"
   as_user=(runuser -u postgres --)
 fi
-PGXS_DIR=$(dirname "$(/usr/lib/postgresql/15/bin/pg_config --pgxs)")/..
-(cd "$tap_dir" && "${as_user[@]}" env PATH="/usr/lib/postgresql/15/bin:$PATH" TESTDIR="$tap_dir" \
+PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+(cd "$tap_dir" && "${as_user[@]}" env PATH="$PG_BIN:$PATH" TESTDIR="$tap_dir" \
   PG_REGRESS="$PGXS_DIR/test/regress/pg_regress" \
   prove -I "$PGXS_DIR/test/perl" t/*.pl) >"$LOG_DIR/tap.log" 2>&1
 tap_total=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$LOG_DIR/tap.log")
