@@ -53,6 +53,11 @@ UPGRADE_PARTS = extension/upgrade/0.3.0--$(EXTVERSION).sql extension/src/42_iden
 $(EXTENSION)--0.3.0--$(EXTVERSION).sql: $(UPGRADE_PARTS)
 	cat $^ > $@
 
-installcheck: | build/regress build/isolation
+# The documentation's SQL examples as a regression test, regenerated when a
+# document changes (scripts/readme_examples.py).
+sql/readme_examples.sql: README.md $(wildcard docs/*.md docs/*/*.md) scripts/readme_examples.py
+	python3 scripts/readme_examples.py
+
+installcheck: sql/readme_examples.sql | build/regress build/isolation
 build/regress build/isolation:
 	mkdir -p $@
