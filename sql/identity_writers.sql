@@ -81,6 +81,21 @@ SELECT state, message FROM error_of($s$SELECT * FROM clv.identity_ingest($q$
 SELECT state, message FROM error_of($s$SELECT * FROM clv.identity_ingest($q$
   SELECT 'c:1', 'c:2' FROM clv.identity_retract('a:1', 'a:2') $q$)$s$);
 SELECT * FROM graph_check;
+-- The same for a DBA's trigger on the graph that ingests while an ingest
+-- applies its edges.
+RESET ROLE;
+CREATE FUNCTION ingest_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM clv.identity_ingest($q$VALUES ('f:3', 'f:4')$q$);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER ingest_on_insert AFTER INSERT ON clv.identity_edges
+  FOR EACH STATEMENT EXECUTE FUNCTION ingest_on_insert();
+SELECT state, message FROM error_of($$SELECT * FROM clv.identity_ingest('VALUES (''f:1'', ''f:2'')')$$);
+DROP TRIGGER ingest_on_insert ON clv.identity_edges;
+DROP FUNCTION ingest_on_insert();
+SET ROLE clv_writer;
+SELECT * FROM graph_check;
 -- A function that swallows the refusal: the inner ingest wrote nothing, the
 -- outer one is applied once.
 SELECT * FROM clv.identity_ingest($q$

@@ -52,7 +52,7 @@ RETURNS void AS 'MODULE_PATHNAME', 'clv_identity_write_check'
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 REVOKE ALL ON FUNCTION @extschema@.identity_write_check(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.identity_write_check(text) IS
-'Step of the graph''s writers: ERROR 25000 unless the transaction is READ COMMITTED, ERROR 55006 while an ingest of this session runs (called from its edges query); writer names the caller in the message (internal)';
+'Step of the graph''s writers: ERROR 25000 unless the transaction is READ COMMITTED, ERROR 55006 while an ingest of this session runs (called from its edges query or a trigger on the graph); writer names the caller in the message (internal)';
 
 CREATE OR REPLACE FUNCTION @extschema@.identity_ingest_step(step text)
 RETURNS void AS 'MODULE_PATHNAME', 'clv_identity_ingest_step'
@@ -121,7 +121,7 @@ END
 $fn$;
 REVOKE ALL ON FUNCTION @extschema@.identity_retract(text, text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.identity_retract(text, text) IS
-'Undoes a wrong link: removes the recorded edge between a and b (from every source) and re-splits their cluster if it fell apart; the part with the most members keeps the cluster id, the others get new ids recorded in clv.identity_splits. Returns the edges removed and the new clusters';
+'Undoes a wrong link: removes the recorded edge between a and b (from every source) and re-splits their cluster if it fell apart; the part with the most members keeps the cluster id, the others get new ids recorded in clv.identity_splits. Runs only in READ COMMITTED (ERROR 25000). Returns the edges removed and the new clusters';
 
 CREATE OR REPLACE FUNCTION @extschema@.identity_retract_source(source text, OUT edges_removed bigint, OUT new_clusters bigint)
 LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
@@ -453,5 +453,5 @@ AS $fn$
 $fn$;
 REVOKE ALL ON FUNCTION @extschema@.identity_ingest(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.identity_ingest(text) IS
-'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections, among them edges naming an identifier over 800 bytes (identifier_too_long; the other identifier is still added) and rows whose source is over 800 bytes (source_too_long). Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes; ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
+'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections, among them edges naming an identifier over 800 bytes (identifier_too_long; the other identifier is still added) and rows whose source is over 800 bytes (source_too_long). Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes and run only in READ COMMITTED (ERROR 25000), never from inside another ingest (ERROR 55006); ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
 

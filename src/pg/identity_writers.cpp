@@ -84,8 +84,9 @@ void check_writer(const char* writer) {
     ereport(
         ERROR,
         (errcode(ERRCODE_OBJECT_IN_USE), errmsg("%s cannot run inside clv.identity_ingest", writer),
-         errdetail("It was called from the edges query of an ingest of this session, whose "
-                   "work tables are in use until the ingest has applied its edges."),
+         errdetail("It was called from inside an ingest of this session (from its edges query, "
+                   "or a trigger on the graph), whose work tables are in use until the ingest "
+                   "has applied its edges."),
          errhint("Give one ingest all its edges in one query; ingest or retract more after "
                  "it returned.")));
   }
