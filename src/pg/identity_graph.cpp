@@ -1,6 +1,7 @@
 // The persistent identity graph's C++ steps. The SQL functions in
-// extension/src/42_identity_functions.sql own the locking and the writes; these entry points read
-// what they need through SPI cursors, run the core and return their decisions as rows:
+// extension/src/42_identity_functions.sql own the locking and the writes;
+// these entry points read what they need through SPI cursors, run the core
+// and return their decisions as rows:
 //   clv.identity_edges_from(edges_query) -> the query's rows, shape checked;
 //   clv.identity_decide(members_query, stored_edges_query, batch_query)
 //     -> IdentityGraph::ingest over the touched clusters and a batch;
