@@ -222,6 +222,8 @@ SELECT sqlstate_of($$SELECT * FROM clv.identity_retract_source('feed')$$);
 SELECT sqlstate_of($$SELECT * FROM clv.identity_retract_identifier('email:a@x.com')$$);
 SELECT sqlstate_of($$SELECT * FROM clv.identity_resplit('{1}', 'x')$$);
 SELECT sqlstate_of($$SELECT * FROM clv.identity_decide('SELECT 1', 'SELECT 1', 'SELECT 1')$$);
+SELECT sqlstate_of($$SELECT clv.identity_ingest_step('applied')$$);
+SELECT sqlstate_of($$SELECT clv.identity_write_check('x')$$);
 SELECT sqlstate_of($$SELECT nextval('clv.identity_cluster_seq')$$);
 SELECT sqlstate_of($$SELECT * FROM clv.identity_nodes$$);
 RESET ROLE;

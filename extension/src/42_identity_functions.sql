@@ -39,6 +39,29 @@ COMMENT ON FUNCTION @extschema@.identity_path(text, text) IS
 'Why a and b are one person: the shortest chain of recorded edges from a to b (breadth-first search over their cluster''s edges), one row per step with the edge''s earliest source and observation; no rows when they are not linked or a = b';
 
 --------------------------------------------------------------------------
+-- Writer guards (src/pg/identity_writers.cpp)
+--------------------------------------------------------------------------
+-- Every function that writes the graph calls one of these first: writers
+-- take turns by the lock on clv.identity_nodes and must see what the
+-- previous one committed, which a REPEATABLE READ or SERIALIZABLE snapshot
+-- may predate; and an ingest's work tables are the session's, so no writer
+-- may start from inside an ingest's edges query.
+
+CREATE OR REPLACE FUNCTION @extschema@.identity_write_check(writer text)
+RETURNS void AS 'MODULE_PATHNAME', 'clv_identity_write_check'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.identity_write_check(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.identity_write_check(text) IS
+'Step of the graph''s writers: ERROR 25000 unless the transaction is READ COMMITTED, ERROR 55006 while an ingest of this session runs (called from its edges query or a trigger on the graph); writer names the caller in the message (internal)';
+
+CREATE OR REPLACE FUNCTION @extschema@.identity_ingest_step(step text)
+RETURNS void AS 'MODULE_PATHNAME', 'clv_identity_ingest_step'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION @extschema@.identity_ingest_step(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.identity_ingest_step(text) IS
+'Step of clv.identity_ingest: checks as clv.identity_write_check does and records the ingest''s progress in the session: prepare, then apply (ERROR 55000 without a prepare earlier in the transaction that was not rolled back), then applied (internal)';
+
+--------------------------------------------------------------------------
 -- Retraction
 --------------------------------------------------------------------------
 -- The retraction functions write the graph with the extension owner's rights
@@ -55,6 +78,7 @@ DECLARE
   parts bigint;
   new_parts bigint := 0;
 BEGIN
+  PERFORM @extschema@.identity_write_check('clv.identity_resplit');
   LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
   FOR c IN SELECT DISTINCT x FROM pg_catalog.unnest(clusters) AS u(x) WHERE x IS NOT NULL ORDER BY x LOOP
     WITH moved AS (
@@ -83,6 +107,7 @@ DECLARE
   lo text := CASE WHEN a COLLATE "C" <= b COLLATE "C" THEN a ELSE b END;
   hi text := CASE WHEN a COLLATE "C" <= b COLLATE "C" THEN b ELSE a END;
 BEGIN
+  PERFORM @extschema@.identity_write_check('clv.identity_retract');
   LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
   DELETE FROM @extschema@.identity_edges e WHERE e.a = lo AND e.b = hi;
   GET DIAGNOSTICS edges_removed = ROW_COUNT;
@@ -96,7 +121,7 @@ END
 $fn$;
 REVOKE ALL ON FUNCTION @extschema@.identity_retract(text, text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.identity_retract(text, text) IS
-'Undoes a wrong link: removes the recorded edge between a and b (from every source) and re-splits their cluster if it fell apart; the part with the most members keeps the cluster id, the others get new ids recorded in clv.identity_splits. Returns the edges removed and the new clusters';
+'Undoes a wrong link: removes the recorded edge between a and b (from every source) and re-splits their cluster if it fell apart; the part with the most members keeps the cluster id, the others get new ids recorded in clv.identity_splits. Runs only in READ COMMITTED (ERROR 25000). Returns the edges removed and the new clusters';
 
 CREATE OR REPLACE FUNCTION @extschema@.identity_retract_source(source text, OUT edges_removed bigint, OUT new_clusters bigint)
 LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER
@@ -105,6 +130,7 @@ AS $fn$
 DECLARE
   clusters bigint[];
 BEGIN
+  PERFORM @extschema@.identity_write_check('clv.identity_retract_source');
   LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
   WITH removed AS (
     DELETE FROM @extschema@.identity_edges e WHERE e.source = identity_retract_source.source RETURNING e.a)
@@ -126,6 +152,7 @@ AS $fn$
 DECLARE
   old_cluster bigint;
 BEGIN
+  PERFORM @extschema@.identity_write_check('clv.identity_retract_identifier');
   LOCK TABLE @extschema@.identity_nodes IN SHARE ROW EXCLUSIVE MODE;
   DELETE FROM @extschema@.identity_nodes n WHERE n.identifier = identity_retract_identifier.identifier
   RETURNING n.cluster_id INTO old_cluster;
@@ -181,6 +208,7 @@ DECLARE
   work_columns text;
 BEGIN
   PERFORM @extschema@.identity_check_ingest_privilege(caller);
+  PERFORM @extschema@.identity_ingest_step('prepare');
   -- One writer of the graph at a time (ingests and retractions queue here);
   -- readers are not blocked. Each statement below takes a fresh snapshot, so
   -- it sees what the previous holder of the lock committed.
@@ -250,6 +278,7 @@ DECLARE
   rejected bigint;
 BEGIN
   PERFORM @extschema@.identity_check_ingest_privilege(caller);
+  PERFORM @extschema@.identity_ingest_step('apply');
 
   -- The batch: pairs ordered a <= b in byte order (a pair with one NULL or
   -- empty side names just the other identifier), one row per pair and
@@ -380,6 +409,7 @@ BEGIN
     FROM refused f
     ON CONFLICT (a, b, rule) DO NOTHING)
   SELECT pg_catalog.count(*) INTO rejected FROM refused;
+  PERFORM @extschema@.identity_ingest_step('applied');
   RETURN ARRAY[edges_read, new_identifiers, merges, rejected];
 END
 $fn$;
@@ -423,5 +453,5 @@ AS $fn$
 $fn$;
 REVOKE ALL ON FUNCTION @extschema@.identity_ingest(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.identity_ingest(text) IS
-'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections, among them edges naming an identifier over 800 bytes (identifier_too_long; the other identifier is still added) and rows whose source is over 800 bytes (source_too_long). Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes; ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
+'Adds the identifier pairs of edges_query (a text, b text [, source text [, observed_at timestamptz]]) to the persistent identity graph under the guard rules, in one transaction: new identifiers join clusters, clusters merge (the larger survives, ties: the smaller id; recorded in clv.identity_merges), refused edges are recorded in clv.identity_rejections, among them edges naming an identifier over 800 bytes (identifier_too_long; the other identifier is still added) and rows whose source is over 800 bytes (source_too_long). Only the clusters the batch touches are read. Ingests and retractions are serialized by a lock on clv.identity_nodes and run only in READ COMMITTED (ERROR 25000), never from inside another ingest (ERROR 55006); ingesting the same edges again changes nothing. Returns the number of rows read, new identifiers, merges and rejected edges';
 

@@ -101,17 +101,13 @@ void GuardedUnionFind::merge_type_counts(uint32_t survivor, uint32_t absorbed) {
   }
 }
 
+// Only links to the type whose limit the node reached are refused: its links
+// to other types must not depend on whether they come in the same batch.
 bool GuardedUnionFind::hub_refuses(uint32_t node, uint32_t neighbour_type, Rejection& why) {
-  auto flagged = hubs_.find(node);
-  if (flagged != hubs_.end()) {
-    why = {Rejection::Rule::kHub, flagged->second};
-    return true;
-  }
   const uint32_t limit = types_[neighbour_type].hub_limit;
   if (limit == 0) return false;
   auto it = degrees_.find((static_cast<uint64_t>(node) << 32) | neighbour_type);
   if (it == degrees_.end() || it->second < limit) return false;
-  hubs_.emplace(node, neighbour_type);
   why = {Rejection::Rule::kHub, neighbour_type};
   return true;
 }

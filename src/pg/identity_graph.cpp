@@ -1,7 +1,7 @@
 // The persistent identity graph's C++ steps. The SQL functions in
-// extension/src/41_identity_graph.sql own the tables, the locking and the
-// writes; these entry points read what they need through SPI cursors, run
-// the core and return their decisions as rows:
+// extension/src/42_identity_functions.sql own the locking and the writes;
+// these entry points read what they need through SPI cursors, run the core
+// and return their decisions as rows:
 //   clv.identity_edges_from(edges_query) -> the query's rows, shape checked;
 //   clv.identity_decide(members_query, stored_edges_query, batch_query)
 //     -> IdentityGraph::ingest over the touched clusters and a batch;
@@ -26,6 +26,7 @@ extern "C" {
 #include "clv/identity/interner.hpp"
 #include "guard.hpp"
 #include "identity_rules.hpp"
+#include "identity_writers.hpp"
 #include "spi_query.hpp"
 #include "srf.hpp"
 
@@ -69,7 +70,7 @@ Catalog catalog_of(FunctionCallInfo fcinfo) {
 // (a, b, source) with a source of at most 800 bytes; identity_rejections
 // (a, b, 'hub:<type>')), and an index entry holds at most 2,704 bytes
 // whether or not the values compress. The SQL of the ingest
-// (extension/src/42_identity_ingest.sql) uses the same number.
+// (extension/src/42_identity_functions.sql) uses the same number.
 constexpr size_t kMaxIdentifierBytes = 800;
 
 identity::ClusterIdGenerator sequence_ids(Oid sequence) {
@@ -95,13 +96,8 @@ struct EdgeList {
   }
 };
 
-}  // namespace
-
-// clv.identity_edges_from(edges_query text) RETURNS TABLE (a text, b text,
-// source text, observed_at timestamptz): the rows of a query returning two to
-// four such columns (the missing ones NULL), read through a cursor.
-extern "C" Datum clv_identity_edges_from(PG_FUNCTION_ARGS) {
-  const char* query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+// The rows of an edges query into the function's result, under guarded().
+void read_edges(FunctionCallInfo fcinfo, const char* query) {
   clv_pg::guarded([&] {
     clv_pg::SrfWriter out(fcinfo);
     clv_pg::SpiSession spi;
@@ -118,6 +114,22 @@ extern "C" Datum clv_identity_edges_from(PG_FUNCTION_ARGS) {
         2);
     spi.finish();
   });
+}
+
+}  // namespace
+
+// clv.identity_edges_from(edges_query text) RETURNS TABLE (a text, b text,
+// source text, observed_at timestamptz): the rows of a query returning two to
+// four such columns (the missing ones NULL), read through a cursor. No
+// writer of the graph may start while the query runs (identity_writers.hpp).
+extern "C" Datum clv_identity_edges_from(PG_FUNCTION_ARGS) {
+  const char* query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+  clv_pg::edges_query_started();
+  PG_TRY();
+  { read_edges(fcinfo, query); }
+  PG_FINALLY();
+  { clv_pg::edges_query_finished(); }
+  PG_END_TRY();
   return (Datum)0;
 }
 

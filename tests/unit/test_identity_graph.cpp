@@ -130,6 +130,66 @@ TEST(IdentityGraph, RulesSeeTheLoadedClusters) {
             (std::vector<RejectedEdge>{{"device:2", "email:b", "max_per_cluster:email"}}));
 }
 
+// The graph as SQL keeps it between ingests: each batch is decided by a new
+// IdentityGraph loaded with the clusters and edges stored so far.
+struct StoredGraph {
+  std::map<std::string, int64_t> cluster_of;
+  std::vector<std::pair<std::string, std::string>> edges;
+  std::vector<RejectedEdge> rejected;
+  int64_t next_id = 1;
+
+  void ingest(const GuardRules& rules, const std::vector<Edge>& batch) {
+    IdentityGraph graph(rules, [this] { return next_id++; });
+    for (const auto& [identifier, cluster] : cluster_of) graph.load_member(identifier, cluster);
+    for (const auto& [a, b] : edges) graph.load_edge(a, b);
+    const IngestReport report = graph.ingest(batch);
+    for (const ClusterAssignment& change : report.changed)
+      cluster_of[change.identifier] = change.cluster_id;
+    edges.insert(edges.end(), report.accepted_edges.begin(), report.accepted_edges.end());
+    rejected.insert(rejected.end(), report.rejected.begin(), report.rejected.end());
+  }
+
+  // Each identifier with the smallest member of its cluster (ids depend on
+  // the batches).
+  std::map<std::string, std::string> partition() const {
+    std::map<int64_t, std::string> smallest;
+    for (const auto& [identifier, cluster] : cluster_of) smallest.emplace(cluster, identifier);
+    std::map<std::string, std::string> out;
+    for (const auto& [identifier, cluster] : cluster_of) out[identifier] = smallest[cluster];
+    return out;
+  }
+};
+
+TEST(IdentityGraph, HubLimitsGiveTheSameGraphHoweverTheEdgesAreBatched) {
+  GuardRules rules;
+  rules.types["email"].hub_limit = 2;
+  // In byte order: device:1 becomes a hub for emails before its links to
+  // phone:9 and zookie:1 are decided.
+  const std::vector<Edge> emails = {
+      {"device:1", "email:a"}, {"device:1", "email:b"}, {"device:1", "email:c"}};
+  const std::vector<Edge> others = {
+      {"device:1", "phone:9"}, {"zookie:1", "device:1"}, {"device:2", "email:c"}};
+  std::vector<Edge> all = emails;
+  all.insert(all.end(), others.begin(), others.end());
+
+  StoredGraph one_batch;
+  one_batch.ingest(rules, all);
+  EXPECT_EQ(one_batch.rejected, (std::vector<RejectedEdge>{{"device:1", "email:c", "hub:email"}}));
+  EXPECT_EQ(one_batch.partition().at("zookie:1"), "device:1");
+  EXPECT_EQ(one_batch.partition().at("email:c"), "device:2");
+
+  StoredGraph two_batches;
+  two_batches.ingest(rules, emails);
+  two_batches.ingest(rules, others);
+  EXPECT_EQ(two_batches.partition(), one_batch.partition());
+  EXPECT_EQ(two_batches.rejected, one_batch.rejected);
+  auto sorted = [](std::vector<std::pair<std::string, std::string>> edges) {
+    std::sort(edges.begin(), edges.end());
+    return edges;
+  };
+  EXPECT_EQ(sorted(two_batches.edges), sorted(one_batch.edges));
+}
+
 TEST(IdentityGraph, OverLongIdentifiersAreRefusedFirstTheOtherSideIsKept) {
   GuardRules rules;  // the built-in junk list
   IdentityGraph graph(rules, counter_from(1));

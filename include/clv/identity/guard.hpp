@@ -96,7 +96,6 @@ class GuardedUnionFind {
   std::vector<uint32_t> count_pool_;
   std::vector<uint32_t> free_blocks_;
   std::unordered_map<uint64_t, uint32_t> degrees_;  // (node, neighbour type) -> links
-  std::unordered_map<uint32_t, uint32_t> hubs_;     // flagged node -> type it exceeded
 };
 
 }  // namespace clv::identity
