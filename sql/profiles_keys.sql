@@ -106,6 +106,12 @@ SELECT mode, customers FROM clv.refresh_profile('keys_real');
 SELECT mode, customers FROM clv.refresh_profile('keys_money');
 RESET client_min_messages;
 RESET ROLE;
+-- the settings a profile's view embeds are exact whatever the creator's
+-- extra_float_digits
+SET ROLE clv_keys_owner;
+SELECT clv.alter_profile('keys_float', horizon => 52.142857142857146);
+SELECT pg_get_viewdef('clv_profiles.keys_float') LIKE '%52.142857142857146%' AS exact_horizon;
+RESET ROLE;
 -- fresh rows: two orders of each customer, the updated amount
 RESET extra_float_digits;
 SELECT customer, orders, total_spend FROM clv_profiles.keys_float ORDER BY customer;

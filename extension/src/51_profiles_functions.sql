@@ -181,11 +181,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.profile_facts_query(@extschema@.profiles, boolean) IS
 'The query computing a profile''s facts as of $1, for all customers or (by_key) for the keys in the text array $2 (internal)';
 
--- (Re)creates the views of a profile: they embed its settings. Replaced in
--- place, so the grants the owner made on them stay.
+-- (Re)creates the views of a profile: they embed its settings, written out
+-- as shortest exact numbers whatever the caller's extra_float_digits.
+-- Replaced in place, so the grants the owner made on them stay.
 CREATE OR REPLACE FUNCTION @extschema@.profile_build_views(p @extschema@.profiles)
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
 AS $$
 DECLARE
   ext text := @extschema@.profile_ext_schema();
