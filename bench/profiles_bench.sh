@@ -135,6 +135,7 @@ done
 # the previous one did, so the worker's timed passes (clv.worker_naptime,
 # 1 s by default) fall in between.
 cadence=()
+sleep 1  # (no batch delay left from the commits before)
 for ((i = 0; i < 21; i++)); do
   start=$(date +%s.%N)
   cadence+=("$(psql -XAt -v ON_ERROR_STOP=1 -c "CALL freshness_ms($((customers + 201 + i)))")")

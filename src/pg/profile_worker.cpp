@@ -196,6 +196,27 @@ void pin_text_settings(bool with_time_zone) {
                             GUC_ACTION_SAVE, true, 0, false);
 }
 
+// Whether values of a key type have one text form under any settings: the
+// common key types do, and their capture pins nothing (it runs on every
+// write); for the others (floats, money, reg* types) it pins the settings.
+bool text_form_is_fixed(Oid type) {
+  switch (type) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case NUMERICOID:
+    case OIDOID:
+    case TEXTOID:
+    case VARCHAROID:
+    case BPCHAROID:
+    case NAMEOID:
+    case UUIDOID:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The key of an identifier outside the identity graph in a profile that
 // resolves identities, as clv.profile_identifier_key makes it: prefixed with
 // "identifier:" when it starts with "cluster:" or "identifier:", so that no
@@ -957,13 +978,16 @@ Datum clv_profile_capture(PG_FUNCTION_ARGS) {
     FmgrInfo output;
     fmgr_info(output_function, &output);
     // The writer's own settings come back with the nest level (or the abort).
-    int nest_level = NewGUCNestLevel();
-    pin_text_settings(true);
+    int nest_level = -1;
+    if (!text_form_is_fixed(type)) {
+      nest_level = NewGUCNestLevel();
+      pin_text_settings(true);
+    }
     if (trigger_data->tg_newtable != nullptr)
       keys = collect_keys(trigger_data->tg_newtable, desc, column, &output, resolve_identity, keys);
     if (trigger_data->tg_oldtable != nullptr)
       keys = collect_keys(trigger_data->tg_oldtable, desc, column, &output, resolve_identity, keys);
-    AtEOXact_GUC(true, nest_level);
+    if (nest_level >= 0) AtEOXact_GUC(true, nest_level);
     if (keys == nullptr) return PointerGetDatum(nullptr);  // no row, or only NULL customers
     full = keys->nelems > kMaxCapturedKeys;
   }
