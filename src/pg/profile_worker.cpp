@@ -493,9 +493,9 @@ bool refresh_one(const char* schema, int profile_id, MemoryContext loop_context)
 }
 
 // One pass over the database's due profiles; false when the database has no
-// profiles (or no clv_ext) and the worker should exit. *took_in: whether a
-// refresh of the pass took in changes.
-bool refresh_due_profiles(MemoryContext loop_context, bool* took_in) {
+// profiles (or no clv_ext) and the worker should exit. *n_due_out: profiles due,
+// *n_took_in: those whose refresh took in changes.
+bool refresh_due_profiles(MemoryContext loop_context, int* n_due_out, int* n_took_in) {
   begin_step("clv_ext: looking for due profiles");
   char* schema = extension_schema();
   int n_due = 0;
@@ -523,28 +523,28 @@ bool refresh_due_profiles(MemoryContext loop_context, bool* took_in) {
     MemoryContextSwitchTo(spi_context);
   }
   end_step();
-  *took_in = false;
+  *n_due_out = n_due;
+  *n_took_in = 0;
   if (schema == nullptr) return false;
-  int n_took_in = 0;
   for (int i = 0; i < n_due; ++i) {
     CHECK_FOR_INTERRUPTS();
     if (ConfigReloadPending || !clv_pg::settings::worker_enabled) break;
     if (is_skipped(due[i])) continue;
-    if (refresh_one(schema, due[i], loop_context)) ++n_took_in;
+    if (refresh_one(schema, due[i], loop_context)) ++*n_took_in;
   }
   pfree(schema);
-  ereport(DEBUG1, (errmsg_internal("clv_ext: pass over %d due profiles, %d took in changes", n_due,
-                                   n_took_in)));
-  *took_in = n_took_in > 0;
   return has_profiles;
 }
 
 // Marks the start of a pass: commits from now on wake the worker again.
-void begin_pass() {
+// Returns whether commits woke the worker since the previous pass began.
+bool begin_pass() {
   SpinLockAcquire(&shared->mutex);
   DatabaseSlot* slot = slot_of(MyDatabaseId);
+  bool woken = slot != nullptr && slot->wake_requested;
   if (slot != nullptr) slot->wake_requested = false;
   SpinLockRelease(&shared->mutex);
+  return woken;
 }
 
 // Sleeps until `until`, waking only for signals (SIGTERM, SIGHUP).
@@ -853,21 +853,26 @@ void clv_profile_worker_main(Datum main_arg) {
 
   MemoryContext loop_context =
       AllocSetContextCreate(TopMemoryContext, "clv_ext profile worker", ALLOCSET_DEFAULT_SIZES);
-  // Start of the last pass that took in changes: the batch delay counts from
-  // it. A pass that found nothing to take in (a timed look, a refresh of
-  // mode none) starts no delay, so a commit just after it is not held up.
-  TimestampTz last_busy_pass_start = 0;
+  // Start of the last pass that took in changes or that commits woke: the
+  // batch delay counts from it. A timed pass that found nothing to take in
+  // (no profile due, or a refresh of mode none) starts no delay, so a commit
+  // just after it is not held up; one that commits woke does, so that
+  // commits with nothing to take in (a paused profile's source) cannot make
+  // the worker run a pass for each.
+  TimestampTz window_start = 0;
   for (;;) {
     CHECK_FOR_INTERRUPTS();
     reload_config_if_asked();
     if (!clv_pg::settings::worker_enabled) break;
     TimestampTz pass_start = GetCurrentTimestamp();
-    begin_pass();
+    bool woken = begin_pass();
     MemoryContextSwitchTo(loop_context);
-    bool took_in;
-    bool has_profiles = refresh_due_profiles(loop_context, &took_in);
+    int n_due, n_took_in;
+    bool has_profiles = refresh_due_profiles(loop_context, &n_due, &n_took_in);
     MemoryContextReset(loop_context);
-    if (took_in) last_busy_pass_start = pass_start;
+    ereport(DEBUG1, (errmsg_internal("clv_ext: %s pass over %d due profiles, %d took in changes",
+                                     woken ? "woken" : "timed", n_due, n_took_in)));
+    if (n_took_in > 0 || woken) window_start = pass_start;
     if (!has_profiles) {
       // The slot goes to another database; this one is looked at again later.
       SpinLockAcquire(&shared->mutex);
@@ -879,11 +884,11 @@ void clv_profile_worker_main(Datum main_arg) {
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
                     clv_pg::settings::worker_naptime_ms, PG_WAIT_EXTENSION);
     ResetLatch(MyLatch);
-    // Under a stream of commits, passes that take in changes start at most
-    // every batch delay, so that refreshing takes in many transactions at once.
-    if (last_busy_pass_start != 0)
-      sleep_until(TimestampTzPlusMilliseconds(last_busy_pass_start,
-                                              clv_pg::settings::worker_batch_delay_ms));
+    // Under a stream of commits, passes start at most every batch delay, so
+    // that refreshing takes in many transactions at once.
+    if (window_start != 0)
+      sleep_until(
+          TimestampTzPlusMilliseconds(window_start, clv_pg::settings::worker_batch_delay_ms));
   }
   proc_exit(0);
 }
