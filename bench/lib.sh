@@ -16,6 +16,9 @@ SQL
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
+# The q-quantile of the numbers on stdin, nearest rank (q = 0.9: p90).
+quantile() { sort -n | awk -v q="$1" '{a[NR]=$1} END {r = int(q * NR); if (r < q * NR) r++; if (r < 1) r = 1; print a[r]}'; }
+
 median_ms() {  # median_ms WORKERS REPS QUERY
   local times=() i
   for ((i = 0; i < $2; i++)); do times+=("$(exec_ms "$1" "$3")"); done

@@ -13,8 +13,13 @@
 #      with change capture, against an identical table without: with the
 #      profile paused (the capture trigger's own cost), and with the worker
 #      keeping the profile fresh meanwhile (on this 2-core machine it competes
-#      with pgbench for the CPUs).
+#      with pgbench for the CPUs);
+#  (e) freshness of isolated commits at a steady 1 s cadence (the worker's
+#      timed passes in between), as a ratio to the time of the refresh each
+#      commit needs (clv.refresh_profile of one new customer, worker paused).
 #   bash bench/profiles_bench.sh [--customers N] [--rows M] [--reps R] [--seconds S]
+#                                [--port P] [--cluster-dir DIR]
+# PG_CONFIG picks another PostgreSQL 15 installation (default: Debian's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,18 +27,25 @@ customers=1000000
 rows=10000000
 reps=5
 seconds=15
+port=54344
+cluster_dir=/tmp/clv_ext_bench_profiles_$(id -u)
+usage="usage: $0 [--customers N] [--rows M] [--reps R] [--seconds S] [--port P] [--cluster-dir DIR]"
 while (($#)); do
   case $1 in
     --customers) customers=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    *) echo "usage: $0 [--customers N] [--rows M] [--reps R] [--seconds S]" >&2; exit 2 ;;
+    --port) port=$2; shift 2 ;;
+    --cluster-dir) cluster_dir=$2; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PATH=$("$PG_CONFIG" --bindir):$PATH
 bash scripts/setup.sh >/dev/null
-export CLV_CLUSTER_DIR=/tmp/clv_ext_bench_profiles_$(id -u) CLV_PGPORT=54344
+export CLV_CLUSTER_DIR=$cluster_dir CLV_PGPORT=$port
 source scripts/cluster_env.sh
 source bench/lib.sh
 trap 'bash scripts/cluster.sh stop' EXIT
@@ -119,6 +131,30 @@ for ((i = 0; i < 21; i++)); do
   sleep 0.5
   idle+=("$(psql -XAt -v ON_ERROR_STOP=1 -c "CALL freshness_ms($((customers + 101 + i)))")")
 done
+# (e) isolated commits at a 1 s cadence: each commit starts a second after
+# the previous one did, so the worker's timed passes (clv.worker_naptime,
+# 1 s by default) fall in between.
+cadence=()
+sleep 1  # (no batch delay left from the commits before)
+for ((i = 0; i < 21; i++)); do
+  start=$(date +%s.%N)
+  cadence+=("$(psql -XAt -v ON_ERROR_STOP=1 -c "CALL freshness_ms($((customers + 201 + i)))")")
+  sleep "$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN {d = 1 - (n - s); print (d > 0) ? d : 0}')"
+done
+# Its baseline: the refresh each of those commits needs, run by hand with
+# the worker paused.
+psql -q -XAtc "SELECT clv.alter_profile('bench', enabled => false)"
+own=()
+for ((i = 0; i < 21; i++)); do
+  psql -q -XAtc "INSERT INTO tx VALUES ($((customers + 301 + i)), now(), 10)"
+  own+=("$(timed_ms "SELECT * FROM clv.refresh_profile('bench')")")
+done
+psql -q -XAtc "SELECT clv.alter_profile('bench', enabled => true)"
+cadence_ms=$(printf "%s\n" "${cadence[@]}" | median)
+cadence_p90=$(printf "%s\n" "${cadence[@]}" | quantile 0.9)
+cadence_max=$(printf "%s\n" "${cadence[@]}" | sort -n | tail -1)
+own_ms=$(printf "%s\n" "${own[@]}" | median)
+
 fresh_ms=$(printf "%s\n" "${fresh[@]}" | median)
 fresh_max=$(printf "%s\n" "${fresh[@]}" | sort -n | tail -1)
 idle_ms=$(printf "%s\n" "${idle[@]}" | median)
@@ -163,3 +199,7 @@ printf "                             %10.1f ms median, %.1f ms max of 21 after a
 printf "(d) inserts/s without capture %8.0f\n" "$plain"
 printf "    with capture, paused    %10.0f   capture/plain %.3f\n" "$capture" "$(ratio "$capture" "$plain")"
 printf "    with capture, worker on %10.0f   capture/plain %.3f\n" "$live" "$(ratio "$live" "$plain")"
+printf "(e) freshness at a 1 s cadence %8.1f ms median, %.1f ms p90, %.1f ms max of 21\n" \
+  "$cadence_ms" "$cadence_p90" "$cadence_max"
+printf "    refresh of one customer by hand %5.1f ms   ratio median/refresh %.2f, p90/refresh %.2f\n" \
+  "$own_ms" "$(ratio "$cadence_ms" "$own_ms")" "$(ratio "$cadence_p90" "$own_ms")"

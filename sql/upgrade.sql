@@ -1,4 +1,4 @@
--- Upgrades: versions 0.1.0 and 0.2.0 installed and updated with ALTER
+-- Upgrades: versions 0.1.0, 0.2.0 and 0.3.0 installed and updated with ALTER
 -- EXTENSION ... UPDATE have the same objects, definitions, comments and
 -- privileges as a fresh install of the current version, keep their data,
 -- and work; the update from 0.2.0 closes the holes a hostile role could use
@@ -127,4 +127,43 @@ RESET ROLE;
 \c :regress_db
 DROP DATABASE clv_upgrade;
 DROP ROLE clv_upgrade_owner, clv_upgrade_intruder;
+
+-- From 0.3.0: a profile resolving identities whose source holds values
+-- that look like cluster keys (under 0.3.0, 'cluster:vip-42' made every
+-- incremental refresh fail, a literal cluster key joined that cluster).
+-- The update queues a full refresh that rewrites the stored keys; the
+-- refreshes after it are incremental again.
+CREATE DATABASE clv_upgrade;
+\c clv_upgrade
+\set VERBOSITY terse
+CREATE EXTENSION clv_ext VERSION '0.3.0';
+SELECT edges_read, merges FROM clv.identity_ingest($$VALUES ('email:a@x.com', 'device:1')$$);
+SELECT 'cluster:' || cluster_id AS a_key FROM clv.identity_nodes WHERE identifier = 'email:a@x.com' \gset
+CREATE TABLE orders (identifier text, ts timestamptz, amount numeric);
+INSERT INTO orders VALUES ('email:a@x.com', now() - interval '40 days', 10), ('device:1', now() - interval '30 days', 20),
+                          ('cluster:vip-42', now() - interval '20 days', 1000), (:'a_key', now() - interval '10 days', 500);
+SELECT clv.create_profile('people', 'orders', 'identifier', 'ts', 'amount', resolve_identity => true);
+SET client_min_messages = error;
+SELECT mode, customers FROM clv.refresh_profile('people');
+RESET client_min_messages;
+SELECT replace(identifier, :'a_key', '<a>') AS identifier_0_3_0, orders, total_spend FROM clv_profiles.people ORDER BY total_spend;
+INSERT INTO orders VALUES ('cluster:vip-42', now() - interval '1 day', 1);   -- pending at the update
+ALTER EXTENSION clv_ext UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'clv_ext';
+SELECT :'definition' \gexec
+SELECT o AS only_in_fresh_install FROM unnest(string_to_array(:'fresh_objects', E'\n')) o
+EXCEPT SELECT extension_objects() ORDER BY 1;
+SELECT o AS only_after_update FROM extension_objects() o
+EXCEPT SELECT unnest(string_to_array(:'fresh_objects', E'\n')) ORDER BY 1;
+SELECT count(*) = :fresh_count AS same_count FROM extension_objects();
+SELECT pending_changes, full_refresh_pending FROM clv.profile_status;
+SET client_min_messages = error;
+SELECT mode, customers FROM clv.refresh_profile('people');
+SELECT replace(identifier, :'a_key', '<a>') AS identifier, orders, total_spend FROM clv_profiles.people ORDER BY total_spend;
+INSERT INTO orders VALUES ('cluster:vip-42', now(), 1), (:'a_key', now(), 1), ('device:1', now(), 1);
+SELECT mode, customers FROM clv.refresh_profile('people');
+RESET client_min_messages;
+SELECT replace(identifier, :'a_key', '<a>') AS identifier, orders, total_spend FROM clv_profiles.people ORDER BY total_spend;
+\c :regress_db
+DROP DATABASE clv_upgrade;
 DROP FUNCTION extension_objects();

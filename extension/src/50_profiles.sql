@@ -51,6 +51,7 @@ CREATE TABLE @extschema@.profiles (
     next_run timestamptz NOT NULL DEFAULT pg_catalog.now(),
     last_fit_at timestamptz,
     last_fit_error text,
+    source_dropped text,
     UNIQUE (owner, name)
 );
 COMMENT ON TABLE @extschema@.profiles IS
@@ -84,6 +85,7 @@ COMMENT ON COLUMN @extschema@.profiles.last_error_at IS 'when the last refresh f
 COMMENT ON COLUMN @extschema@.profiles.failures IS 'consecutive failed refreshes; the next try backs off by refresh_interval * 2^failures, at most an hour';
 COMMENT ON COLUMN @extschema@.profiles.next_run IS 'when the worker refreshes the profile next without being woken by new changes';
 COMMENT ON COLUMN @extschema@.profiles.last_fit_at IS 'as-of time of the last model fit (successful or not)';
+COMMENT ON COLUMN @extschema@.profiles.source_dropped IS 'name of the source table when it was dropped (the profile is disabled); NULL while it exists';
 COMMENT ON COLUMN @extschema@.profiles.last_fit_error IS 'why the last model fit failed (data that cannot identify the model); NULL after a successful one';
 
 -- Customers touched in the sources since the last refresh: one row per

@@ -73,6 +73,45 @@ AS $$ SELECT pg_catalog.quote_ident(p.target_schema::text) OPERATOR(pg_catalog.|
 COMMENT ON FUNCTION @extschema@.profile_object(@extschema@.profiles, text) IS
 'Quoted, schema-qualified name of a profile''s object: suffix '''' for the view, ''_facts'' or ''_summary'' (internal)';
 
+-- Keys of identity-resolving profiles: 'cluster:<id>' is an identity
+-- cluster, anything else an identifier of its own. So that no source value
+-- can pass for a cluster (or for another value), an identifier starting with
+-- 'cluster:' or 'identifier:' is prefixed with 'identifier:'; the others,
+-- nearly all, are their own key. The change capture (src/pg/profile_worker.cpp)
+-- and the full refresh (profile_identifier_key_sql, inline) do the same.
+CREATE OR REPLACE FUNCTION @extschema@.profile_identifier_key(identifier text)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN pg_catalog.starts_with(identifier COLLATE "C", 'cluster:')
+                OR pg_catalog.starts_with(identifier COLLATE "C", 'identifier:')
+              THEN 'identifier:' OPERATOR(pg_catalog.||) identifier ELSE identifier END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_identifier_key(text) IS
+'Key of an identifier outside the identity graph in a profile that resolves identities: the identifier, prefixed with ''identifier:'' when it starts with ''cluster:'' or ''identifier:'' (internal)';
+
+CREATE OR REPLACE FUNCTION @extschema@.profile_key_identifier(key text)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN pg_catalog.starts_with(key COLLATE "C", 'identifier:') THEN pg_catalog.substr(key, 12) ELSE key END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_key_identifier(text) IS
+'The identifier of a key of clv.profile_identifier_key that is not a cluster''s (internal)';
+
+-- clv.profile_identifier_key as an expression over a text expression, for
+-- queries that key every row of a source (a call per row would cost more).
+CREATE OR REPLACE FUNCTION @extschema@.profile_identifier_key_sql(expression text)
+RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_catalog.format(
+    'CASE WHEN pg_catalog.starts_with(%1$s, ''cluster:'') OR pg_catalog.starts_with(%1$s, ''identifier:'')'
+    ' THEN ''identifier:'' OPERATOR(pg_catalog.||) %1$s ELSE %1$s END', expression)
+$$;
+COMMENT ON FUNCTION @extschema@.profile_identifier_key_sql(text) IS
+'SQL text of clv.profile_identifier_key applied to a text expression with collation "C" (internal)';
+
 -- The type of the customer key of a profile's facts.
 CREATE OR REPLACE FUNCTION @extschema@.profile_key_type(p @extschema@.profiles)
 RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
@@ -101,18 +140,22 @@ DECLARE
 BEGIN
   IF p.resolve_identity THEN
     -- An identifier in the identity graph belongs to its cluster; any other
-    -- customer is a person of its own.
+    -- customer is a person of its own (keys: clv.profile_identifier_key).
     key_expr := pg_catalog.format(
-      'COALESCE(''cluster:'' || n.cluster_id, s.%I::text)', p.customer_column);
+      'COALESCE(''cluster:'' OPERATOR(pg_catalog.||) n.cluster_id, %s)',
+      @extschema@.profile_identifier_key_sql(pg_catalog.format('(s.%I::text COLLATE "C")', p.customer_column)));
     from_clause := pg_catalog.format(
-      '%s s LEFT JOIN %s.identity_nodes n ON n.identifier = (s.%I::text COLLATE "C")',
+      '%s s LEFT JOIN %s.identity_nodes n ON n.identifier OPERATOR(pg_catalog.=) (s.%I::text COLLATE "C")',
       p.source, ext, p.customer_column);
     IF by_key THEN
       -- the customers of the keys: the members of the clusters, the others as they are
       filter := pg_catalog.format(
-        'WHERE s.%1$I = ANY (ARRAY(SELECT m.identifier::text COLLATE "default" FROM %2$s.identity_nodes m
-                                  WHERE m.cluster_id = ANY (ARRAY(SELECT pg_catalog.substr(k, 9)::bigint FROM pg_catalog.unnest($2) k WHERE k LIKE ''cluster:%%''))
-                                  UNION ALL SELECT k FROM pg_catalog.unnest($2) k WHERE k NOT LIKE ''cluster:%%''))',
+        'WHERE s.%1$I OPERATOR(pg_catalog.=) ANY (ARRAY(
+           SELECT m.identifier::text COLLATE "default" FROM %2$s.identity_nodes m
+           WHERE m.cluster_id OPERATOR(pg_catalog.=) ANY (ARRAY(
+             SELECT pg_catalog.substr(k, 9)::bigint FROM pg_catalog.unnest($2) k WHERE pg_catalog.starts_with(k, ''cluster:'')))
+           UNION ALL
+           SELECT %2$s.profile_key_identifier(k) FROM pg_catalog.unnest($2) k WHERE NOT pg_catalog.starts_with(k, ''cluster:'')))',
         p.customer_column, ext);
     END IF;
   ELSE
@@ -138,11 +181,13 @@ $$;
 COMMENT ON FUNCTION @extschema@.profile_facts_query(@extschema@.profiles, boolean) IS
 'The query computing a profile''s facts as of $1, for all customers or (by_key) for the keys in the text array $2 (internal)';
 
--- (Re)creates the views of a profile: they embed its settings. Replaced in
--- place, so the grants the owner made on them stay.
+-- (Re)creates the views of a profile: they embed its settings, written out
+-- as shortest exact numbers whatever the caller's extra_float_digits.
+-- Replaced in place, so the grants the owner made on them stay.
 CREATE OR REPLACE FUNCTION @extschema@.profile_build_views(p @extschema@.profiles)
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1
 AS $$
 DECLARE
   ext text := @extschema@.profile_ext_schema();
@@ -189,7 +234,7 @@ BEGIN
     @extschema@.profile_object(p, '_summary'), @extschema@.profile_object(p, ''));
   EXECUTE pg_catalog.format($c$
     COMMENT ON VIEW %1$s IS %2$L;
-    COMMENT ON COLUMN %1$s.%3$I IS 'the customer (its identity cluster ''cluster:<id>'' when identities are resolved)';
+    COMMENT ON COLUMN %1$s.%3$I IS 'the customer; when identities are resolved, its identity cluster ''cluster:<id>'' or an identifier outside the graph, prefixed with ''identifier:'' if it starts with ''cluster:'' or ''identifier:''';
     COMMENT ON COLUMN %1$s.orders IS 'number of transactions';
     COMMENT ON COLUMN %1$s.first_purchase IS 'time of the first transaction';
     COMMENT ON COLUMN %1$s.last_purchase IS 'time of the last transaction';
@@ -311,8 +356,8 @@ SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning  -- no notices from DROP ... IF EXISTS
 AS $$
 BEGIN
-  -- the source may be gone already (dropped with CASCADE)
-  IF pg_catalog.to_regclass(p.source::text) IS NOT NULL THEN
+  -- the source may be gone already (dropped, its triggers with it)
+  IF EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source) THEN
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 'clv_profile_' || p.id || '_ins', p.source);
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 'clv_profile_' || p.id || '_upd', p.source);
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 'clv_profile_' || p.id || '_del', p.source);
@@ -346,16 +391,17 @@ BEGIN
     RETURN NULL;
   END IF;
   IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
-    moved := ARRAY(SELECT n.identifier::text FROM new_rows n LIMIT 10001);
+    moved := ARRAY(SELECT @extschema@.profile_identifier_key(n.identifier::text) FROM new_rows n LIMIT 10001);
   ELSIF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
     moved := ARRAY(SELECT k FROM (
-                     SELECT n.identifier::text, 'cluster:' OPERATOR(pg_catalog.||) o.cluster_id
+                     SELECT @extschema@.profile_identifier_key(n.identifier::text), 'cluster:' OPERATOR(pg_catalog.||) o.cluster_id
                      FROM new_rows n JOIN old_rows o ON o.identifier OPERATOR(pg_catalog.=) n.identifier
                      WHERE o.cluster_id OPERATOR(pg_catalog.<>) n.cluster_id) c(i, l),
                      LATERAL (VALUES (c.i), (c.l)) v(k)
                    LIMIT 20001);
   ELSE
-    moved := ARRAY(SELECT k FROM old_rows o, LATERAL (VALUES (o.identifier::text), ('cluster:' OPERATOR(pg_catalog.||) o.cluster_id)) v(k)
+    moved := ARRAY(SELECT k FROM old_rows o, LATERAL (VALUES (@extschema@.profile_identifier_key(o.identifier::text)),
+                                                             ('cluster:' OPERATOR(pg_catalog.||) o.cluster_id)) v(k)
                    LIMIT 20001);
   END IF;
   IF pg_catalog.cardinality(moved) OPERATOR(pg_catalog.>) 20000
@@ -376,6 +422,27 @@ COMMENT ON FUNCTION @extschema@.profile_capture_identities() IS
 'Change capture on clv.identity_nodes for the profiles that resolve identities: new and moved identifiers and the clusters they left; refuses any other table (internal)';
 REVOKE ALL ON FUNCTION @extschema@.profile_capture_identities() FROM PUBLIC;
 
+-- A profile's source must exist: one dropped since (clv.profile_dropped_objects
+-- recorded its name) or an OID naming no table is ERROR 42P01.
+CREATE OR REPLACE FUNCTION @extschema@.profile_check_source(p @extschema@.profiles)
+RETURNS void LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source) THEN
+    IF p.source_dropped IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '42P01',
+        MESSAGE = pg_catalog.format('source table %s of profile "%s" was dropped', p.source_dropped, p.name),
+        HINT = pg_catalog.format('A table created since under that name is another table: drop the profile (SELECT clv.drop_profile(%L)) and create it again.', p.name);
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = '42P01',
+      MESSAGE = pg_catalog.format('source table with OID %s of profile "%s" does not exist', p.source::pg_catalog.oid, p.name);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_check_source(@extschema@.profiles) IS
+'Raises ERROR 42P01, naming the table, when a profile''s source does not exist (internal)';
+
 -- Checks a profile definition against its source and what its owner may
 -- read. Errors name the offending argument; the bounds are the table's.
 CREATE OR REPLACE FUNCTION @extschema@.profile_validate(p @extschema@.profiles, owner regrole)
@@ -394,6 +461,7 @@ BEGIN
   IF p.source IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'source must not be NULL';
   END IF;
+  PERFORM @extschema@.profile_check_source(p);
   IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = pg_catalog.format('source %s is not a table', p.source),
       HINT = 'Change capture needs triggers: the source must be a table.';
@@ -559,10 +627,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = pg_catalog.format('profile %s does not exist', profile_id);
   END IF;
   p := @extschema@.profile_lock(profile_name);
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source) THEN
-    RAISE EXCEPTION USING ERRCODE = '42P01', MESSAGE = pg_catalog.format('the source table of profile "%s" was dropped', p.name),
-      HINT = pg_catalog.format('Drop the profile: SELECT clv.drop_profile(%L).', p.name);
-  END IF;
+  PERFORM @extschema@.profile_check_source(p);
   facts := @extschema@.profile_object(p, '_facts');
   -- a due refit recomputes every customer first (trends as of now)
   refit := p.last_fit_at IS NULL OR p.last_fit_at OPERATOR(pg_catalog.+) p.refit_interval OPERATOR(pg_catalog.<=) as_of;
@@ -592,7 +657,9 @@ BEGIN
                     UNION
                     SELECT 'cluster:' OPERATOR(pg_catalog.||) n.cluster_id
                     FROM pg_catalog.unnest(keys) k
-                    JOIN @extschema@.identity_nodes n ON n.identifier OPERATOR(pg_catalog.=) (k COLLATE "C"));
+                    JOIN @extschema@.identity_nodes n
+                      ON n.identifier OPERATOR(pg_catalog.=) (@extschema@.profile_key_identifier(k) COLLATE "C")
+                    WHERE NOT pg_catalog.starts_with(k, 'cluster:'));
     END IF;
     EXECUTE pg_catalog.format('DELETE FROM %s f WHERE f.%I OPERATOR(pg_catalog.=) ANY ($1::%s[])',
                               facts, p.customer_column, @extschema@.profile_key_type(p))
@@ -751,12 +818,16 @@ CREATE OR REPLACE FUNCTION @extschema@.profile_unregister_privileged(caller regr
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  p @extschema@.profiles := @extschema@.profile_of_caller(profile_id, caller);
 BEGIN
-  PERFORM @extschema@.profile_forget((@extschema@.profile_of_caller(profile_id, caller)).id);
+  -- the triggers are the profile's own (named by its id, on its source)
+  PERFORM @extschema@.profile_drop_capture(p);
+  PERFORM @extschema@.profile_forget(p.id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_unregister_privileged(regrole, integer) IS
-'Removes a profile whose owner''s privileges caller has from the registry, with its pending changes and model history (internal: called by clv.profile_unregister)';
+'Removes a profile whose owner''s privileges caller has from the registry, with its change-capture triggers, pending changes and model history (internal: called by clv.profile_unregister)';
 REVOKE ALL ON FUNCTION @extschema@.profile_unregister_privileged(regrole, integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.profile_unregister(profile_id integer)
@@ -1004,10 +1075,10 @@ AS $$
 DECLARE
   p @extschema@.profiles := @extschema@.profile_lock(name);
 BEGIN
-  -- unregistered first: dropping its objects then leaves nothing for
-  -- clv.profile_dropped_objects to do
+  -- unregistered first (with its capture triggers, which only the source's
+  -- owner could drop otherwise): dropping its objects then leaves nothing
+  -- for clv.profile_dropped_objects to do
   PERFORM @extschema@.profile_unregister(p.id);
-  PERFORM @extschema@.profile_drop_capture(p);
   EXECUTE pg_catalog.format('DROP VIEW IF EXISTS %s, %s', @extschema@.profile_object(p, '_summary'), @extschema@.profile_object(p, ''));
   EXECUTE pg_catalog.format('DROP TABLE IF EXISTS %s, %s', @extschema@.profile_object(p, '_facts'),
                             @extschema@.profile_object(p, '_model'));
@@ -1041,7 +1112,8 @@ COMMENT ON FUNCTION @extschema@.profile_worker_state() IS
 -- Profiles whose objects are dropped by other means than clv.drop_profile
 -- (DROP OWNED BY, DROP SCHEMA ... CASCADE, DROP TABLE): a profile that lost
 -- its facts, model or view is unregistered (its capture triggers are
--- dropped); one that lost its source is disabled, and says why. Runs as the
+-- dropped); one that lost its source is disabled, with a NOTICE, and keeps
+-- the source's name for the errors of later calls. Runs as the
 -- extension's owner (the role dropping need not see the registry), on
 -- built-in data only.
 CREATE OR REPLACE FUNCTION @extschema@.profile_dropped_objects()
@@ -1050,6 +1122,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   p @extschema@.profiles;
+  lost record;
 BEGIN
   FOR p IN
     SELECT pr.* FROM @extschema@.profiles pr
@@ -1063,18 +1136,30 @@ BEGIN
     PERFORM @extschema@.profile_drop_capture(p);
     PERFORM @extschema@.profile_forget(p.id);
   END LOOP;
-  UPDATE @extschema@.profiles pr
-  SET enabled = false, last_error = 'the source table was dropped', last_error_at = pg_catalog.clock_timestamp()
-  WHERE pr.source::pg_catalog.oid OPERATOR(pg_catalog.=) ANY (
-    ARRAY(SELECT d.objid FROM pg_catalog.pg_event_trigger_dropped_objects() d
-          WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-            AND d.objsubid OPERATOR(pg_catalog.=) 0));
+  -- the name of a dropped source is kept for the errors that follow
+  FOR lost IN
+    SELECT pr.id, pr.name, pr.owner, d.object_identity
+    FROM @extschema@.profiles pr
+    JOIN pg_catalog.pg_event_trigger_dropped_objects() d
+      ON d.objid OPERATOR(pg_catalog.=) pr.source::pg_catalog.oid
+     AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+     AND d.objsubid OPERATOR(pg_catalog.=) 0
+    WHERE pr.source_dropped IS NULL
+  LOOP
+    UPDATE @extschema@.profiles pr
+    SET enabled = false, source_dropped = lost.object_identity,
+        last_error = pg_catalog.format('source table %s was dropped', lost.object_identity),
+        last_error_at = pg_catalog.clock_timestamp()
+    WHERE pr.id OPERATOR(pg_catalog.=) lost.id;
+    RAISE NOTICE 'profile "%" of role % lost its source table %: it is disabled', lost.name, lost.owner, lost.object_identity
+      USING HINT = pg_catalog.format('Its facts stay readable until its owner drops it: SELECT clv.drop_profile(%L).', lost.name);
+  END LOOP;
 EXCEPTION WHEN undefined_table THEN
   NULL;  -- DROP EXTENSION: the registry went first
 END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_dropped_objects() IS
-'Event trigger on sql_drop: unregisters the profiles whose view, facts or model table was dropped, disables those whose source was dropped (internal)';
+'Event trigger on sql_drop: unregisters the profiles whose view, facts or model table was dropped, disables those whose source was dropped and records its name, with a NOTICE (internal)';
 REVOKE ALL ON FUNCTION @extschema@.profile_dropped_objects() FROM PUBLIC;
 
 CREATE OR REPLACE VIEW @extschema@.profile_status AS

@@ -63,8 +63,8 @@ void _PG_init(void) {
       nullptr, nullptr);
   DefineCustomIntVariable(
       "clv.worker_batch_delay",
-      "Shortest time between the starts of two passes of a profile worker; changes committed "
-      "meanwhile are refreshed together.",
+      "Shortest time from the start of a profile worker's pass that took in changes to the "
+      "start of its next pass; changes committed meanwhile are refreshed together.",
       "Reloadable. Lower values make profiles fresher under a stream of writes, at more refresh "
       "work.",
       &worker_batch_delay_ms, 200, 0, 60 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,

@@ -177,10 +177,60 @@ void request_wake_at_commit() {
 // Statements touching more customers than this ask for a full refresh.
 constexpr int kMaxCapturedKeys = 100000;
 
+// Settings the text form of a value depends on, at fixed values (shortest
+// exact floats, ISO dates, ...), so that the keys the capture writes under a
+// writer's settings are the keys a refresh reads under a caller's. TimeZone
+// only in the capture: the refresh cuts periods in the session's time zone,
+// and a timestamp with its ISO offset reads the same in any.
+void pin_text_settings(bool with_time_zone) {
+  static const char* const kSettings[][2] = {{"extra_float_digits", "1"},
+                                             {"DateStyle", "ISO, YMD"},
+                                             {"IntervalStyle", "postgres"},
+                                             {"bytea_output", "hex"},
+                                             {"lc_monetary", "C"},
+                                             {"search_path", "pg_catalog, pg_temp"},
+                                             {"TimeZone", "UTC"}};
+  int n = sizeof kSettings / sizeof kSettings[0] - (with_time_zone ? 0 : 1);
+  for (int i = 0; i < n; ++i)
+    (void)set_config_option(kSettings[i][0], kSettings[i][1], PGC_USERSET, PGC_S_SESSION,
+                            GUC_ACTION_SAVE, true, 0, false);
+}
+
+// Whether values of a key type have one text form under any settings: the
+// common key types do, and their capture pins nothing (it runs on every
+// write); for the others (floats, money, reg* types) it pins the settings.
+bool text_form_is_fixed(Oid type) {
+  switch (type) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case NUMERICOID:
+    case OIDOID:
+    case TEXTOID:
+    case VARCHAROID:
+    case BPCHAROID:
+    case NAMEOID:
+    case UUIDOID:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The key of an identifier outside the identity graph in a profile that
+// resolves identities, as clv.profile_identifier_key makes it: prefixed with
+// "identifier:" when it starts with "cluster:" or "identifier:", so that no
+// value passes for a cluster's key.
+char* identifier_key(char* identifier) {
+  if (strncmp(identifier, "cluster:", 8) != 0 && strncmp(identifier, "identifier:", 11) != 0)
+    return identifier;
+  return psprintf("identifier:%s", identifier);
+}
+
 // Appends the customer column of every row of a transition table, as text,
 // to keys; stops past kMaxCapturedKeys.
 ArrayBuildState* collect_keys(Tuplestorestate* rows, TupleDesc desc, AttrNumber column,
-                              FmgrInfo* output, ArrayBuildState* keys) {
+                              FmgrInfo* output, bool resolve_identity, ArrayBuildState* keys) {
   // A read pointer of our own: other triggers may read the same rows.
   int pointer = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
   tuplestore_select_read_pointer(rows, pointer);
@@ -191,8 +241,9 @@ ArrayBuildState* collect_keys(Tuplestorestate* rows, TupleDesc desc, AttrNumber 
     bool isnull;
     Datum value = slot_getattr(slot, column, &isnull);
     if (isnull) continue;
-    keys = accumArrayResult(keys, CStringGetTextDatum(OutputFunctionCall(output, value)), false,
-                            TEXTOID, CurrentMemoryContext);
+    char* key = OutputFunctionCall(output, value);
+    if (resolve_identity) key = identifier_key(key);
+    keys = accumArrayResult(keys, CStringGetTextDatum(key), false, TEXTOID, CurrentMemoryContext);
   }
   ExecDropSingleTupleTableSlot(slot);
   return keys;
@@ -213,19 +264,25 @@ struct RegistryLocation {
   Oid table;
   Oid index;
   AttrNumber source_column;
+  AttrNumber resolve_identity_column;
 };
-RegistryLocation registry = {InvalidOid, InvalidOid, InvalidOid, InvalidAttrNumber};
+RegistryLocation registry = {InvalidOid, InvalidOid, InvalidOid, InvalidAttrNumber,
+                             InvalidAttrNumber};
 
-bool capture_allowed(Oid function, Oid schema, int32 profile_id, Oid source) {
+bool capture_allowed(Oid function, Oid schema, int32 profile_id, Oid source,
+                     bool* resolve_identity) {
   if (registry.function != function) {
     Oid table = get_relname_relid("profiles", schema);
     Oid index = get_relname_relid("profiles_pkey", schema);
     if (!OidIsValid(table) || !OidIsValid(index))
       ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
                       errmsg("table profiles of extension clv_ext is missing")));
-    registry = {function, table, index, get_attnum(table, "source")};
+    registry = {function, table, index, get_attnum(table, "source"),
+                get_attnum(table, "resolve_identity")};
     if (get_attnum(table, "id") != 1 || registry.source_column == InvalidAttrNumber ||
-        get_atttype(table, registry.source_column) != REGCLASSOID) {
+        get_atttype(table, registry.source_column) != REGCLASSOID ||
+        registry.resolve_identity_column == InvalidAttrNumber ||
+        get_atttype(table, registry.resolve_identity_column) != BOOLOID) {
       registry.function = InvalidOid;
       ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                       errmsg("table profiles of extension clv_ext has been altered")));
@@ -234,6 +291,7 @@ bool capture_allowed(Oid function, Oid schema, int32 profile_id, Oid source) {
   Relation relation = table_open(registry.table, AccessShareLock);
   TupleDesc desc = RelationGetDescr(relation);
   AttrNumber source_column = registry.source_column;
+  AttrNumber resolve_identity_column = registry.resolve_identity_column;
   Oid index = registry.index;
   ScanKeyData key;
   ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(profile_id));
@@ -245,6 +303,8 @@ bool capture_allowed(Oid function, Oid schema, int32 profile_id, Oid source) {
     bool isnull;
     Datum value = heap_getattr(tuple, source_column, desc, &isnull);
     same_source = !isnull && DatumGetObjectId(value) == source;
+    value = heap_getattr(tuple, resolve_identity_column, desc, &isnull);
+    *resolve_identity = !isnull && DatumGetBool(value);
   }
   systable_endscan(scan);
   table_close(relation, AccessShareLock);
@@ -387,10 +447,12 @@ void arm_refresh_timeouts() {
 // Refreshes one profile: "started" committed first, so that a crash leaves
 // evidence; then the refresh in its own transaction, under the refresh
 // timeouts; on error the failure is recorded in a new transaction and the
-// worker goes on.
-void refresh_one(const char* schema, int profile_id, MemoryContext loop_context) {
+// worker goes on. Returns whether the refresh took in changes (its mode was
+// full or incremental, not none).
+bool refresh_one(const char* schema, int profile_id, MemoryContext loop_context) {
   char activity[64];
   pg_snprintf(activity, sizeof activity, "clv_ext: refreshing profile %d", profile_id);
+  volatile bool took_in = false;
   PG_TRY();
   {
     record(schema, "profile_record_start", profile_id, nullptr);
@@ -402,10 +464,13 @@ void refresh_one(const char* schema, int profile_id, MemoryContext loop_context)
     Oid types[1] = {INT4OID};
     Datum values[1] = {Int32GetDatum(profile_id)};
     int rc = SPI_execute_with_args(query, 1, types, values, nullptr, false, 0);
-    if (rc != SPI_OK_SELECT)
+    if (rc != SPI_OK_SELECT || SPI_processed != 1)
       elog(ERROR, "clv_ext: refresh of profile %d failed: %d", profile_id, rc);
+    char* mode = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    bool changed = mode != nullptr && strcmp(mode, "none") != 0;
     disable_timeout(STATEMENT_TIMEOUT, false);
     end_step();
+    took_in = changed;
   }
   PG_CATCH();
   {
@@ -424,11 +489,13 @@ void refresh_one(const char* schema, int profile_id, MemoryContext loop_context)
     FreeErrorData(error);
   }
   PG_END_TRY();
+  return took_in;
 }
 
 // One pass over the database's due profiles; false when the database has no
-// profiles (or no clv_ext) and the worker should exit.
-bool refresh_due_profiles(MemoryContext loop_context) {
+// profiles (or no clv_ext) and the worker should exit. *n_due_out: profiles due,
+// *n_took_in: those whose refresh took in changes.
+bool refresh_due_profiles(MemoryContext loop_context, int* n_due_out, int* n_took_in) {
   begin_step("clv_ext: looking for due profiles");
   char* schema = extension_schema();
   int n_due = 0;
@@ -456,29 +523,37 @@ bool refresh_due_profiles(MemoryContext loop_context) {
     MemoryContextSwitchTo(spi_context);
   }
   end_step();
+  *n_due_out = n_due;
+  *n_took_in = 0;
   if (schema == nullptr) return false;
   for (int i = 0; i < n_due; ++i) {
     CHECK_FOR_INTERRUPTS();
     if (ConfigReloadPending || !clv_pg::settings::worker_enabled) break;
     if (is_skipped(due[i])) continue;
-    refresh_one(schema, due[i], loop_context);
+    if (refresh_one(schema, due[i], loop_context)) ++*n_took_in;
   }
   pfree(schema);
   return has_profiles;
 }
 
 // Marks the start of a pass: commits from now on wake the worker again.
-void begin_pass() {
+// Returns whether commits woke the worker since the previous pass began.
+bool begin_pass() {
   SpinLockAcquire(&shared->mutex);
   DatabaseSlot* slot = slot_of(MyDatabaseId);
+  bool woken = slot != nullptr && slot->wake_requested;
   if (slot != nullptr) slot->wake_requested = false;
   SpinLockRelease(&shared->mutex);
+  return woken;
 }
 
 // Sleeps until `until`, waking only for signals (SIGTERM, SIGHUP).
 void sleep_until(TimestampTz until) {
+  long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+  if (remaining > 0)
+    ereport(DEBUG1, (errmsg_internal("clv_ext: batch delay: next pass in %ld ms", remaining)));
   for (;;) {
-    long remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+    remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
     if (remaining <= 0) return;
     (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, remaining,
                     PG_WAIT_EXTENSION);
@@ -778,15 +853,26 @@ void clv_profile_worker_main(Datum main_arg) {
 
   MemoryContext loop_context =
       AllocSetContextCreate(TopMemoryContext, "clv_ext profile worker", ALLOCSET_DEFAULT_SIZES);
+  // Start of the last pass that took in changes or that commits woke: the
+  // batch delay counts from it. A timed pass that found nothing to take in
+  // (no profile due, or a refresh of mode none) starts no delay, so a commit
+  // just after it is not held up; one that commits woke does, so that
+  // commits with nothing to take in (a paused profile's source) cannot make
+  // the worker run a pass for each.
+  TimestampTz window_start = 0;
   for (;;) {
     CHECK_FOR_INTERRUPTS();
     reload_config_if_asked();
     if (!clv_pg::settings::worker_enabled) break;
     TimestampTz pass_start = GetCurrentTimestamp();
-    begin_pass();
+    bool woken = begin_pass();
     MemoryContextSwitchTo(loop_context);
-    bool has_profiles = refresh_due_profiles(loop_context);
+    int n_due, n_took_in;
+    bool has_profiles = refresh_due_profiles(loop_context, &n_due, &n_took_in);
     MemoryContextReset(loop_context);
+    ereport(DEBUG1, (errmsg_internal("clv_ext: %s pass over %d due profiles, %d took in changes",
+                                     woken ? "woken" : "timed", n_due, n_took_in)));
+    if (n_took_in > 0 || woken) window_start = pass_start;
     if (!has_profiles) {
       // The slot goes to another database; this one is looked at again later.
       SpinLockAcquire(&shared->mutex);
@@ -800,7 +886,9 @@ void clv_profile_worker_main(Datum main_arg) {
     ResetLatch(MyLatch);
     // Under a stream of commits, passes start at most every batch delay, so
     // that refreshing takes in many transactions at once.
-    sleep_until(TimestampTzPlusMilliseconds(pass_start, clv_pg::settings::worker_batch_delay_ms));
+    if (window_start != 0)
+      sleep_until(
+          TimestampTzPlusMilliseconds(window_start, clv_pg::settings::worker_batch_delay_ms));
   }
   proc_exit(0);
 }
@@ -864,7 +952,8 @@ Datum clv_profile_capture(PG_FUNCTION_ARGS) {
   Relation relation = trigger_data->tg_relation;
   Oid function = fcinfo->flinfo->fn_oid;
   Oid schema = get_func_namespace(function);
-  if (!capture_allowed(function, schema, profile_id, RelationGetRelid(relation)))
+  bool resolve_identity = false;
+  if (!capture_allowed(function, schema, profile_id, RelationGetRelid(relation), &resolve_identity))
     return PointerGetDatum(nullptr);
 
   TupleDesc desc = RelationGetDescr(relation);
@@ -893,10 +982,17 @@ Datum clv_profile_capture(PG_FUNCTION_ARGS) {
     getTypeOutputInfo(type, &output_function, &is_varlena);
     FmgrInfo output;
     fmgr_info(output_function, &output);
+    // The writer's own settings come back with the nest level (or the abort).
+    int nest_level = -1;
+    if (!text_form_is_fixed(type)) {
+      nest_level = NewGUCNestLevel();
+      pin_text_settings(true);
+    }
     if (trigger_data->tg_newtable != nullptr)
-      keys = collect_keys(trigger_data->tg_newtable, desc, column, &output, keys);
+      keys = collect_keys(trigger_data->tg_newtable, desc, column, &output, resolve_identity, keys);
     if (trigger_data->tg_oldtable != nullptr)
-      keys = collect_keys(trigger_data->tg_oldtable, desc, column, &output, keys);
+      keys = collect_keys(trigger_data->tg_oldtable, desc, column, &output, resolve_identity, keys);
+    if (nest_level >= 0) AtEOXact_GUC(true, nest_level);
     if (keys == nullptr) return PointerGetDatum(nullptr);  // no row, or only NULL customers
     full = keys->nelems > kMaxCapturedKeys;
   }
@@ -908,8 +1004,9 @@ Datum clv_profile_capture(PG_FUNCTION_ARGS) {
 
 // Runs the profile's refresh step as its owner, the way REFRESH MATERIALIZED
 // VIEW runs a view's query: owner's user id, security-restricted operation,
-// a private GUC nest level with a safe search_path and no parallel query.
-// An error unwinds through the (sub)transaction abort, which restores both.
+// a private GUC nest level with a safe search_path, the capture's text
+// settings and no parallel query. An error unwinds through the
+// (sub)transaction abort, which restores both.
 Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
   int32 profile_id = PG_GETARG_INT32(0);
   bool full_refresh = PG_GETARG_BOOL(1);
@@ -945,8 +1042,8 @@ Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
   SetUserIdAndSecContext(
       owner, saved_security_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
   int nest_level = NewGUCNestLevel();
-  (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                          GUC_ACTION_SAVE, true, 0, false);
+  // search_path among them; the keys read back as the capture wrote them
+  pin_text_settings(false);
   (void)set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET, PGC_S_SESSION,
                           GUC_ACTION_SAVE, true, 0, false);
 
