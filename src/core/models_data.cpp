@@ -37,6 +37,14 @@ void require_frequency(double x) {
 
 constexpr const char* kCustomers = "the number of customers";
 constexpr const char* kActive = "the number of active customers of a period";
+constexpr std::uint64_t kBigintMax = std::numeric_limits<std::int64_t>::max();
+
+// Counts read from bytes beyond a bigint mean a corrupt state, not an overflow.
+std::uint64_t decoded_count_add(std::uint64_t a, std::uint64_t b) {
+  if (a > kBigintMax || b > kBigintMax - a)
+    throw std::invalid_argument("state holds a count beyond bigint");
+  return a + b;
+}
 
 std::uint64_t key_bits(double v) {
   if (v == 0) v = 0.0;  // -0.0 and 0.0 are the same summary
@@ -111,7 +119,7 @@ void deserialize_map(std::string_view bytes, const char tag[3], detail::WeightMa
     if (weight == 0) throw std::invalid_argument("state holds a row with weight 0");
     const auto key = make_key(values);
     if (map.count(key)) throw std::invalid_argument("state holds a duplicate row");
-    customers = checked_count_add(customers, weight, kCustomers);
+    customers = decoded_count_add(customers, weight);
     map.emplace(key, weight);
   }
   in.expect_end();
@@ -251,8 +259,7 @@ CohortData CohortData::deserialize(std::string_view bytes) {
   CohortData data;
   for (std::uint64_t i = 0; i < n; ++i) {
     const std::uint64_t period = in.u64();
-    const std::uint64_t active = in.u64();
-    to_bigint(active, kActive);
+    const std::uint64_t active = decoded_count_add(in.u64(), 0);
     if (!data.active_.emplace(period, active).second)
       throw std::invalid_argument("state holds a duplicate period");
   }
