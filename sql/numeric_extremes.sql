@@ -73,6 +73,7 @@ SELECT sqlstate_of($$ SELECT clv.sbg_fit(p, a) FROM (VALUES (0, 4611686018427387
 SELECT (clv.sbg_fit(p, a)).n_customers
 FROM (VALUES (0, 9223372036854775807::bigint), (1, 9223372036854775806), (2, 5)) v(p, a);
 SELECT sqlstate_of($$ SELECT clv.gamma_gamma_fit(x, m) FROM (VALUES (1, 1e308::float8), (2, 1e308), (3, 1)) v(x, m) $$);
+SELECT sqlstate_of($$ SELECT clv.bgnbd_fit(x, tx, t) FROM (VALUES (1e308::float8, 1e308::float8, 1e308::float8), (0, 0, 1e308), (2, 1, 3)) v(x, tx, t) $$);
 SELECT sqlstate_of($$ SELECT clv.bgnbd_fit(x, tx, t) FROM (VALUES (1, 'NaN'::float8, 3), (0, 0, 3)) v(x, tx, t) $$);
 SELECT sqlstate_of($$ SELECT clv.pareto_nbd_fit(x, tx, t) FROM (VALUES (1, 1, 'Infinity'::float8), (0, 0, 3)) v(x, tx, t) $$);
 SELECT sqlstate_of($$ SELECT clv.bgnbd_fit(x, tx, t, 'NaN') FROM (VALUES (1, 1, 3::float8), (0, 0, 3)) v(x, tx, t) $$);

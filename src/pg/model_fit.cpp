@@ -131,19 +131,25 @@ std::array<double, 2> fields(const models::sbg::Params& p) {
   return {p.alpha, p.beta};
 }
 
+constexpr const char* kLogLikelihood = "the log-likelihood of the fit";
+
 // Runs a fit inside guarded(). Unidentifiable data is an input problem: say
 // what the model needs. A parameter or log-likelihood that overflowed
-// (extreme inputs) is an error, not a result of +-Infinity.
+// (extreme inputs) is an error, not a result of +-Infinity, and says so
+// rather than naming the special function that overflowed.
 template <class Fit>
 auto checked_fit(Fit fit, const char* hint) {
   try {
     auto result = fit();
     for (double p : fields(result.params)) clv::finite_result(p, "a fitted parameter");
-    clv::finite_result(result.log_likelihood, "the log-likelihood of the fit");
+    clv::finite_result(result.log_likelihood, kLogLikelihood);
     clv::to_bigint(result.n, "the number of customers");
     return result;
   } catch (const std::domain_error& e) {
     throw clv_pg::PgError(ERRCODE_INVALID_PARAMETER_VALUE, e.what(), "", hint);
+  } catch (const std::overflow_error&) {
+    throw std::range_error(std::string(kLogLikelihood) +
+                           " is out of the range of double precision");
   }
 }
 
