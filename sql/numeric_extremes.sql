@@ -85,6 +85,7 @@ SELECT sqlstate_of($$ SELECT clv.sbg_survival(row(1, 1, 0, 1, true, 1)::clv.sbg,
 SELECT sqlstate_of($$ SELECT clv.sbg_survival(row('NaN', 1, 0, 1, true, 1)::clv.sbg, 5) $$);
 SELECT sqlstate_of($$ SELECT clv.p_alive(row('Infinity', 1, 1, 1, 0, 1, true, 1)::clv.bgnbd, 1, 1, 2) $$);
 SELECT sqlstate_of($$ SELECT clv.expected_purchases(row(1, 1, 1, 1, 0, 1, true, 1)::clv.pareto_nbd, 1e308, 1, 1, 2) $$);
+SELECT sqlstate_of($$ SELECT clv.expected_purchases(row(1, 1, 1, 1, 0, 1, true, 1)::clv.bgnbd, 1e308, 1, 1, 2) $$);
 SELECT sqlstate_of($$ SELECT clv.expected_spend(row(6, 4, 15, 0, 1, true, 1)::clv.gamma_gamma, 2, 1e308) $$);
 SELECT sqlstate_of($$ SELECT clv.expected_spend(row(6, 4, 15, 0, 1, true, 1)::clv.gamma_gamma, 2, 'NaN') $$);
 SELECT sqlstate_of($$ SELECT clv.simple_clv(1e308, 1e308, 2) $$);
