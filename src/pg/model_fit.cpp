@@ -5,7 +5,6 @@
 #include "postgres.hpp"
 
 #include <array>
-#include <cmath>
 #include <string>
 #include <string_view>
 
