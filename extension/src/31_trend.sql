@@ -111,6 +111,23 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer, integer) IS
 'Named RFM segment (Champions, Loyal Customers, Potential Loyalist, New Customers, Promising, Need Attention, About to Sleep, At Risk, Can''t Lose Them, Hibernating, Lost) from the 5x5 grid of the recency score against ceil((f + m) / 2); scores 1..5';
 
+-- Internal helpers of clv.cohort_retention: checked period index and revenue.
+CREATE FUNCTION @extschema@.cohort_period_index(bucket timestamp, cohort timestamp, period interval)
+RETURNS integer AS 'MODULE_PATHNAME', 'clv_cohort_period_index'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_period_index(timestamp, timestamp, interval) IS
+'Periods between a cohort''s date_bin bucket and a later one (internal; clv.cohort_retention): 22023 for infinite timestamps, 22003 past integer';
+CREATE FUNCTION @extschema@.cohort_revenue(revenue double precision)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_cohort_revenue'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_revenue(double precision) IS
+'A cohort period''s revenue, 22023 unless finite (internal; clv.cohort_retention)';
+CREATE FUNCTION @extschema@.cohort_revenue(revenue numeric)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_cohort_revenue_numeric'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cohort_revenue(numeric) IS
+'A cohort period''s revenue as double precision, 22023 unless finite, 22003 beyond double precision (internal; clv.cohort_retention)';
+
 CREATE FUNCTION @extschema@.cohort_retention(transactions_query text, period interval)
 RETURNS TABLE (cohort_start timestamptz, period_index integer, customers bigint, active bigint,
                retention double precision, churn_rate double precision, revenue double precision)
@@ -139,20 +156,26 @@ BEGIN
   IF period OPERATOR(pg_catalog.<=) interval '0' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'period must be a positive interval';
   END IF;
+  IF pg_catalog.date_part('epoch', period) OPERATOR(pg_catalog.>) 9223372036854::double precision THEN
+    RAISE EXCEPTION USING ERRCODE = '22003',
+      MESSAGE = 'period is out of range: at most 292471 years in microseconds';
+  END IF;
   -- $1 = period, $2 = the session's TimeZone. Periods are date_bin buckets of
   -- the local wall clock with origin 2000-01-01 00:00 (exact microsecond
   -- arithmetic, the same cut as clv.rfm_agg); a period index is the exact
-  -- quotient of two bucket starts' distance by the period (numeric div).
+  -- quotient of two bucket starts' distance by the period, in the
+  -- extension's cohort_period_index (%2$s: the extension's schema, quoted).
   -- Revenue is summed in the amount's own type (exactly for numeric and
   -- integers, so then independent of the order in which a possibly parallel
-  -- plan delivers the rows) and returned as double precision.
+  -- plan delivers the rows) and returned as double precision by
+  -- cohort_revenue, which refuses NaN and infinite sums.
   RETURN QUERY EXECUTE pg_catalog.format($q$
     WITH tx AS (
       SELECT t.customer,
              pg_catalog.date_bin($1, pg_catalog.timezone($2, (t.ts)::pg_catalog.timestamptz),
                                  timestamp '2000-01-01') AS bucket,
              t.amount
-      FROM (%s) AS t(customer, ts, amount)
+      FROM (%1$s) AS t(customer, ts, amount)
       WHERE t.ts IS NOT NULL AND t.customer IS NOT NULL
     ), purchases AS (  -- each customer's purchase periods, with the first (cohort) and the last
       SELECT p.bucket, p.amount,
@@ -164,10 +187,8 @@ BEGIN
       WINDOW w AS (PARTITION BY p.customer)
     ), indexed AS (
       SELECT pu.cohort, pu.amount, pu.nth OPERATOR(pg_catalog.=) 1 AS first_row,
-             (pg_catalog.div(pg_catalog.numeric_sub(EXTRACT(epoch FROM pu.bucket), EXTRACT(epoch FROM pu.cohort)),
-                             EXTRACT(epoch FROM $1)))::integer AS idx,
-             (pg_catalog.div(pg_catalog.numeric_sub(EXTRACT(epoch FROM pu.last_bucket), EXTRACT(epoch FROM pu.cohort)),
-                             EXTRACT(epoch FROM $1)))::integer AS last_idx
+             %2$s.cohort_period_index(pu.bucket, pu.cohort, $1) AS idx,
+             %2$s.cohort_period_index(pu.last_bucket, pu.cohort, $1) AS last_idx
       FROM purchases pu
     ), leaving AS (  -- customers by cohort and index of their last purchase period
       SELECT i.cohort, i.last_idx AS idx, pg_catalog.count(*) AS n
@@ -179,9 +200,7 @@ BEGIN
       SELECT c.cohort, c.size, g.idx
       FROM (SELECT i.cohort, pg_catalog.count(*) AS size FROM indexed i WHERE i.first_row GROUP BY i.cohort) c
       CROSS JOIN (SELECT pg_catalog.max(pu.last_bucket) AS last FROM purchases pu) h
-      CROSS JOIN LATERAL pg_catalog.generate_series(0,
-        (pg_catalog.div(pg_catalog.numeric_sub(EXTRACT(epoch FROM h.last), EXTRACT(epoch FROM c.cohort)),
-                        EXTRACT(epoch FROM $1)))::integer) AS g(idx)
+      CROSS JOIN LATERAL pg_catalog.generate_series(0, %2$s.cohort_period_index(h.last, c.cohort, $1)) AS g(idx)
     ), activity AS (  -- active at idx = customers whose last period is idx or later
       SELECT g.cohort, g.idx, g.size, r.amount AS revenue,
              (pg_catalog.sum(COALESCE(l.n, 0)) OVER (PARTITION BY g.cohort ORDER BY g.idx DESC))::double precision AS active
@@ -196,9 +215,10 @@ BEGIN
            a.active OPERATOR(pg_catalog./) (a.size)::double precision,
            CASE WHEN a.previous IS NULL OR a.previous OPERATOR(pg_catalog.=) 0::double precision THEN NULL
                 ELSE 1::double precision OPERATOR(pg_catalog.-) (a.active OPERATOR(pg_catalog./) a.previous) END,
-           COALESCE((a.revenue)::double precision, 0::double precision)
+           COALESCE(%2$s.cohort_revenue(a.revenue), 0::double precision)
     FROM with_previous a ORDER BY a.cohort, a.idx
-  $q$, transactions_query) USING period, pg_catalog.current_setting('TimeZone');
+  $q$, transactions_query, @extschema@.profile_ext_schema())
+  USING period, pg_catalog.current_setting('TimeZone');
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval) IS

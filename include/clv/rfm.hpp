@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "clv/bytes.hpp"
+#include "clv/checked.hpp"
 
 namespace clv {
 
@@ -48,27 +49,32 @@ struct RfmSettings {
 // (Neumaier's compensated summation: the rounding error of every addition is
 // carried in `compensation`), so parallel and serial aggregation agree to the
 // last bit. NaN sum = no known term yet (NULL amounts; NaN input is rejected).
+// Terms are finite, so a sum that stops being finite has overflowed: that
+// throws std::range_error instead of ending as Infinity or NaN.
 struct CompensatedSum {
   double sum = std::numeric_limits<double>::quiet_NaN();
   double compensation = 0;
 
   bool known() const { return !std::isnan(sum); }
-  double value() const { return sum + compensation; }
+  double value() const { return finite_result(sum + compensation, kOverflowing); }
 
   void add(double x) {
     if (!known()) {
       sum = x;
       return;
     }
-    const double t = sum + x;
+    const double t = finite_result(sum + x, kOverflowing);
     compensation += std::fabs(sum) >= std::fabs(x) ? (sum - t) + x : (x - t) + sum;
     sum = t;
   }
   void add(const CompensatedSum& other) {
     if (!other.known()) return;
     add(other.sum);
-    compensation += other.compensation;
+    compensation = finite_result(compensation + other.compensation, kOverflowing);
   }
+
+ private:
+  static constexpr const char* kOverflowing = "the sum of the amounts";
 };
 
 // The distinct purchase periods of one customer, each with a flag telling

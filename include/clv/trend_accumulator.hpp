@@ -24,6 +24,7 @@
 
 #include "clv/bytes.hpp"
 #include "clv/format.hpp"
+#include "clv/rfm.hpp"
 #include "clv/trend.hpp"
 
 #include <algorithm>
@@ -191,5 +192,53 @@ class BasicTrendAccumulator {
 };
 
 using TrendAccumulator = BasicTrendAccumulator<>;
+
+inline const char trend_settings_tag[3] = {'C', 'T', 'A'};
+constexpr std::uint8_t trend_settings_version = 1;
+
+// What clv.trend_agg computes a trend against; constant within one group.
+// Bytes: "CTA" 1 | as_of, as_of_local, period_us, window_periods,
+// min_periods (i64) | min_relative_slope, slope_significance (f64).
+struct TrendSettings {
+  std::int64_t as_of = 0;        // transactions with ts > as_of are not counted
+  std::int64_t as_of_local = 0;  // as_of on the local wall clock, microseconds
+  std::int64_t period_us = 0;    // at least a second
+  TrendOptions options;          // the direction thresholds
+
+  bool operator==(const TrendSettings& o) const;
+  std::int64_t as_of_period() const;
+  // std::invalid_argument naming the first bad setting.
+  void validate() const;
+  void append_to(ByteWriter& out) const;
+  // Reads and validates what append_to wrote; std::invalid_argument otherwise.
+  static TrendSettings read_from(ByteReader& in);
+};
+
+// The whole aggregate state: the settings, then the accumulator with its
+// own header. deserialize() also checks that no purchase lies after as_of.
+template <class Allocator = std::allocator<PeriodSum>>
+struct BasicTrendAggState {
+  using Accumulator = BasicTrendAccumulator<Allocator>;
+
+  TrendSettings settings;
+  Accumulator acc;
+
+  std::string serialize() const {
+    ByteWriter out;
+    settings.append_to(out);
+    return out.take() + acc.serialize();
+  }
+
+  static BasicTrendAggState deserialize(const void* data, std::size_t size,
+                                        const Allocator& allocator = Allocator()) {
+    ByteReader in(data, size);
+    const TrendSettings settings = TrendSettings::read_from(in);
+    Accumulator acc = Accumulator::deserialize(in, allocator);
+    // Transition functions never keep a purchase after as_of.
+    if (!acc.empty() && acc.period_sums().back().period > settings.as_of_period())
+      throw std::invalid_argument("trend state has a purchase after as_of");
+    return BasicTrendAggState{settings, std::move(acc)};
+  }
+};
 
 }  // namespace clv::trend

@@ -1,6 +1,8 @@
 #include "clv/models/data.hpp"
+#include "clv/models/fit_state.hpp"
 
 #include "clv/bytes.hpp"
+#include "clv/checked.hpp"
 #include "clv/format.hpp"
 
 #include <algorithm>
@@ -18,7 +20,6 @@ const char kSpendDataTag[3] = {'C', 'M', 'S'};
 const char kCohortDataTag[3] = {'C', 'M', 'C'};
 constexpr std::uint8_t kDataVersion = 1;
 
-
 void require_finite(double v, const char* what) {
   if (!std::isfinite(v))
     throw std::invalid_argument(std::string(what) + " " + format_number(v) + " is not finite");
@@ -34,9 +35,14 @@ void require_frequency(double x) {
     throw std::invalid_argument("frequency " + format_number(x) + " is not an integer");
 }
 
-std::uint64_t checked_add(std::uint64_t a, std::uint64_t b) {
-  if (b > std::numeric_limits<std::uint64_t>::max() - a)
-    throw std::invalid_argument("customer count overflows");
+constexpr const char* kCustomers = "the number of customers";
+constexpr const char* kActive = "the number of active customers of a period";
+constexpr std::uint64_t kBigintMax = std::numeric_limits<std::int64_t>::max();
+
+// Counts read from bytes beyond a bigint mean a corrupt state, not an overflow.
+std::uint64_t decoded_count_add(std::uint64_t a, std::uint64_t b) {
+  if (a > kBigintMax || b > kBigintMax - a)
+    throw std::invalid_argument("state holds a count beyond bigint");
   return a + b;
 }
 
@@ -64,7 +70,7 @@ template <std::size_t N>
 void add_weight(detail::WeightMap<N>& map, std::uint64_t& customers, const detail::ExactKey<N>& key,
                 std::uint64_t weight) {
   if (weight == 0) return;
-  customers = checked_add(customers, weight);
+  customers = checked_count_add(customers, weight, kCustomers);
   auto& slot = map[key];
   slot += weight;  // cannot overflow: slot <= customers
 }
@@ -113,7 +119,7 @@ void deserialize_map(std::string_view bytes, const char tag[3], detail::WeightMa
     if (weight == 0) throw std::invalid_argument("state holds a row with weight 0");
     const auto key = make_key(values);
     if (map.count(key)) throw std::invalid_argument("state holds a duplicate row");
-    customers = checked_add(customers, weight);
+    customers = decoded_count_add(customers, weight);
     map.emplace(key, weight);
   }
   in.expect_end();
@@ -140,15 +146,24 @@ void validate_rfm(double x, double t_x, double T) {
   if (t_x < 0) throw std::invalid_argument("recency " + format_number(t_x) + " is negative");
   if (T < 0) throw std::invalid_argument("age T " + format_number(T) + " is negative");
   if (t_x > T)
-    throw std::invalid_argument("recency " + format_number(t_x) + " is greater than age T " + format_number(T));
+    throw std::invalid_argument("recency " + format_number(t_x) + " is greater than age T " +
+                                format_number(T));
   if (x == 0 && t_x != 0)
-    throw std::invalid_argument("recency " + format_number(t_x) + " is not 0 although frequency is 0");
+    throw std::invalid_argument("recency " + format_number(t_x) +
+                                " is not 0 although frequency is 0");
 }
 
 void validate_spend(double x, double m_x) {
   require_frequency(x);
   require_finite(m_x, "mean spend");
-  if (m_x <= 0) throw std::invalid_argument("mean spend " + format_number(m_x) + " is not positive");
+  if (m_x <= 0)
+    throw std::invalid_argument("mean spend " + format_number(m_x) + " is not positive");
+}
+
+void validate_penalizer(double penalizer) {
+  if (!(std::isfinite(penalizer) && penalizer >= 0))
+    throw std::invalid_argument("penalizer must be a finite number >= 0, got " +
+                                format_number(penalizer));
 }
 
 void RfmData::add(double x, double t_x, double T, std::uint64_t weight) {
@@ -212,7 +227,7 @@ SpendData SpendData::deserialize(std::string_view bytes) {
 
 void CohortData::add(std::uint64_t period, std::uint64_t active) {
   auto& slot = active_[period];
-  slot = checked_add(slot, active);
+  slot = checked_count_add(slot, active, kActive);
 }
 
 void CohortData::merge(const CohortData& other) {
@@ -244,7 +259,7 @@ CohortData CohortData::deserialize(std::string_view bytes) {
   CohortData data;
   for (std::uint64_t i = 0; i < n; ++i) {
     const std::uint64_t period = in.u64();
-    const std::uint64_t active = in.u64();
+    const std::uint64_t active = decoded_count_add(in.u64(), 0);
     if (!data.active_.emplace(period, active).second)
       throw std::invalid_argument("state holds a duplicate period");
   }

@@ -2,6 +2,7 @@
 
 #include "clv/models/sbg.hpp"
 #include "clv/models/special.hpp"
+#include "clv/format.hpp"
 
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -28,8 +29,8 @@ void validate_params(const Params& params) {
 
 double validated_period(double period, double minimum) {
   if (!std::isfinite(period) || period < minimum || period != std::floor(period))
-    throw std::invalid_argument("period " + std::to_string(period) + " must be an integer >= " +
-                                std::to_string(static_cast<int>(minimum)));
+    throw std::invalid_argument("period " + format_number(period) +
+                                " must be an integer >= " + format_number(minimum));
   return period;
 }
 
@@ -42,6 +43,7 @@ struct Survivors {
   std::vector<double> lost;  // lost[t-1] = lost in period t
   double still_active = 0;
   double cohort = 0;
+  std::uint64_t cohort_size = 0;  // exact: a double rounds counts beyond 2^53
 };
 
 Survivors survivors(const CohortData& data) {
@@ -62,7 +64,8 @@ Survivors survivors(const CohortData& data) {
       out.lost.push_back(static_cast<double>(rows[t - 1].active - rows[t].active));
     }
   }
-  out.cohort = static_cast<double>(rows.front().active);
+  out.cohort_size = rows.front().active;
+  out.cohort = static_cast<double>(out.cohort_size);
   out.still_active = static_cast<double>(rows.back().active);
   if (out.cohort == 0) throw std::domain_error("cannot fit sBG to an empty cohort");
   if (out.still_active == out.cohort)
@@ -126,7 +129,7 @@ FitResult<Params> fit(const CohortData& data, const FitOptions& options,
   FitResult<Params> result;
   result.params = {std::exp(opt.theta[0]), std::exp(opt.theta[1])};
   result.log_likelihood = opt.log_likelihood;
-  result.n = static_cast<std::uint64_t>(s.cohort);
+  result.n = s.cohort_size;
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
   return result;

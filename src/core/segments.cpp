@@ -1,6 +1,8 @@
 // RFM segment grid and quintile scoring (see clv/segments.hpp).
 #include "clv/segments.hpp"
 
+#include "clv/format.hpp"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -72,7 +74,7 @@ RfmSegment rfm_segment(int r_score, int f_score, int m_score) {
 
 int quintile_score(double value, const std::array<double, 4>& breakpoints, ScoreOrder order) {
   if (!std::isfinite(value))
-    throw std::invalid_argument("value to score must be finite, got " + std::to_string(value));
+    throw std::invalid_argument("value to score must be finite, got " + format_number(value));
   for (std::size_t i = 0; i < breakpoints.size(); ++i) {
     if (!std::isfinite(breakpoints[i]))
       throw std::invalid_argument("quintile breakpoints must be finite");

@@ -2,6 +2,7 @@
 #include "clv/assertions.hpp"  // before Boost: library assertions throw
 #include "clv/trend.hpp"
 
+#include "clv/checked.hpp"
 #include "clv/format.hpp"
 
 #include <boost/math/distributions/students_t.hpp>
@@ -77,19 +78,35 @@ double consecutive_sxx(double m) {
 }
 
 // The per-period series: x = 0..n-1 relative to the first period, y = the sum
-// of the entry at x or 0.
+// of the entry at x or 0, times `scale`.
 struct Series {
   const PeriodSum* entries;
   std::size_t count;
   std::int64_t first_period;
   std::int64_t periods;
+  double scale;
 
   std::int64_t x(std::size_t i) const {
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(entries[i].period) -
                                      static_cast<std::uint64_t>(first_period));
   }
-  double y(std::size_t i) const { return entries[i].sum; }
+  double y(std::size_t i) const { return entries[i].sum * scale; }
 };
+
+// Sums of squares of up to 2^31 periods stay finite while |y| < 2^480.
+constexpr int max_unscaled_exponent = 480;
+
+// A power of two bringing the largest |y| below 1 when values are so large
+// that sums of squares would overflow, else 1. Every statistic is
+// homogeneous in y and multiplying by a power of two is exact, so the
+// results are those of the unscaled series (without its overflow).
+double value_scale(const PeriodSum* entries, std::size_t count) {
+  double largest = 0;
+  for (std::size_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(entries[i].sum));
+  int exponent;
+  std::frexp(largest, &exponent);
+  return exponent > max_unscaled_exponent ? std::ldexp(1.0, -exponent) : 1.0;
+}
 
 // Moments of the one-line fit, centred (x about its mean c, y about its mean).
 struct LineFit {
@@ -285,7 +302,8 @@ TrendResult finalize_trend(const PeriodSum* entries, std::size_t count, std::int
   if (span >= static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max()))
     throw std::range_error("trend spans more than 2147483647 periods");
 
-  const Series series{entries, count, first, static_cast<std::int64_t>(span) + 1};
+  const double scale = value_scale(entries, count);
+  const Series series{entries, count, first, static_cast<std::int64_t>(span) + 1, scale};
   const std::int64_t n = series.periods;
   const LineFit line = fit_line(series);
 
@@ -293,7 +311,8 @@ TrendResult finalize_trend(const PeriodSum* entries, std::size_t count, std::int
   result.periods = static_cast<std::int32_t>(n);
   if (n >= 2) {
     const double slope = line.constant ? 0.0 : line.sxy / line.sxx;
-    result.slope = slope;
+    // Unscaled, a slope between extreme values may still exceed a double.
+    result.slope = finite_result(slope / scale, "the trend slope");
     if (line.mean > 0) result.relative_slope = slope / line.mean;
   }
   if (n >= 3) {
@@ -304,9 +323,10 @@ TrendResult finalize_trend(const PeriodSum* entries, std::size_t count, std::int
   const std::int64_t k = options.window_periods;
   const std::int64_t recent_length = std::min(k, n);
   result.recent_mean =
-      window_sum(series, n - recent_length, n - 1) / static_cast<double>(recent_length);
+      window_sum(series, n - recent_length, n - 1) / static_cast<double>(recent_length) / scale;
   if (n >= 2 * k)
-    result.previous_mean = window_sum(series, n - 2 * k, n - k - 1) / static_cast<double>(k);
+    result.previous_mean =
+        window_sum(series, n - 2 * k, n - k - 1) / static_cast<double>(k) / scale;
 
   if (n >= options.min_change_point_periods) {
     if (const auto test = sup_f_test(series, line, poll)) {

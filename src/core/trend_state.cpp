@@ -2,6 +2,7 @@
 #include "clv/trend_accumulator.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -42,6 +43,53 @@ void check_period_sum(const PeriodSum& entry, const PeriodSum* previous) {
     throw std::invalid_argument("trend state: non-finite sum in period " + period);
   if (entry.sum + entry.compensation != entry.sum)
     throw std::invalid_argument("trend state: sum of period " + period + " is not normalised");
+}
+
+bool TrendSettings::operator==(const TrendSettings& o) const {
+  const TrendOptions& a = options;
+  const TrendOptions& b = o.options;
+  return as_of == o.as_of && as_of_local == o.as_of_local && period_us == o.period_us &&
+         a.window_periods == b.window_periods && a.min_periods == b.min_periods &&
+         a.min_relative_slope == b.min_relative_slope &&
+         a.slope_significance == b.slope_significance;
+}
+
+std::int64_t TrendSettings::as_of_period() const {
+  return floor_div(as_of_local, period_us);
+}
+
+void TrendSettings::validate() const {
+  if (period_us < 1000000) throw std::invalid_argument("period must be at least one second");
+  trend::validate(options);
+}
+
+void TrendSettings::append_to(ByteWriter& out) const {
+  write_header(out, trend_settings_tag, trend_settings_version);
+  out.i64(as_of);
+  out.i64(as_of_local);
+  out.i64(period_us);
+  out.i64(options.window_periods);
+  out.i64(options.min_periods);
+  out.f64(options.min_relative_slope);
+  out.f64(options.slope_significance);
+}
+
+TrendSettings TrendSettings::read_from(ByteReader& in) {
+  in.expect_header(trend_settings_tag, trend_settings_version);
+  TrendSettings s;
+  s.as_of = in.i64();
+  s.as_of_local = in.i64();
+  s.period_us = in.i64();
+  const std::int64_t window = in.i64(), min_periods = in.i64();
+  constexpr std::int64_t int_max = std::numeric_limits<int>::max();
+  if (window < 1 || window > int_max || min_periods < 1 || min_periods > int_max)
+    throw std::invalid_argument("trend state has invalid trend thresholds");
+  s.options.window_periods = static_cast<int>(window);
+  s.options.min_periods = static_cast<int>(min_periods);
+  s.options.min_relative_slope = in.f64();
+  s.options.slope_significance = in.f64();
+  s.validate();
+  return s;
 }
 
 }  // namespace clv::trend

@@ -1,7 +1,12 @@
 #include "aggregate.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <new>
+#include <stdexcept>
+
+#include "clv/format.hpp"
+#include "guard.hpp"
 
 namespace clv_pg {
 
@@ -22,6 +27,17 @@ bool constant_args(FunctionCallInfo fcinfo, int first) {
     if (i++ >= first && !IsA(entry->expr, Const)) return false;
   }
   return true;
+}
+
+double numeric_to_double(Datum numeric, const char* what) {
+  const double value = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, numeric));
+  if (!std::isinf(value) || numeric_is_inf(DatumGetNumeric(numeric))) return value;
+  const char* text = DatumGetCString(DirectFunctionCall1(numeric_out, numeric));
+  guarded([&] {
+    throw std::range_error(std::string(what) + " " + clv::shorten_number_text(text) +
+                           " is out of the range of double precision");
+  });
+  return value;  // not reached: guarded() raised the error
 }
 
 bytea* to_bytea(const std::string& bytes) {

@@ -1,11 +1,36 @@
 #include "guard.hpp"
 
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <typeinfo>
 
 #include "settings.hpp"
 
 namespace clv_pg {
+
+namespace {
+
+// Boost.Math reports an overflow as "Error in function
+// boost::math::lgamma<double>(double): numeric overflow": say what it means
+// for the caller and keep the function's name as a clue.
+void set_overflow(CaughtError& err, const char* message) {
+  constexpr char kBoostPrefix[] = "Error in function ";
+  if (std::strncmp(message, kBoostPrefix, sizeof kBoostPrefix - 1) != 0) {
+    err.set(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, message);
+    return;
+  }
+  const char* function = message + sizeof kBoostPrefix - 1;
+  const int length = static_cast<int>(std::strcspn(function, "<("));
+  char readable[sizeof err.message];
+  std::snprintf(readable, sizeof readable,
+                "a result is out of the range of double precision for these inputs "
+                "(overflow in %.*s)",
+                length, function);
+  err.set(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, readable);
+}
+
+}  // namespace
 
 void record_current_exception(CaughtError& err) noexcept {
   try {
@@ -24,7 +49,7 @@ void record_current_exception(CaughtError& err) noexcept {
   } catch (const std::range_error& e) {
     err.set(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, e.what());
   } catch (const std::overflow_error& e) {
-    err.set(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, e.what());
+    set_overflow(err, e.what());
   } catch (const std::exception& e) {
     err.set(ERRCODE_INTERNAL_ERROR, e.what());
   } catch (...) {

@@ -87,16 +87,18 @@ int64_t interval_microseconds(const Interval* interval, const char* what) {
   const __int128 us = static_cast<__int128>(years) * (36525 * USECS_PER_DAY / 100) +
                       static_cast<__int128>(months) * DAYS_PER_MONTH * USECS_PER_DAY +
                       static_cast<__int128>(interval->day) * USECS_PER_DAY + interval->time;
-  if (us <= 0 || us > INT64_MAX)
-    throw std::invalid_argument(std::string(what) + " must be a positive interval");
+  if (us <= 0) throw std::invalid_argument(std::string(what) + " must be a positive interval");
+  if (us > INT64_MAX)
+    throw std::range_error(std::string(what) +
+                           " is out of range: at most 292471 years in microseconds");
   return static_cast<int64_t>(us);
 }
 
-int64_t period_microseconds(const Interval* interval) {
+int64_t period_microseconds(const Interval* interval, const char* what) {
   if (interval->month != 0)
     throw std::invalid_argument(
-        "period must be given in days, hours or smaller units, not months or years");
-  return interval_microseconds(interval, "period");
+        std::string(what) + " must be given in days, hours or smaller units, not months or years");
+  return interval_microseconds(interval, what);
 }
 
 }  // namespace clv_pg

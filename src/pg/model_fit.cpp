@@ -5,13 +5,13 @@
 #include "postgres.hpp"
 
 #include <array>
-#include <cmath>
 #include <string>
 #include <string_view>
 
-#include "clv/bytes.hpp"
+#include "clv/checked.hpp"
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/data.hpp"
+#include "clv/models/fit_state.hpp"
 #include "clv/models/gamma_gamma.hpp"
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/pareto_nbd.hpp"
@@ -44,16 +44,10 @@ namespace {
 
 namespace models = clv::models;
 
-// The data to fit and the L2 penalizer, which must be the same on every row.
-template <class Data>
-struct FitState {
-  Data data;
-  double penalizer = 0;
-};
-
-using RfmState = FitState<models::RfmData>;
-using SpendState = FitState<models::SpendData>;
-using CohortState = FitState<models::CohortData>;
+// The data to fit and the L2 penalizer (clv/models/fit_state.hpp).
+using RfmState = models::FitState<models::RfmData>;
+using SpendState = models::FitState<models::SpendData>;
+using CohortState = models::FitState<models::CohortData>;
 
 // Rows with a NULL in any of the first `inputs` arguments are skipped; the
 // optional penalizer follows them.
@@ -71,8 +65,7 @@ Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddR
   const double penalizer = has_penalizer ? PG_GETARG_FLOAT8(penalizer_arg) : 0.0;
   clv_pg::guarded([&] {
     if (state == nullptr) {
-      if (!(penalizer >= 0) || !std::isfinite(penalizer))
-        throw std::invalid_argument("penalizer must be a finite number >= 0");
+      models::validate_penalizer(penalizer);
       state = clv_pg::make_in_context<State>(context);
       state->penalizer = penalizer;
     } else if (state->penalizer != penalizer) {
@@ -93,24 +86,18 @@ Datum fit_combine(FunctionCallInfo fcinfo, const char* name) {
     if (left == nullptr) {
       left = clv_pg::make_in_context<State>(context, *right);  // a copy, never `right`
     } else {
-      if (left->penalizer != right->penalizer)
-        throw std::invalid_argument("cannot combine fits with different penalizers");
-      left->data.merge(right->data);
+      left->merge(*right);
     }
   });
   PG_RETURN_POINTER(left);
 }
 
-// Bytes: penalizer (f64, little-endian) followed by the core's data format.
+// Bytes: the core's fit state (clv/models/fit_state.hpp).
 template <class State>
 Datum fit_serialize(FunctionCallInfo fcinfo) {
   auto* state = reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   bytea* out = nullptr;
-  clv_pg::guarded([&] {
-    clv::ByteWriter writer;
-    writer.f64(state->penalizer);
-    out = clv_pg::to_bytea(writer.take() + state->data.serialize());
-  });
+  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->serialize()); });
   PG_RETURN_BYTEA_P(out);
 }
 
@@ -120,26 +107,48 @@ Datum fit_deserialize(FunctionCallInfo fcinfo, const char* name) {
   bytea* bytes = PG_GETARG_BYTEA_PP(0);
   State* state = nullptr;
   clv_pg::guarded([&] {
-    const char* data = VARDATA_ANY(bytes);
-    const size_t size = VARSIZE_ANY_EXHDR(bytes);
-    clv::ByteReader reader(data, size);
-    const double penalizer = reader.f64();
-    if (!(penalizer >= 0) || !std::isfinite(penalizer))
-      throw std::invalid_argument("state has an invalid penalizer");
-    state = clv_pg::make_in_context<State>(CurrentMemoryContext);
-    state->penalizer = penalizer;
-    state->data = decltype(state->data)::deserialize(std::string_view(data + 8, size - 8));
+    state = clv_pg::make_in_context<State>(
+        CurrentMemoryContext,
+        State::deserialize(std::string_view(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes))));
   });
   PG_RETURN_POINTER(state);
 }
 
-// Unidentifiable data is an input problem; say what the model needs.
+std::array<double, 4> fields(const models::bgnbd::Params& p) {
+  return {p.r, p.alpha, p.a, p.b};
+}
+std::array<double, 4> fields(const models::mbgnbd::Params& p) {
+  return {p.r, p.alpha, p.a, p.b};
+}
+std::array<double, 4> fields(const models::pareto_nbd::Params& p) {
+  return {p.r, p.alpha, p.s, p.beta};
+}
+std::array<double, 3> fields(const models::gamma_gamma::Params& p) {
+  return {p.p, p.q, p.v};
+}
+std::array<double, 2> fields(const models::sbg::Params& p) {
+  return {p.alpha, p.beta};
+}
+
+constexpr const char* kLogLikelihood = "the log-likelihood of the fit";
+
+// Runs a fit inside guarded(). Unidentifiable data is an input problem: say
+// what the model needs. A parameter or log-likelihood that overflowed
+// (extreme inputs) is an error, not a result of +-Infinity, and says so
+// rather than naming the special function that overflowed.
 template <class Fit>
-auto fit_with_hint(Fit fit, const char* hint) {
+auto checked_fit(Fit fit, const char* hint) {
   try {
-    return fit();
+    auto result = fit();
+    for (double p : fields(result.params)) clv::finite_result(p, "a fitted parameter");
+    clv::finite_result(result.log_likelihood, kLogLikelihood);
+    clv::to_bigint(result.n, "the number of customers");
+    return result;
   } catch (const std::domain_error& e) {
     throw clv_pg::PgError(ERRCODE_INVALID_PARAMETER_VALUE, e.what(), "", hint);
+  } catch (const std::overflow_error&) {
+    throw std::range_error(std::string(kLogLikelihood) +
+                           " is out of the range of double precision");
   }
 }
 
@@ -152,22 +161,15 @@ void warn_unless_converged(bool converged, const char* model, int evaluations) {
                       errhint("Check the inputs' units, or add a small penalizer.")));
 }
 
+// The parameters, then the fields every fit result ends with (checked_fit
+// made sure that n fits in a bigint).
 template <class Params>
 void add_fit_fields(clv_pg::CompositeBuilder& row, const models::FitResult<Params>& fit) {
+  for (double p : fields(fit.params)) row.add_float8(p);
   row.add_float8(fit.log_likelihood);
   row.add_int64(static_cast<int64>(fit.n));
   row.add_bool(fit.converged);
   row.add_int32(fit.evaluations);
-}
-
-std::array<double, 4> fields(const models::bgnbd::Params& p) {
-  return {p.r, p.alpha, p.a, p.b};
-}
-std::array<double, 4> fields(const models::mbgnbd::Params& p) {
-  return {p.r, p.alpha, p.a, p.b};
-}
-std::array<double, 4> fields(const models::pareto_nbd::Params& p) {
-  return {p.r, p.alpha, p.s, p.beta};
 }
 
 // BG/NBD, MBG/NBD and Pareto/NBD share their inputs and the shape of their result.
@@ -179,12 +181,11 @@ Datum rfm_model_final(FunctionCallInfo fcinfo, FitFn fit, const char* model) {
   models::FitOptions options;
   options.penalizer = state->penalizer;
   auto result = clv_pg::guarded([&] {
-    return fit_with_hint([&] { return fit(state->data, options, clv_pg::interrupts()); },
-                         kRepeatBuyersHint);
+    return checked_fit([&] { return fit(state->data, options, clv_pg::interrupts()); },
+                       kRepeatBuyersHint);
   });
   warn_unless_converged(result.converged, model, result.evaluations);
   clv_pg::CompositeBuilder row(fcinfo, 8);
-  for (double p : fields(result.params)) row.add_float8(p);
   add_fit_fields(row, result);
   return row.datum();
 }
@@ -267,15 +268,12 @@ Datum clv_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS) {
   models::FitOptions options;
   options.penalizer = state->penalizer;
   auto result = clv_pg::guarded([&] {
-    return fit_with_hint(
+    return checked_fit(
         [&] { return models::gamma_gamma::fit(state->data, options, clv_pg::interrupts()); },
         "The Gamma-Gamma model needs several customers with repeat purchases (frequency > 0).");
   });
   warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations);
   clv_pg::CompositeBuilder row(fcinfo, 7);
-  row.add_float8(result.params.p);
-  row.add_float8(result.params.q);
-  row.add_float8(result.params.v);
   add_fit_fields(row, result);
   return row.datum();
 }
@@ -288,15 +286,13 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
   models::FitOptions options;
   options.penalizer = state->penalizer;
   auto result = clv_pg::guarded([&] {
-    return fit_with_hint(
+    return checked_fit(
         [&] { return models::sbg::fit(state->data, options, clv_pg::interrupts()); },
         "The sBG model needs the active counts of at least two consecutive periods, starting at "
         "period 0, with some customers lost.");
   });
   warn_unless_converged(result.converged, "sBG", result.evaluations);
   clv_pg::CompositeBuilder row(fcinfo, 6);
-  row.add_float8(result.params.alpha);
-  row.add_float8(result.params.beta);
   add_fit_fields(row, result);
   return row.datum();
 }

@@ -145,10 +145,10 @@ std::optional<double> float8_amount(FunctionCallInfo fcinfo) {
   return PG_GETARG_FLOAT8(2);
 }
 
-// Called outside guarded(): numeric_float8 may raise its own ERROR.
+// Called outside guarded(): the conversion may raise its own ERROR.
 std::optional<double> numeric_amount(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(2)) return std::nullopt;
-  return DatumGetFloat8(DirectFunctionCall1(numeric_float8, PG_GETARG_DATUM(2)));
+  return clv_pg::numeric_to_double(PG_GETARG_DATUM(2), "amount");
 }
 
 template <class State>

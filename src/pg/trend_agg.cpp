@@ -13,7 +13,6 @@
 #include <string>
 #include <utility>
 
-#include "clv/bytes.hpp"
 #include "clv/rfm.hpp"
 #include "clv/trend.hpp"
 #include "clv/trend_accumulator.hpp"
@@ -36,11 +35,6 @@ namespace {
 using Alloc = clv_pg::PallocAllocator<clv::trend::PeriodSum>;
 using Accumulator = clv::trend::BasicTrendAccumulator<Alloc>;
 
-// Format of the boundary's part of a serialized state (the settings); the
-// core's accumulator follows with its own header.
-constexpr char kSettingsTag[3] = {'C', 'T', 'A'};
-constexpr uint8_t kSettingsVersion = 1;
-
 // The aggregate's constant arguments as they were given: comparing them is
 // cheaper than converting them again for every row.
 struct RawArgs {
@@ -60,34 +54,20 @@ struct RawArgs {
   }
 };
 
-// What a trend is computed against; constant within one group.
-struct TrendSettings {
-  int64_t as_of = 0;        // transactions with ts > as_of are not counted
-  int64_t as_of_local = 0;  // as_of on the local wall clock, microseconds
-  int64_t period_us = 0;
-  clv::trend::TrendOptions options;  // the direction thresholds
+using TrendSettings = clv::trend::TrendSettings;
+using TrendAggState = clv::trend::BasicTrendAggState<Alloc>;
 
-  bool operator==(const TrendSettings& o) const {
-    const auto& a = options;
-    const auto& b = o.options;
-    return as_of == o.as_of && as_of_local == o.as_of_local && period_us == o.period_us &&
-           a.window_periods == b.window_periods && a.min_periods == b.min_periods &&
-           a.min_relative_slope == b.min_relative_slope &&
-           a.slope_significance == b.slope_significance;
-  }
-};
-
+// The core's state (settings and accumulator, clv/trend_accumulator.hpp)
+// with the arguments as given.
 struct TrendState {
-  TrendState(const TrendSettings& settings, const RawArgs& raw, Accumulator acc)
-      : settings(settings), raw(raw), acc(std::move(acc)) {}
+  TrendState(TrendAggState agg, const RawArgs& raw) : agg(std::move(agg)), raw(raw) {}
   TrendState(const TrendState& other, const Alloc& alloc)
-      : settings(other.settings), raw(other.raw), acc(other.acc, alloc) {}
-  TrendSettings settings;
+      : agg{other.agg.settings, Accumulator(other.agg.acc, alloc)}, raw(other.raw) {}
+  TrendAggState agg;
   RawArgs raw;  // as given; unset in states rebuilt from bytes, which only combine
   // True when as_of, period and the thresholds are constants of the query:
   // then rows need no check that they stay the same.
   bool args_constant = false;
-  Accumulator acc;
 };
 
 // Arguments 3.. of the transition function (as_of, period [, thresholds]).
@@ -117,14 +97,13 @@ TrendSettings settings_of(const RawArgs& raw) {
   s.as_of = raw.as_of;
   s.as_of_local = clv_pg::local_microseconds(raw.as_of, "as_of");
   s.period_us = clv_pg::period_microseconds(&raw.period);
-  if (s.period_us < 1000000) throw std::invalid_argument("period must be at least one second");
   if (raw.has_options) {
     s.options.window_periods = raw.window_periods;
     s.options.min_periods = raw.min_periods;
     s.options.min_relative_slope = raw.min_relative_slope;
     s.options.slope_significance = raw.slope_significance;
   }
-  clv::trend::validate(s.options);
+  s.validate();
   return s;
 }
 
@@ -137,8 +116,8 @@ Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
   clv_pg::guarded([&] {
     if (fresh) {
       const RawArgs raw = raw_args(fcinfo);
-      state = clv_pg::make_in_context<TrendState>(context, settings_of(raw), raw,
-                                                  Accumulator(Alloc(context)));
+      state = clv_pg::make_in_context<TrendState>(
+          context, TrendAggState{settings_of(raw), Accumulator(Alloc(context))}, raw);
     } else if (!state->args_constant && !(state->raw == raw_args(fcinfo))) {
       throw std::invalid_argument(
           "as_of, period and the thresholds must be the same for every row of a group");
@@ -146,8 +125,8 @@ Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
     if (!has_ts) return;
     // Infinite timestamps are errors even after as_of, as in clv.rfm_agg.
     const int64_t local = clv_pg::local_microseconds(ts, "ts");
-    if (ts > state->settings.as_of) return;
-    state->acc.add(clv::floor_div(local, state->settings.period_us), amount.value_or(0.0));
+    if (ts > state->agg.settings.as_of) return;
+    state->agg.acc.add(clv::floor_div(local, state->agg.settings.period_us), amount.value_or(0.0));
   });
   // Aggregate arguments: ts, amount, as_of, period, thresholds.
   if (fresh) state->args_constant = clv_pg::constant_args(fcinfo, 2);
@@ -163,11 +142,10 @@ Datum clv_trend_transfn(PG_FUNCTION_ARGS) {
       fcinfo, PG_ARGISNULL(2) ? std::nullopt : std::optional<double>(PG_GETARG_FLOAT8(2)));
 }
 
-// numeric_float8 may raise its own ERROR: convert before any C++ work.
+// The conversion may raise its own ERROR: convert before any C++ work.
 Datum clv_trend_numeric_transfn(PG_FUNCTION_ARGS) {
   std::optional<double> amount;
-  if (!PG_ARGISNULL(2))
-    amount = DatumGetFloat8(DirectFunctionCall1(numeric_float8, PG_GETARG_DATUM(2)));
+  if (!PG_ARGISNULL(2)) amount = clv_pg::numeric_to_double(PG_GETARG_DATUM(2), "amount");
   return trend_transition(fcinfo, amount);
 }
 
@@ -181,32 +159,20 @@ Datum clv_trend_combinefn(PG_FUNCTION_ARGS) {
       // Never hand back the other argument: copy it into our context.
       left = clv_pg::make_in_context<TrendState>(context, *right, Alloc(context));
     } else {
-      if (!(left->settings == right->settings))
+      if (!(left->agg.settings == right->agg.settings))
         throw std::invalid_argument("cannot combine trend states with different settings");
-      left->acc.merge(right->acc);
+      left->agg.acc.merge(right->agg.acc);
     }
   });
   PG_RETURN_POINTER(left);
 }
 
-// Bytes: "CTA" 1 | as_of, as_of_local, period_us, window_periods, min_periods
-// (i64) | min_relative_slope, slope_significance (f64), all little-endian |
-// the core's trend state ("CTR" 1 ..., clv/trend_accumulator.hpp).
+// Bytes: the core's trend aggregate state (clv/trend_accumulator.hpp).
+// Serialising compacts the accumulator, which changes no result.
 Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
   auto* state = reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
   bytea* out = nullptr;
-  clv_pg::guarded([&] {
-    clv::ByteWriter writer;
-    clv::write_header(writer, kSettingsTag, kSettingsVersion);
-    writer.i64(state->settings.as_of);
-    writer.i64(state->settings.as_of_local);
-    writer.i64(state->settings.period_us);
-    writer.i64(state->settings.options.window_periods);
-    writer.i64(state->settings.options.min_periods);
-    writer.f64(state->settings.options.min_relative_slope);
-    writer.f64(state->settings.options.slope_significance);
-    out = clv_pg::to_bytea(writer.take() + state->acc.serialize());
-  });
+  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->agg.serialize()); });
   PG_RETURN_BYTEA_P(out);
 }
 
@@ -218,27 +184,10 @@ Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
   bytea* bytes = PG_GETARG_BYTEA_PP(0);
   TrendState* state = nullptr;
   clv_pg::guarded([&] {
-    clv::ByteReader in(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
-    in.expect_header(kSettingsTag, kSettingsVersion);
-    TrendSettings s;
-    s.as_of = in.i64();
-    s.as_of_local = in.i64();
-    s.period_us = in.i64();
-    if (s.period_us < 1000000) throw std::invalid_argument("state has an invalid period");
-    const int64_t window = in.i64(), min_periods = in.i64();
-    if (window < 1 || window > INT32_MAX || min_periods < 1 || min_periods > INT32_MAX)
-      throw std::invalid_argument("state has invalid trend thresholds");
-    s.options.window_periods = static_cast<int>(window);
-    s.options.min_periods = static_cast<int>(min_periods);
-    s.options.min_relative_slope = in.f64();
-    s.options.slope_significance = in.f64();
-    clv::trend::validate(s.options);
-    Accumulator acc = Accumulator::deserialize(in, Alloc(context));
-    // Transition functions never keep a purchase after as_of.
-    const int64_t as_of_period = clv::floor_div(s.as_of_local, s.period_us);
-    if (!acc.empty() && acc.period_sums().back().period > as_of_period)
-      throw std::invalid_argument("state has a purchase after as_of");
-    state = clv_pg::make_in_context<TrendState>(context, s, RawArgs{}, std::move(acc));
+    state = clv_pg::make_in_context<TrendState>(
+        context,
+        TrendAggState::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), Alloc(context)),
+        RawArgs{});
   });
   PG_RETURN_POINTER(state);
 }
@@ -247,11 +196,10 @@ Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
 Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
   auto* state = reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
-  if (state->acc.empty()) PG_RETURN_NULL();
+  if (state->agg.acc.empty()) PG_RETURN_NULL();
   const clv::trend::TrendResult r = clv_pg::guarded([&] {
-    const int64_t as_of_period =
-        clv::floor_div(state->settings.as_of_local, state->settings.period_us);
-    return state->acc.finalize(as_of_period, state->settings.options, clv_pg::interrupts());
+    return state->agg.acc.finalize(state->agg.settings.as_of_period(), state->agg.settings.options,
+                                   clv_pg::interrupts());
   });
   clv_pg::CompositeBuilder row(fcinfo, 8);
   row.add_int32(r.periods);

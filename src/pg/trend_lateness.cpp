@@ -1,20 +1,14 @@
 // clv.lateness_agg(ts, as_of [, unit]): time since the last purchase over the
-// median gap between the customer's distinct purchase periods
-// (clv::trend::median_gap_lateness), as a parallel-safe aggregate.
-//
-// Purchase times are cut into periods of `unit` (default one day) on the
-// local wall clock, as clv.rfm_agg cuts them: index = floor(local_us /
-// unit_us). The state keeps the distinct indexes; t is as_of in units.
+// median gap between the customer's distinct purchase periods, as a
+// parallel-safe aggregate. The state, its byte format and the final
+// computation are the core's clv::trend::BasicLatenessState
+// (clv/lateness_state.hpp); periods of `unit` default to one day.
 #include "postgres.hpp"
 
-#include <algorithm>
 #include <optional>
-#include <string>
-#include <vector>
+#include <utility>
 
-#include "clv/bytes.hpp"
-#include "clv/rfm.hpp"
-#include "clv/trend.hpp"
+#include "clv/lateness_state.hpp"
 #include "aggregate.hpp"
 #include "guard.hpp"
 #include "local_time.hpp"
@@ -29,21 +23,8 @@ PG_FUNCTION_INFO_V1(clv_lateness_finalfn);
 
 namespace {
 
-constexpr char kTag[3] = {'C', 'L', 'G'};
-constexpr uint8_t kVersion = 1;
-
 using Alloc = clv_pg::PallocAllocator<int64_t>;
-using Periods = std::vector<int64_t, Alloc>;
-
-// What lateness is measured against; constant within one group.
-struct LatenessSettings {
-  int64_t as_of = 0;        // transactions with ts > as_of are not counted
-  int64_t as_of_local = 0;  // as_of on the local wall clock, microseconds
-  int64_t unit_us = 0;
-  bool operator==(const LatenessSettings& o) const {
-    return as_of == o.as_of && as_of_local == o.as_of_local && unit_us == o.unit_us;
-  }
-};
+using Lateness = clv::trend::BasicLatenessState<Alloc>;
 
 // Raw arguments as given, so that later rows are checked cheaply.
 struct RawArgs {
@@ -55,31 +36,12 @@ struct RawArgs {
   }
 };
 
-struct LatenessState {
-  LatenessState(const LatenessSettings& settings, const RawArgs& raw, const Alloc& alloc)
-      : settings(settings), raw(raw), periods(alloc) {}
-  LatenessState(const LatenessState& other, const Alloc& alloc)
-      : settings(other.settings),
-        raw(other.raw),
-        periods(other.periods, alloc),
-        compact_size(other.compact_size) {}
-
-  // Sorts and drops duplicate periods; amortised by doubling the threshold.
-  void compact() {
-    std::sort(periods.begin(), periods.end());
-    periods.erase(std::unique(periods.begin(), periods.end()), periods.end());
-    compact_size = periods.size();
-  }
-  void add(int64_t period) {
-    if (!periods.empty() && periods.back() == period) return;  // a run of one period
-    periods.push_back(period);
-    if (periods.size() >= std::max<std::size_t>(1024, 2 * compact_size)) compact();
-  }
-
-  LatenessSettings settings;
+struct LatenessAggState {
+  LatenessAggState(const RawArgs& raw, Lateness acc) : raw(raw), acc(std::move(acc)) {}
+  LatenessAggState(const LatenessAggState& other, const Alloc& alloc)
+      : raw(other.raw), acc(other.acc, alloc) {}
   RawArgs raw;  // as given; unset in states rebuilt from bytes, which only combine
-  Periods periods;
-  std::size_t compact_size = 0;  // size after the last compact()
+  Lateness acc;
 };
 
 Interval one_day() {
@@ -100,11 +62,11 @@ RawArgs raw_args(FunctionCallInfo fcinfo) {
   return raw;
 }
 
-LatenessSettings settings_of(const RawArgs& raw) {
-  LatenessSettings s;
+clv::trend::LatenessSettings settings_of(const RawArgs& raw) {
+  clv::trend::LatenessSettings s;
   s.as_of = raw.as_of;
   s.as_of_local = clv_pg::local_microseconds(raw.as_of, "as_of");
-  s.unit_us = clv_pg::period_microseconds(&raw.unit);
+  s.unit_us = clv_pg::period_microseconds(&raw.unit, "unit");
   return s;
 }
 
@@ -115,114 +77,70 @@ extern "C" {
 // (state, ts, as_of [, unit]); NULL timestamps and those after as_of are skipped.
 Datum clv_lateness_transfn(PG_FUNCTION_ARGS) {
   MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_lateness_transfn");
-  auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<LatenessState*>(PG_GETARG_POINTER(0));
+  auto* state =
+      PG_ARGISNULL(0) ? nullptr : reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
   clv_pg::guarded([&] {
     const RawArgs raw = raw_args(fcinfo);
     if (state == nullptr) {
-      state =
-          clv_pg::make_in_context<LatenessState>(context, settings_of(raw), raw, Alloc(context));
+      state = clv_pg::make_in_context<LatenessAggState>(context, raw,
+                                                        Lateness(settings_of(raw), Alloc(context)));
     } else if (!(state->raw == raw)) {
       throw std::invalid_argument("as_of and unit must be the same for every row of a group");
     }
-    if (!has_ts || ts > state->settings.as_of) return;
-    const int64_t local = clv_pg::local_microseconds(ts, "ts");
-    state->add(clv::floor_div(local, state->settings.unit_us));
+    if (!has_ts) return;
+    // Infinite timestamps are errors even after as_of, as in clv.rfm_agg.
+    state->acc.add(ts, clv_pg::local_microseconds(ts, "ts"));
   });
   PG_RETURN_POINTER(state);
 }
 
 Datum clv_lateness_combinefn(PG_FUNCTION_ARGS) {
   MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_lateness_combinefn");
-  auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<LatenessState*>(PG_GETARG_POINTER(0));
-  auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<LatenessState*>(PG_GETARG_POINTER(1));
+  auto* left =
+      PG_ARGISNULL(0) ? nullptr : reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
+  auto* right =
+      PG_ARGISNULL(1) ? nullptr : reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(1));
   if (right == nullptr) PG_RETURN_POINTER(left);
   clv_pg::guarded([&] {
     if (left == nullptr) {
-      left = clv_pg::make_in_context<LatenessState>(context, *right, Alloc(context));
+      // Never hand back the other argument: copy it into our context.
+      left = clv_pg::make_in_context<LatenessAggState>(context, *right, Alloc(context));
     } else {
-      if (!(left->settings == right->settings))
-        throw std::invalid_argument("cannot combine lateness states with different settings");
-      left->periods.insert(left->periods.end(), right->periods.begin(), right->periods.end());
-      left->compact();
+      left->acc.merge(right->acc);
     }
   });
   PG_RETURN_POINTER(left);
 }
 
-// Bytes: "CLG", version 1, as_of, as_of_local, unit_us, count, the sorted
-// distinct period indexes; all i64 little-endian.
+// Bytes: the core's lateness state (clv/lateness_state.hpp).
 Datum clv_lateness_serialfn(PG_FUNCTION_ARGS) {
-  auto* state = reinterpret_cast<LatenessState*>(PG_GETARG_POINTER(0));
+  auto* state = reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
   bytea* out = nullptr;
-  clv_pg::guarded([&] {
-    state->compact();
-    clv::ByteWriter writer;
-    clv::write_header(writer, kTag, kVersion);
-    writer.i64(state->settings.as_of);
-    writer.i64(state->settings.as_of_local);
-    writer.i64(state->settings.unit_us);
-    writer.u64(state->periods.size());
-    for (int64_t p : state->periods) writer.i64(p);
-    out = clv_pg::to_bytea(writer.take());
-  });
+  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->acc.serialize()); });
   PG_RETURN_BYTEA_P(out);
 }
 
+// The rebuilt state lives in the current (per-input) context, like the
+// built-in aggregates' deserialized states; combine copies what it keeps.
 Datum clv_lateness_deserialfn(PG_FUNCTION_ARGS) {
   clv_pg::aggregate_context(fcinfo, "clv_lateness_deserialfn");
+  MemoryContext context = CurrentMemoryContext;
   bytea* bytes = PG_GETARG_BYTEA_PP(0);
-  LatenessState* state = nullptr;
+  LatenessAggState* state = nullptr;
   clv_pg::guarded([&] {
-    clv::ByteReader in(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
-    in.expect_header(kTag, kVersion);
-    LatenessSettings s;
-    s.as_of = in.i64();
-    s.as_of_local = in.i64();
-    s.unit_us = in.i64();
-    if (s.unit_us <= 0) throw std::invalid_argument("state has an invalid unit");
-    const int64_t last_allowed = clv::floor_div(s.as_of_local, s.unit_us);
-    const uint64_t n = in.count(8);
-    state = clv_pg::make_in_context<LatenessState>(CurrentMemoryContext, s, RawArgs{},
-                                                   Alloc(CurrentMemoryContext));
-    state->periods.reserve(n);
-    for (uint64_t i = 0; i < n; ++i) {
-      const int64_t p = in.i64();
-      if (p > last_allowed) throw std::invalid_argument("state has a purchase after as_of");
-      if (!state->periods.empty() && p <= state->periods.back())
-        throw std::invalid_argument("state periods are not sorted and distinct");
-      state->periods.push_back(p);
-    }
-    in.expect_end();
-    state->compact_size = state->periods.size();
+    state = clv_pg::make_in_context<LatenessAggState>(
+        context, RawArgs{},
+        Lateness::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), Alloc(context)));
   });
   PG_RETURN_POINTER(state);
 }
 
 Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {
   if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<LatenessState*>(PG_GETARG_POINTER(0));
-  const std::optional<double> late = clv_pg::guarded([&]() -> std::optional<double> {
-    if (state->periods.empty()) return std::nullopt;
-    // Not compacted in place: the final function may be called again on the
-    // same state (window aggregates, shared transition states).
-    std::vector<int64_t> periods(state->periods.begin(), state->periods.end());
-    std::sort(periods.begin(), periods.end());
-    periods.erase(std::unique(periods.begin(), periods.end()), periods.end());
-    if (periods.size() < 2) return std::nullopt;
-    // Times in units from the first purchase period, so doubles stay exact.
-    const int64_t first = periods.front();
-    std::vector<double> times;
-    times.reserve(periods.size());
-    // In 128 bits: periods read from bytes may lie further apart than int64.
-    for (int64_t p : periods)
-      times.push_back(static_cast<double>(static_cast<__int128>(p) - first));
-    const __int128 first_start = static_cast<__int128>(first) * state->settings.unit_us;
-    const double t = static_cast<double>(state->settings.as_of_local - first_start) /
-                     static_cast<double>(state->settings.unit_us);
-    return clv::trend::median_gap_lateness(std::move(times), t);
-  });
+  auto* state = reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
+  const std::optional<double> late = clv_pg::guarded([&] { return state->acc.result(); });
   if (!late) PG_RETURN_NULL();
   PG_RETURN_FLOAT8(*late);
 }

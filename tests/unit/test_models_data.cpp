@@ -136,10 +136,12 @@ TEST(ModelsData, SpendAndCohortRoundTrip) {
 }
 
 TEST(ModelsData, WeightOverflowIsRejected) {
+  // Counts end up in bigint columns (n_customers): beyond that is 22003.
   RfmData d;
-  d.add(1, 1, 2, UINT64_MAX);
-  EXPECT_THROW(d.add(1, 1, 2), std::invalid_argument);
-  EXPECT_EQ(d.customers(), UINT64_MAX);
+  EXPECT_THROW(d.add(1, 1, 2, UINT64_MAX), std::range_error);
+  d.add(1, 1, 2, INT64_MAX);
+  EXPECT_THROW(d.add(1, 1, 2), std::range_error);
+  EXPECT_EQ(d.customers(), static_cast<std::uint64_t>(INT64_MAX));
 }
 
 }  // namespace

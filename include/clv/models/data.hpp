@@ -8,7 +8,9 @@
 //   "CMC" 1 | count | count x (period u64, active u64)              CohortData
 // Rows are written in ascending order, so equal contents give equal bytes.
 // Deserialisation validates every value like add() and rejects duplicate
-// rows, weight overflow, truncation and trailing bytes (std::invalid_argument).
+// rows, counts beyond a bigint, truncation and trailing bytes
+// (std::invalid_argument). Counts (customers, active customers of a period)
+// stay within a bigint: adding or merging beyond that throws std::range_error.
 #pragma once
 
 #include <array>
