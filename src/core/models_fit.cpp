@@ -37,6 +37,7 @@ struct Problem {
   const InterruptPoll& poll;
   double customers;
   double penalizer;
+  const std::vector<double>& penalty_scales;
   nlopt_opt opt = nullptr;
   std::exception_ptr error;
   int evaluations = 0;
@@ -52,7 +53,7 @@ struct Problem {
     double f = -ll / customers;
     bool finite = std::isfinite(f);
     for (std::size_t i = 0; i < n; ++i) {
-      const double param = std::exp(x[i]);
+      const double param = penalty_scales[i] * std::exp(x[i]);
       f += penalizer * param * param;
       if (grad) {
         grad[i] = -gradient[i] / customers + 2 * penalizer * param * param;
@@ -134,12 +135,24 @@ Run optimize(Problem& problem, nlopt_algorithm algorithm, std::vector<double> th
 
 Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
                                 const std::vector<std::vector<double>>& starts,
+                                const std::vector<double>& penalty_scales,
                                 const FitOptions& options, const InterruptPoll& poll) {
   if (!(options.penalizer >= 0) || !std::isfinite(options.penalizer))
     throw std::invalid_argument("penalizer must be a finite non-negative number");
   if (options.max_evaluations < 1) throw std::invalid_argument("max_evaluations must be positive");
   if (starts.empty() || !(customers > 0)) throw std::logic_error("nothing to optimise");
-  Problem problem{log_likelihood, poll, customers, options.penalizer, nullptr, nullptr, 0, {}, {}};
+  if (penalty_scales.size() != starts.front().size())
+    throw std::logic_error("one penalty scale per parameter");
+  Problem problem{log_likelihood,
+                  poll,
+                  customers,
+                  options.penalizer,
+                  penalty_scales,
+                  nullptr,
+                  nullptr,
+                  0,
+                  {},
+                  {}};
   problem.theta.resize(starts.front().size());
   problem.gradient.resize(starts.front().size());
 

@@ -1,9 +1,14 @@
 // Maximum-likelihood fitting shared by all models.
 //
 // Parameters are positive; the optimiser works on their logarithms. The
-// minimised objective follows the lifetimes library:
-//   -(sum of weighted log-likelihoods) / customers + penalizer * sum(params^2)
-// with the penalty on the natural parameters. L-BFGS (NLopt LD_LBFGS, analytic
+// minimised objective follows the lifetimes library (0.11):
+//   -(sum of weighted log-likelihoods) / customers + penalizer * sum((c_i params_i)^2)
+// with the penalty on the natural parameters, each times a scale c_i chosen by
+// the model. The purchase models penalise the parameters of the model fitted
+// in units of the largest age T_max (lifetimes' _scale_time): c = 1/T_max for
+// the rates' scale parameters (alpha; Pareto/NBD's beta too), 1 for the
+// shapes, so the same data in days or in weeks give the same forecasts.
+// L-BFGS (NLopt LD_LBFGS, analytic
 // gradient) runs from the start points in order until two of them converge
 // to the same optimum, and the best optimum is kept; if none converges,
 // Nelder-Mead refines the best point found.
@@ -18,7 +23,7 @@
 namespace clv::models {
 
 struct FitOptions {
-  double penalizer = 0.0;             // lifetimes' penalizer_coef; >= 0
+  double penalizer = 0.0;             // lifetimes' penalizer_coef (see above); >= 0
   int max_evaluations = 3000;         // per optimiser run
   double relative_tolerance = 1e-11;  // on the objective and the log-parameters
 };
@@ -47,10 +52,12 @@ struct Optimum {
 };
 
 // Maximises the penalised log-likelihood over log-parameters from each start
-// (natural parameters). poll runs before every evaluation; clv::Cancelled and
+// (natural parameters); penalty_scales holds the c_i above, one per
+// parameter. poll runs before every evaluation; clv::Cancelled and
 // any other exception thrown by poll or log_likelihood propagates unchanged.
 Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
                                 const std::vector<std::vector<double>>& starts,
+                                const std::vector<double>& penalty_scales,
                                 const FitOptions& options, const InterruptPoll& poll);
 
 }  // namespace detail
