@@ -2,6 +2,7 @@
 
 #include <nlopt.h>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -18,6 +19,9 @@ namespace {
 // evaluation of 200 customers takes seconds (0.3 s at e^18, 2.8 s at e^20;
 // 40 ms at e^15) and a fit minutes.
 constexpr double kLogBound = 16.0;
+// A log-parameter this close to a bound sits at it: the likelihood kept rising
+// towards a limit of the model.
+constexpr double kAtBoundMargin = 1e-3;
 // An optimum counts as converged when no component of the objective's gradient
 // (per customer, in log-parameters) exceeds this.
 constexpr double kGradientTolerance = 1e-4;
@@ -131,7 +135,31 @@ Run optimize(Problem& problem, nlopt_algorithm algorithm, std::vector<double> th
   return run;
 }
 
+// -1 / +1 for each log-parameter at the lower / upper bound, else 0.
+std::vector<int> bounds_reached(const std::vector<double>& theta) {
+  std::vector<int> at(theta.size(), 0);
+  for (std::size_t i = 0; i < theta.size(); ++i)
+    at[i] = theta[i] <= -kLogBound + kAtBoundMargin  ? -1
+            : theta[i] >= kLogBound - kAtBoundMargin ? 1
+                                                     : 0;
+  return at;
+}
+
+bool any_bound(const std::vector<int>& at) {
+  return std::any_of(at.begin(), at.end(), [](int b) { return b != 0; });
+}
+
 }  // namespace
+
+std::string describe_limit(const std::vector<int>& at_bound,
+                           const std::vector<const char*>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < at_bound.size(); ++i)
+    if (at_bound[i] != 0)
+      out += std::string(out.empty() ? "" : ", ") + names[i] +
+             (at_bound[i] < 0 ? " -> 0" : " -> infinity");
+  return out;
+}
 
 Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
                                 const std::vector<std::vector<double>>& starts,
@@ -167,16 +195,21 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
         run.converged && best.converged &&
         std::abs(run.objective - best.objective) <= kSameOptimum * std::abs(best.objective);
     if (run.objective < best.objective || best.theta.empty()) best = run;
-    if (same_optimum) break;
+    // At a bound the likelihood rises towards a limit of the model, where
+    // every evaluation gets slower (tail integrals by quadrature): the other
+    // starts would walk to the same limit, so the fit stops here.
+    if (same_optimum || any_bound(bounds_reached(run.theta))) break;
   }
-  if (!best.converged) {
+  const std::vector<int> at_bound = bounds_reached(best.theta);
+  if (!best.converged && !any_bound(at_bound)) {
     Run refined = optimize(problem, NLOPT_LN_NELDERMEAD, best.theta, options);
     if (refined.objective <= best.objective) best = refined;
   }
 
   Optimum optimum;
   optimum.theta = best.theta;
-  optimum.converged = best.converged;
+  optimum.at_bound = bounds_reached(best.theta);
+  optimum.converged = best.converged && !any_bound(optimum.at_bound);
   std::vector<double> gradient(best.theta.size());
   optimum.log_likelihood = log_likelihood(best.theta, gradient);
   optimum.evaluations = problem.evaluations + 1;

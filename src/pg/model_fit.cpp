@@ -146,10 +146,19 @@ auto fit_with_hint(Fit fit, const char* hint) {
 constexpr const char* kRepeatBuyersHint =
     "The model needs several customers, some of them with repeat purchases (frequency > 0).";
 
-void warn_unless_converged(bool converged, const char* model, int evaluations) {
-  if (!converged)
+void warn_unless_converged(bool converged, const char* model, int evaluations,
+                           const std::string& limit = {}) {
+  if (converged) return;
+  if (limit.empty())
     ereport(WARNING, (errmsg("%s fit did not converge after %d evaluations", model, evaluations),
                       errhint("Check the inputs' units, or add a small penalizer.")));
+  else
+    ereport(WARNING,
+            (errmsg("%s fit did not converge: the likelihood keeps rising towards a limit of the "
+                    "model (%s)",
+                    model, limit.c_str()),
+             errhint("The data sit at that limit, where the model's parameters are not "
+                     "identified; a penalizer keeps them finite.")));
 }
 
 template <class Params>
@@ -182,7 +191,7 @@ Datum rfm_model_final(FunctionCallInfo fcinfo, FitFn fit, const char* model) {
     return fit_with_hint([&] { return fit(state->data, options, clv_pg::interrupts()); },
                          kRepeatBuyersHint);
   });
-  warn_unless_converged(result.converged, model, result.evaluations);
+  warn_unless_converged(result.converged, model, result.evaluations, result.limit);
   clv_pg::CompositeBuilder row(fcinfo, 8);
   for (double p : fields(result.params)) row.add_float8(p);
   add_fit_fields(row, result);

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace clv::models {
@@ -35,6 +36,11 @@ struct FitResult {
   std::uint64_t n = 0;        // customers (sum of weights) the model was fitted on
   bool converged = false;
   int evaluations = 0;  // objective evaluations over all start points and fallbacks
+  // When the likelihood keeps rising towards a limit of the model (a
+  // parameter at the optimiser's bound, e^-16 or e^16): the parameters there,
+  // e.g. "s -> 0, beta -> infinity", and what that limit means; converged is
+  // then false. Empty otherwise.
+  std::string limit;
 };
 
 namespace detail {
@@ -49,6 +55,7 @@ struct Optimum {
   double log_likelihood = 0;
   bool converged = false;
   int evaluations = 0;
+  std::vector<int> at_bound;  // per log-parameter: -1 at the lower bound, +1 at the upper, else 0
 };
 
 // Maximises the penalised log-likelihood over log-parameters from each start
@@ -59,6 +66,9 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
                                 const std::vector<std::vector<double>>& starts,
                                 const std::vector<double>& penalty_scales,
                                 const FitOptions& options, const InterruptPoll& poll);
+
+// "name -> 0" / "name -> infinity" for each parameter at a bound, comma-separated.
+std::string describe_limit(const std::vector<int>& at_bound, const std::vector<const char*>& names);
 
 }  // namespace detail
 }  // namespace clv::models
