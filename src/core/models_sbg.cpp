@@ -130,6 +130,7 @@ FitResult<Params> fit(const CohortData& data, const FitOptions& options,
   result.n = static_cast<std::uint64_t>(s.cohort);
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.limit = detail::describe_limit(opt.at_bound, {"alpha", "beta"});
   return result;
 }
 

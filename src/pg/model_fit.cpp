@@ -146,19 +146,24 @@ auto fit_with_hint(Fit fit, const char* hint) {
 constexpr const char* kRepeatBuyersHint =
     "The model needs several customers, some of them with repeat purchases (frequency > 0).";
 
+// limit: the fit's description of the model's limit it stopped at, if any;
+// has_penalizer: whether the fit aggregate takes a penalizer (sBG does not).
 void warn_unless_converged(bool converged, const char* model, int evaluations,
-                           const std::string& limit = {}) {
+                           const std::string& limit, bool has_penalizer = true) {
   if (converged) return;
   if (limit.empty())
     ereport(WARNING, (errmsg("%s fit did not converge after %d evaluations", model, evaluations),
-                      errhint("Check the inputs' units, or add a small penalizer.")));
+                      has_penalizer ? errhint("Check the inputs' units, or add a small penalizer.")
+                                    : errhint("Check the inputs.")));
   else
     ereport(WARNING,
             (errmsg("%s fit did not converge: the likelihood keeps rising towards a limit of the "
                     "model (%s)",
                     model, limit.c_str()),
-             errhint("The data sit at that limit, where the model's parameters are not "
-                     "identified; a penalizer keeps them finite.")));
+             has_penalizer ? errhint("The data sit at that limit, where the model's parameters "
+                                     "are not identified; a penalizer keeps them finite.")
+                           : errhint("The data sit at that limit, where the model's parameters "
+                                     "are not identified.")));
 }
 
 template <class Params>
@@ -280,7 +285,7 @@ Datum clv_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS) {
         [&] { return models::gamma_gamma::fit(state->data, options, clv_pg::interrupts()); },
         "The Gamma-Gamma model needs several customers with repeat purchases (frequency > 0).");
   });
-  warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations);
+  warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations, result.limit);
   clv_pg::CompositeBuilder row(fcinfo, 7);
   row.add_float8(result.params.p);
   row.add_float8(result.params.q);
@@ -302,7 +307,7 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
         "The sBG model needs the active counts of at least two consecutive periods, starting at "
         "period 0, with some customers lost.");
   });
-  warn_unless_converged(result.converged, "sBG", result.evaluations);
+  warn_unless_converged(result.converged, "sBG", result.evaluations, result.limit, false);
   clv_pg::CompositeBuilder row(fcinfo, 6);
   row.add_float8(result.params.alpha);
   row.add_float8(result.params.beta);
