@@ -200,8 +200,8 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
     // starts would walk to the same limit, so the fit stops here.
     if (same_optimum || any_bound(bounds_reached(run.theta))) break;
   }
-  const std::vector<int> at_bound = bounds_reached(best.theta);
-  if (!best.converged && !any_bound(at_bound)) {
+  // Nelder-Mead would only walk further along the limit.
+  if (!best.converged && !any_bound(bounds_reached(best.theta))) {
     Run refined = optimize(problem, NLOPT_LN_NELDERMEAD, best.theta, options);
     if (refined.objective <= best.objective) best = refined;
   }

@@ -375,7 +375,7 @@ void expected_purchases_geometric_dropout_many(double r, double alpha, double a,
   for (std::size_t i = 0; i < count; ++i) {
     const double horizon = t[i];
     // Purchases in (0, horizon] of a customer alive now who drops out with
-    // probability p after each purchase, a function of p and q = 1 - p.
+    // probability p after each purchase; r horizon / alpha at p = 0.
     const auto purchases = [&](double p) {
       return -std::expm1(-r * std::log1p(p * horizon / alpha)) / p;
     };
