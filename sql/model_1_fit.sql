@@ -78,3 +78,24 @@ RESET parallel_setup_cost;
 
 -- No rows: NULL
 SELECT clv.bgnbd_fit(frequency, recency, t) IS NULL AS empty_is_null FROM cdnow_weekly WHERE false;
+
+-- The penalty is on the parameters of the model in units of the largest age
+-- (lifetimes' time scaling), so the same customers in weeks and in days give
+-- the same forecast for a year and alpha (beta) differ by the factor 7. It
+-- was on alpha in the input's unit: 4.20 purchases a year in weeks, 13.48 in days.
+CREATE TEMP TABLE penalized AS
+SELECT clv.bgnbd_fit(frequency, recency, t, 0.1) AS bg_weeks,
+       clv.bgnbd_fit(frequency, 7 * recency, 7 * t, 0.1) AS bg_days,
+       clv.mbgnbd_fit(frequency, recency, t, 0.1) AS mbg_weeks,
+       clv.mbgnbd_fit(frequency, 7 * recency, 7 * t, 0.1) AS mbg_days,
+       clv.pareto_nbd_fit(frequency, recency, t, 0.1) AS pareto_weeks,
+       clv.pareto_nbd_fit(frequency, 7 * recency, 7 * t, 0.1) AS pareto_days
+FROM cdnow_weekly;
+SELECT abs(clv.expected_purchases_new(bg_days, 364) / clv.expected_purchases_new(bg_weeks, 52) - 1) < 1e-6 AS bg_same_year,
+       abs((bg_days).alpha / (bg_weeks).alpha / 7 - 1) < 1e-5 AS bg_alpha_times_7,
+       abs(clv.expected_purchases_new(mbg_days, 364) / clv.expected_purchases_new(mbg_weeks, 52) - 1) < 1e-6 AS mbg_same_year,
+       abs(clv.expected_purchases_new(pareto_days, 364) / clv.expected_purchases_new(pareto_weeks, 52) - 1) < 1e-6 AS pareto_same_year,
+       abs((pareto_days).beta / (pareto_weeks).beta / 7 - 1) < 1e-5 AS pareto_beta_times_7,
+       (bg_weeks).converged AND (bg_days).converged AND (mbg_weeks).converged AND (mbg_days).converged
+         AND (pareto_weeks).converged AND (pareto_days).converged AS converged
+FROM penalized;

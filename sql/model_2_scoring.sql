@@ -84,3 +84,13 @@ SELECT clv.prob_purchases(pareto, 0, 2.2250738585072014e-308) AS none_in_dbl_min
        clv.prob_purchases(pareto, 0, 4.9e-324) AS none_in_denormal,
        clv.prob_purchases(pareto, 1, 1e-150) BETWEEN 0 AND 1e-140 AS one_in_1e_150
 FROM cdnow_models;
+
+-- BG/NBD with a + b < 1 and a small b (where penalized fits end up): the
+-- expectation for a new customer is the mean of its own distribution of
+-- purchases. The quadrature over p missed the Beta mass within 1e-16 of
+-- p = 1 and gave 0.1525 instead of 0.4434.
+WITH m AS (SELECT ROW(0.243, 4.414, 0.5, 0.01, 0, 0, true, 0)::clv.bgnbd m)
+SELECT abs(e - pmf_mean) / pmf_mean < 1e-6 AS matches_pmf_mean, round(pmf_mean::numeric, 4) AS pmf_mean
+FROM (SELECT clv.expected_purchases_new(m, 39) AS e,
+             (SELECT sum(n * clv.prob_purchases(m, n, 39)) FROM generate_series(0, 3000) n) AS pmf_mean
+      FROM m) s;

@@ -198,6 +198,10 @@ INSERT INTO id_orders VALUES
   ('email:bob@x.com', now() - interval '50 days', 5), ('cookie:b9', now() - interval '20 days', 7);
 SELECT edges_read, merges FROM clv.identity_ingest($$VALUES ('email:ann@x.com', 'device:a1')$$);
 SELECT clv.create_profile('people', 'id_orders', 'identifier', 'ts', 'amount', resolve_identity => true);
+-- Two or three people cannot identify the models: their fits end at a limit
+-- of the model with a WARNING whose parameters depend on the time of day the
+-- ages are cut at; the profile is still refreshed.
+SET client_min_messages = error;
 SELECT mode, customers FROM clv.refresh_profile('people');
 SELECT identifier LIKE 'cluster:%' AS resolved, orders, total_spend FROM clv_profiles.people ORDER BY orders DESC, identifier;
 -- a new link makes Bob's email and cookie one person
@@ -219,6 +223,7 @@ FROM clv_profiles.people;
 SELECT edges_removed, new_clusters FROM clv.identity_retract('device:a1', 'cookie:b9');
 SELECT mode, customers FROM clv.refresh_profile('people');
 SELECT orders, total_spend FROM clv_profiles.people ORDER BY orders DESC;
+RESET client_min_messages;
 
 -- Dropping removes every object of a profile.
 SELECT clv.drop_profile('people');

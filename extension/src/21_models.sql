@@ -157,7 +157,7 @@ CREATE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency doubl
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(double precision, double precision, double precision, double precision) IS
-'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit with an L2 penalty penalizer * sum(params^2) on the mean negative log-likelihood, as the lifetimes librarys penalizer_coef';
+'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
 CREATE FUNCTION @extschema@.mbgnbd_fit_finalfn(internal)
 RETURNS @extschema@.mbgnbd AS 'MODULE_PATHNAME', 'clv_mbgnbd_fit_finalfn'
@@ -181,7 +181,7 @@ CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency doub
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(double precision, double precision, double precision, double precision) IS
-'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit with an L2 penalty penalizer * sum(params^2) on the mean negative log-likelihood, as the lifetimes librarys penalizer_coef';
+'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
 CREATE FUNCTION @extschema@.pareto_nbd_fit_finalfn(internal)
 RETURNS @extschema@.pareto_nbd AS 'MODULE_PATHNAME', 'clv_pareto_nbd_fit_finalfn'
@@ -205,7 +205,7 @@ CREATE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency 
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(double precision, double precision, double precision, double precision) IS
-'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit with an L2 penalty penalizer * sum(params^2) on the mean negative log-likelihood, as the lifetimes librarys penalizer_coef';
+'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha and beta divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
 CREATE FUNCTION @extschema@.gamma_gamma_fit_finalfn(internal)
 RETURNS @extschema@.gamma_gamma AS 'MODULE_PATHNAME', 'clv_gamma_gamma_fit_finalfn'
@@ -229,7 +229,7 @@ CREATE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetar
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(double precision, double precision, double precision) IS
-'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others with an L2 penalty penalizer * sum(params^2) on the mean negative log-likelihood, as the lifetimes librarys penalizer_coef';
+'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others; penalizer adds penalizer * (p^2 + q^2 + v^2) to the mean negative log-likelihood, as the lifetimes librarys penalizer_coef (v is in the unit of monetary)';
 
 CREATE FUNCTION @extschema@.sbg_fit_finalfn(internal)
 RETURNS @extschema@.sbg AS 'MODULE_PATHNAME', 'clv_sbg_fit_finalfn'

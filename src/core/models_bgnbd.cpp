@@ -154,13 +154,15 @@ FitResult<Params> fit_model(int k, const char* name, const RfmData& data, const 
   // purchase rate r/alpha matches the data, which makes them unit-free.
   const std::vector<std::vector<double>> starts = {
       {1.0, 1.0 / rate, 1.0, 1.0}, {0.3, 0.3 / rate, 0.8, 2.5}, {3.0, 3.0 / rate, 2.0, 6.0}};
+  // alpha is a time: penalised in units of the largest age (clv/models/fit.hpp).
+  const std::vector<double> penalty_scales = {1.0, 1.0 / prepared.T_values.back(), 1.0, 1.0};
   auto ll = [&](const std::vector<double>& theta, std::vector<double>& gradient) {
     const GeometricDropout m{
         std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3]), k, name};
     return log_likelihood_prepared(m, prepared, gradient.data());
   };
-  const detail::Optimum opt =
-      detail::maximize_log_likelihood(ll, prepared.customers, starts, options, poll);
+  const detail::Optimum opt = detail::maximize_log_likelihood(ll, prepared.customers, starts,
+                                                              penalty_scales, options, poll);
   FitResult<Params> result;
   result.params = {std::exp(opt.theta[0]), std::exp(opt.theta[1]), std::exp(opt.theta[2]),
                    std::exp(opt.theta[3])};
@@ -168,6 +170,11 @@ FitResult<Params> fit_model(int k, const char* name, const RfmData& data, const 
   result.n = data.customers();
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.limit = detail::describe_limit(opt.at_bound, {"r", "alpha", "a", "b"});
+  // What the limits mean: dropout probabilities near 0, purchase rates all alike.
+  if (opt.at_bound[2] < 0 || opt.at_bound[3] > 0) result.limit += "; no customer drops out";
+  if (opt.at_bound[0] > 0 && opt.at_bound[1] > 0)
+    result.limit += "; purchase rates do not vary between customers (a Poisson process)";
   return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlopt.h>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -18,6 +19,9 @@ namespace {
 // evaluation of 200 customers takes seconds (0.3 s at e^18, 2.8 s at e^20;
 // 40 ms at e^15) and a fit minutes.
 constexpr double kLogBound = 16.0;
+// A log-parameter this close to a bound sits at it: the likelihood kept rising
+// towards a limit of the model.
+constexpr double kAtBoundMargin = 1e-3;
 // An optimum counts as converged when no component of the objective's gradient
 // (per customer, in log-parameters) exceeds this.
 constexpr double kGradientTolerance = 1e-4;
@@ -37,6 +41,7 @@ struct Problem {
   const InterruptPoll& poll;
   double customers;
   double penalizer;
+  const std::vector<double>& penalty_scales;
   nlopt_opt opt = nullptr;
   std::exception_ptr error;
   int evaluations = 0;
@@ -52,7 +57,7 @@ struct Problem {
     double f = -ll / customers;
     bool finite = std::isfinite(f);
     for (std::size_t i = 0; i < n; ++i) {
-      const double param = std::exp(x[i]);
+      const double param = penalty_scales[i] * std::exp(x[i]);
       f += penalizer * param * param;
       if (grad) {
         grad[i] = -gradient[i] / customers + 2 * penalizer * param * param;
@@ -130,16 +135,52 @@ Run optimize(Problem& problem, nlopt_algorithm algorithm, std::vector<double> th
   return run;
 }
 
+// -1 / +1 for each log-parameter at the lower / upper bound, else 0.
+std::vector<int> bounds_reached(const std::vector<double>& theta) {
+  std::vector<int> at(theta.size(), 0);
+  for (std::size_t i = 0; i < theta.size(); ++i)
+    at[i] = theta[i] <= -kLogBound + kAtBoundMargin  ? -1
+            : theta[i] >= kLogBound - kAtBoundMargin ? 1
+                                                     : 0;
+  return at;
+}
+
+bool any_bound(const std::vector<int>& at) {
+  return std::any_of(at.begin(), at.end(), [](int b) { return b != 0; });
+}
+
 }  // namespace
+
+std::string describe_limit(const std::vector<int>& at_bound,
+                           const std::vector<const char*>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < at_bound.size(); ++i)
+    if (at_bound[i] != 0)
+      out += std::string(out.empty() ? "" : ", ") + names[i] +
+             (at_bound[i] < 0 ? " -> 0" : " -> infinity");
+  return out;
+}
 
 Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
                                 const std::vector<std::vector<double>>& starts,
+                                const std::vector<double>& penalty_scales,
                                 const FitOptions& options, const InterruptPoll& poll) {
   if (!(options.penalizer >= 0) || !std::isfinite(options.penalizer))
     throw std::invalid_argument("penalizer must be a finite non-negative number");
   if (options.max_evaluations < 1) throw std::invalid_argument("max_evaluations must be positive");
   if (starts.empty() || !(customers > 0)) throw std::logic_error("nothing to optimise");
-  Problem problem{log_likelihood, poll, customers, options.penalizer, nullptr, nullptr, 0, {}, {}};
+  if (penalty_scales.size() != starts.front().size())
+    throw std::logic_error("one penalty scale per parameter");
+  Problem problem{log_likelihood,
+                  poll,
+                  customers,
+                  options.penalizer,
+                  penalty_scales,
+                  nullptr,
+                  nullptr,
+                  0,
+                  {},
+                  {}};
   problem.theta.resize(starts.front().size());
   problem.gradient.resize(starts.front().size());
 
@@ -154,16 +195,21 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
         run.converged && best.converged &&
         std::abs(run.objective - best.objective) <= kSameOptimum * std::abs(best.objective);
     if (run.objective < best.objective || best.theta.empty()) best = run;
-    if (same_optimum) break;
+    // At a bound the likelihood rises towards a limit of the model, where
+    // every evaluation gets slower (tail integrals by quadrature): the other
+    // starts would walk to the same limit, so the fit stops here.
+    if (same_optimum || any_bound(bounds_reached(run.theta))) break;
   }
-  if (!best.converged) {
+  // Nelder-Mead would only walk further along the limit.
+  if (!best.converged && !any_bound(bounds_reached(best.theta))) {
     Run refined = optimize(problem, NLOPT_LN_NELDERMEAD, best.theta, options);
     if (refined.objective <= best.objective) best = refined;
   }
 
   Optimum optimum;
   optimum.theta = best.theta;
-  optimum.converged = best.converged;
+  optimum.at_bound = bounds_reached(best.theta);
+  optimum.converged = best.converged && !any_bound(optimum.at_bound);
   std::vector<double> gradient(best.theta.size());
   optimum.log_likelihood = log_likelihood(best.theta, gradient);
   optimum.evaluations = problem.evaluations + 1;

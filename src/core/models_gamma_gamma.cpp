@@ -121,13 +121,14 @@ FitResult<Params> fit(const SpendData& data, const FitOptions& options, const In
     return log_likelihood_prepared(params, prepared, gradient.data());
   };
   const detail::Optimum opt = detail::maximize_log_likelihood(
-      ll, static_cast<double>(data.customers()), starts, options, poll);
+      ll, static_cast<double>(data.customers()), starts, {1.0, 1.0, 1.0}, options, poll);
   FitResult<Params> result;
   result.params = {std::exp(opt.theta[0]), std::exp(opt.theta[1]), std::exp(opt.theta[2])};
   result.log_likelihood = opt.log_likelihood;
   result.n = data.customers();
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.limit = detail::describe_limit(opt.at_bound, {"p", "q", "v"});
   return result;
 }
 

@@ -187,12 +187,15 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options, const Inte
   const std::vector<std::vector<double>> starts = {{1.0, 1.0 / rate, 1.0, age},
                                                    {0.5, 0.5 / rate, 0.5, 0.5 * age},
                                                    {2.0, 2.0 / rate, 2.0, 4.0 * age}};
+  // alpha and beta are times: penalised in units of the largest age (clv/models/fit.hpp).
+  const double time_scale = 1.0 / prepared.rfm.T_values.back();
+  const std::vector<double> penalty_scales = {1.0, time_scale, 1.0, time_scale};
   auto ll = [&](const std::vector<double>& theta, std::vector<double>& gradient) {
     const Params p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3])};
     return log_likelihood_prepared(p, prepared, gradient.data(), poll);
   };
-  const detail::Optimum opt =
-      detail::maximize_log_likelihood(ll, prepared.rfm.customers, starts, options, poll);
+  const detail::Optimum opt = detail::maximize_log_likelihood(ll, prepared.rfm.customers, starts,
+                                                              penalty_scales, options, poll);
   FitResult<Params> result;
   result.params = {std::exp(opt.theta[0]), std::exp(opt.theta[1]), std::exp(opt.theta[2]),
                    std::exp(opt.theta[3])};
@@ -200,6 +203,11 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options, const Inte
   result.n = data.customers();
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.limit = detail::describe_limit(opt.at_bound, {"r", "alpha", "s", "beta"});
+  // What the limits mean: lifetimes without end, purchase rates all alike.
+  if (opt.at_bound[2] < 0 || opt.at_bound[3] > 0) result.limit += "; no customer drops out";
+  if (opt.at_bound[0] > 0 && opt.at_bound[1] > 0)
+    result.limit += "; purchase rates do not vary between customers (a Poisson process)";
   return result;
 }
 

@@ -125,13 +125,15 @@ FitResult<Params> fit(const CohortData& data, const FitOptions& options,
   auto ll = [&](const std::vector<double>& theta, std::vector<double>& gradient) {
     return log_likelihood_survivors({std::exp(theta[0]), std::exp(theta[1])}, s, gradient.data());
   };
-  const detail::Optimum opt = detail::maximize_log_likelihood(ll, s.cohort, starts, options, poll);
+  const detail::Optimum opt =
+      detail::maximize_log_likelihood(ll, s.cohort, starts, {1.0, 1.0}, options, poll);
   FitResult<Params> result;
   result.params = {std::exp(opt.theta[0]), std::exp(opt.theta[1])};
   result.log_likelihood = opt.log_likelihood;
   result.n = s.cohort_size;
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.limit = detail::describe_limit(opt.at_bound, {"alpha", "beta"});
   return result;
 }
 

@@ -155,10 +155,24 @@ auto checked_fit(Fit fit, const char* hint) {
 constexpr const char* kRepeatBuyersHint =
     "The model needs several customers, some of them with repeat purchases (frequency > 0).";
 
-void warn_unless_converged(bool converged, const char* model, int evaluations) {
-  if (!converged)
+// limit: the fit's description of the model's limit it stopped at, if any;
+// has_penalizer: whether the fit aggregate takes a penalizer (sBG does not).
+void warn_unless_converged(bool converged, const char* model, int evaluations,
+                           const std::string& limit, bool has_penalizer = true) {
+  if (converged) return;
+  if (limit.empty())
     ereport(WARNING, (errmsg("%s fit did not converge after %d evaluations", model, evaluations),
-                      errhint("Check the inputs' units, or add a small penalizer.")));
+                      has_penalizer ? errhint("Check the inputs' units, or add a small penalizer.")
+                                    : errhint("Check the inputs.")));
+  else
+    ereport(WARNING,
+            (errmsg("%s fit did not converge: the likelihood keeps rising towards a limit of the "
+                    "model (%s)",
+                    model, limit.c_str()),
+             has_penalizer ? errhint("The data sit at that limit, where the model's parameters "
+                                     "are not identified; a penalizer keeps them finite.")
+                           : errhint("The data sit at that limit, where the model's parameters "
+                                     "are not identified.")));
 }
 
 // The parameters, then the fields every fit result ends with (checked_fit
@@ -184,7 +198,7 @@ Datum rfm_model_final(FunctionCallInfo fcinfo, FitFn fit, const char* model) {
     return checked_fit([&] { return fit(state->data, options, clv_pg::interrupts()); },
                        kRepeatBuyersHint);
   });
-  warn_unless_converged(result.converged, model, result.evaluations);
+  warn_unless_converged(result.converged, model, result.evaluations, result.limit);
   clv_pg::CompositeBuilder row(fcinfo, 8);
   add_fit_fields(row, result);
   return row.datum();
@@ -272,7 +286,7 @@ Datum clv_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS) {
         [&] { return models::gamma_gamma::fit(state->data, options, clv_pg::interrupts()); },
         "The Gamma-Gamma model needs several customers with repeat purchases (frequency > 0).");
   });
-  warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations);
+  warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations, result.limit);
   clv_pg::CompositeBuilder row(fcinfo, 7);
   add_fit_fields(row, result);
   return row.datum();
@@ -291,7 +305,7 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
         "The sBG model needs the active counts of at least two consecutive periods, starting at "
         "period 0, with some customers lost.");
   });
-  warn_unless_converged(result.converged, "sBG", result.evaluations);
+  warn_unless_converged(result.converged, "sBG", result.evaluations, result.limit, false);
   clv_pg::CompositeBuilder row(fcinfo, 6);
   add_fit_fields(row, result);
   return row.datum();

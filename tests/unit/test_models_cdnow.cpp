@@ -153,3 +153,49 @@ TEST(ModelsCdnow, SbgMatchesFaderHardie2007) {
 }
 
 }  // namespace
+
+namespace {
+
+// The penalty acts on the parameters of the model in units of the largest
+// age, so the same customers in weeks and in days (times 7) give the same
+// forecasts over the same calendar span, and the time scales differ by 7.
+template <class Fit, class Forecast>
+void expect_unit_free_penalized_fit(Fit fit, Forecast expected_purchases_new, const char* model) {
+  RfmData weeks, days;
+  for (const auto& c : cdnow()) {
+    weeks.add(c.x, c.t_x, c.T);
+    days.add(c.x, 7 * c.t_x, 7 * c.T);
+  }
+  for (double penalizer : {0.1, 1.0}) {
+    FitOptions options;
+    options.penalizer = penalizer;
+    const auto in_weeks = fit(weeks, options), in_days = fit(days, options);
+    EXPECT_TRUE(in_weeks.converged && in_days.converged) << model << " " << penalizer;
+    const double year_in_weeks = expected_purchases_new(in_weeks.params, 52.0);
+    const double year_in_days = expected_purchases_new(in_days.params, 364.0);
+    EXPECT_NEAR(year_in_days / year_in_weeks, 1.0, 1e-6) << model << " " << penalizer;
+    EXPECT_NEAR(in_days.params.alpha / in_weeks.params.alpha, 7.0, 7e-5) << model;
+    EXPECT_NEAR(in_days.params.r / in_weeks.params.r, 1.0, 1e-5) << model;
+    std::printf("%s, penalizer %g: expected purchases in a year %.6f (weeks) %.6f (days)\n", model,
+                penalizer, year_in_weeks, year_in_days);
+  }
+}
+
+}  // namespace
+
+TEST(ModelsCdnow, PenalizedFitsDoNotDependOnTheTimeUnit) {
+  expect_unit_free_penalized_fit(
+      [](const RfmData& d, const FitOptions& o) { return bgnbd::fit(d, o); },
+      [](const bgnbd::Params& p, double t) { return bgnbd::expected_purchases_new(p, t); },
+      "BG/NBD");
+  expect_unit_free_penalized_fit(
+      [](const RfmData& d, const FitOptions& o) { return mbgnbd::fit(d, o); },
+      [](const mbgnbd::Params& p, double t) { return mbgnbd::expected_purchases_new(p, t); },
+      "MBG/NBD");
+  expect_unit_free_penalized_fit(
+      [](const RfmData& d, const FitOptions& o) { return pareto_nbd::fit(d, o); },
+      [](const pareto_nbd::Params& p, double t) {
+        return pareto_nbd::expected_purchases_new(p, t);
+      },
+      "Pareto/NBD");
+}

@@ -253,3 +253,30 @@ TEST(ModelsFit, UnidentifiableDataThrowsDomainError) {
 }
 
 }  // namespace
+
+namespace {
+
+// 200 customers who buy every week since their first purchase: no dropout and
+// one purchase rate for all, a limit of Pareto/NBD (s -> 0 or beta ->
+// infinity; r, alpha -> infinity) that its likelihood rises towards without
+// an interior optimum. The fit used to walk there from every start point and
+// report convergence at the optimiser's bounds.
+RfmData very_regular_customers() {
+  RfmData data;
+  for (int i = 1; i <= 200; ++i) {
+    const double x = 20 + i % 33;
+    data.add(x, x, x + (i % 7) / 7.0);
+  }
+  return data;
+}
+
+}  // namespace
+
+TEST(ModelsFit, ParetoNbdAtTheNoDropoutLimitDoesNotConverge) {
+  const auto fit = pareto_nbd::fit(very_regular_customers());
+  EXPECT_FALSE(fit.converged);
+  EXPECT_TRUE(fit.params.s < 1e-6 || fit.params.beta > 1e6);
+  EXPECT_NE(fit.limit.find("no customer drops out"), std::string::npos) << fit.limit;
+  // One start point's run: the other starts are not walked to the same limit.
+  EXPECT_LT(fit.evaluations, 300);
+}

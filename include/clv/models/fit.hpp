@@ -1,9 +1,14 @@
 // Maximum-likelihood fitting shared by all models.
 //
 // Parameters are positive; the optimiser works on their logarithms. The
-// minimised objective follows the lifetimes library:
-//   -(sum of weighted log-likelihoods) / customers + penalizer * sum(params^2)
-// with the penalty on the natural parameters. L-BFGS (NLopt LD_LBFGS, analytic
+// minimised objective follows the lifetimes library (0.11):
+//   -(sum of weighted log-likelihoods) / customers + penalizer * sum((c_i params_i)^2)
+// with the penalty on the natural parameters, each times a scale c_i chosen by
+// the model. The purchase models penalise the parameters of the model fitted
+// in units of the largest age T_max (lifetimes' _scale_time): c = 1/T_max for
+// the rates' scale parameters (alpha; Pareto/NBD's beta too), 1 for the
+// shapes, so the same data in days or in weeks give the same forecasts.
+// L-BFGS (NLopt LD_LBFGS, analytic
 // gradient) runs from the start points in order until two of them converge
 // to the same optimum, and the best optimum is kept; if none converges,
 // Nelder-Mead refines the best point found.
@@ -13,12 +18,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace clv::models {
 
 struct FitOptions {
-  double penalizer = 0.0;             // lifetimes' penalizer_coef; >= 0
+  double penalizer = 0.0;             // lifetimes' penalizer_coef (see above); >= 0
   int max_evaluations = 3000;         // per optimiser run
   double relative_tolerance = 1e-11;  // on the objective and the log-parameters
 };
@@ -30,6 +36,11 @@ struct FitResult {
   std::uint64_t n = 0;        // customers (sum of weights) the model was fitted on
   bool converged = false;
   int evaluations = 0;  // objective evaluations over all start points and fallbacks
+  // When the likelihood keeps rising towards a limit of the model (a
+  // parameter at the optimiser's bound, e^-16 or e^16): the parameters there,
+  // e.g. "s -> 0, beta -> infinity", and what that limit means; converged is
+  // then false. Empty otherwise.
+  std::string limit;
 };
 
 namespace detail {
@@ -44,14 +55,20 @@ struct Optimum {
   double log_likelihood = 0;
   bool converged = false;
   int evaluations = 0;
+  std::vector<int> at_bound;  // per log-parameter: -1 at the lower bound, +1 at the upper, else 0
 };
 
 // Maximises the penalised log-likelihood over log-parameters from each start
-// (natural parameters). poll runs before every evaluation; clv::Cancelled and
+// (natural parameters); penalty_scales holds the c_i above, one per
+// parameter. poll runs before every evaluation; clv::Cancelled and
 // any other exception thrown by poll or log_likelihood propagates unchanged.
 Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
                                 const std::vector<std::vector<double>>& starts,
+                                const std::vector<double>& penalty_scales,
                                 const FitOptions& options, const InterruptPoll& poll);
+
+// "name -> 0" / "name -> infinity" for each parameter at a bound, comma-separated.
+std::string describe_limit(const std::vector<int>& at_bound, const std::vector<const char*>& names);
 
 }  // namespace detail
 }  // namespace clv::models

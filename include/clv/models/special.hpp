@@ -67,7 +67,11 @@ bool log_hyp2f1_positive_many(double a, double b, double c, const double* z, std
 // expected number of purchases in (0, t] of a customer who is alive now and drops
 // out after each purchase with probability p (BG/NBD and MBG/NBD). Closed form
 //   (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
-// where it is well conditioned, else the integral over p by tanh-sinh quadrature.
+// where it is well conditioned, else the integral over p by tanh-sinh quadrature
+// (with the Beta density's endpoint masses taken out by the incomplete beta
+// function). A better 2F1 (Boost's hypergeometric_pFq) would not help there:
+// at a + b = 1 the closed form is a 0 * infinity limit and near a = 1 it
+// cancels, while the integrand over p is positive everywhere.
 enum class Method { automatic, closed_form, quadrature };
 double expected_purchases_geometric_dropout(double r, double alpha, double a, double b, double t,
                                             Method method = Method::automatic);
