@@ -231,7 +231,7 @@ bool log_hyp2f1_rescaled(double a, double b, double c, double z, double& log_val
   return false;
 }
 
-// E[h(p)] for p ~ Beta(a, b), h bounded on [0, 1] with h(0) = h_at_zero. The
+// E[h(p)] for p ~ Beta(a, b), h bounded and monotone on [0, 1] with h(0) = h_at_zero. The
 // endpoint values are taken out first, with the incomplete beta function:
 //   E[h] = h(0) I_1/2(a, b) + h(1) I_1/2(b, a)
 //        + int_0^1/2 (h(p) - h(0)) f(p) dp + int_0^1/2 (h(1-q) - h(1)) f(1-q) dq,
@@ -255,8 +255,16 @@ double beta_mean(H h, double h_at_zero, double a, double b) {
                std::exp((b - 1) * std::log(q) + (a - 1) * std::log1p(-q) - log_norm);
       },
       0.0, 0.5);
-  return h_at_zero * boost::math::ibeta(a, b, 0.5) + h_at_one * boost::math::ibeta(b, a, 0.5) +
-         near_zero + near_one;
+  const double mean = h_at_zero * boost::math::ibeta(a, b, 0.5) +
+                      h_at_one * boost::math::ibeta(b, a, 0.5) + near_zero + near_one;
+  // h is monotone, so its mean lies between h(0) and h(1); outside, the
+  // subtraction of an endpoint value far larger than h elsewhere (r t / alpha
+  // near the top of the double range) has cancelled every significant digit.
+  if (!(mean >= std::min(h_at_zero, h_at_one) && mean <= std::max(h_at_zero, h_at_one)))
+    throw std::range_error(
+        "expected purchases are out of the range of double precision at "
+        "these parameters (r * horizon / alpha too large)");
+  return mean;
 }
 
 }  // namespace
