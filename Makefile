@@ -15,8 +15,8 @@ MODULE_big = clv_ext
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.3.0--$(EXTVERSION).sql
 DATA = $(wildcard extension/$(EXTENSION)--*.sql)
 
-CORE_SRCS := $(sort $(wildcard src/core/*.cpp))
-PG_SRCS := $(sort $(wildcard src/pg/*.cpp))
+CORE_SRCS := $(sort $(wildcard src/core/*/*.cpp))
+PG_SRCS := $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # setup installs the extension and loads shared data; the rest in name order.
@@ -32,7 +32,7 @@ override with_llvm = no
 
 EIGEN_CFLAGS := $(shell pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
 # Boost assertions call our handler, which throws (clv/assertions.hpp).
-PG_CPPFLAGS = -I$(CURDIR)/include $(EIGEN_CFLAGS) -DBOOST_ENABLE_ASSERT_HANDLER
+PG_CPPFLAGS = -I$(CURDIR)/include -I$(CURDIR)/src/pg $(EIGEN_CFLAGS) -DBOOST_ENABLE_ASSERT_HANDLER
 PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-cast-function-type -Wno-register -MMD -MP
 SHLIB_LINK = -lstdc++ -lnlopt

@@ -1,11 +1,11 @@
-#include "postgres.hpp"
+#include "common/postgres.hpp"
 
 extern "C" {
 #include "utils/guc.h"
 }
 
-#include "profile_worker.hpp"
-#include "settings.hpp"
+#include "profiles/worker.hpp"
+#include "common/settings.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;

@@ -4,7 +4,7 @@
 // times and sometimes arbitrary doubles. Checks: every call returns a finite,
 // non-negative lateness (or NULL) and a churn risk, or throws a documented
 // exception.
-#include "clv/trend.hpp"
+#include "clv/trend/trend.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -3,7 +3,7 @@
 // re-serialises to exactly the input bytes (the format is canonical);
 // merging a copy changes nothing; the final computation returns a finite,
 // non-negative lateness, NULL, or a documented error.
-#include "clv/lateness_state.hpp"
+#include "clv/trend/lateness.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -2,7 +2,7 @@
 // Checks: any bytes either decode or throw a documented exception; a decoded
 // state re-serialises to bytes that decode to the same bytes again; result()
 // and merge() with a copy of itself work or throw documented errors.
-#include "clv/rfm.hpp"
+#include "clv/rfm/rfm.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -3,7 +3,7 @@
 // throw a documented exception; a decoded state re-serialises to bytes that
 // decode to the same bytes again; the final function (result) and the combine
 // step (merge with a copy of itself) work on it or throw documented errors.
-#include "clv/rfm.hpp"
+#include "clv/rfm/rfm.hpp"
 
 #include "fuzz_support.hpp"
 

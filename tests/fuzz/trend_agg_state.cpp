@@ -3,7 +3,7 @@
 // decode or throw a documented exception; decoded settings pass validation
 // and no purchase lies after as_of; a decoded state re-serialises to exactly
 // the input bytes; the final function works or throws documented errors.
-#include "clv/trend_accumulator.hpp"
+#include "clv/trend/accumulator.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -4,7 +4,7 @@
 // combine step (merge with a copy of itself) and the final function
 // (finalize, as_of a few periods after the last purchase) work or throw
 // documented errors.
-#include "clv/trend_accumulator.hpp"
+#include "clv/trend/accumulator.hpp"
 
 #include "fuzz_support.hpp"
 

@@ -1,4 +1,4 @@
-#include "clv/clv_formulas.hpp"
+#include "clv/rfm/clv_formulas.hpp"
 
 #include <gtest/gtest.h>
 

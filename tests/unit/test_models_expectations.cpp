@@ -3,7 +3,7 @@
 // long horizons, against independent computations: the mean of the model's own
 // distribution of purchases (sum of n P(X(t) = n)) for a new customer, and the
 // posterior of the rates integrated numerically for a customer with a history.
-#include "clv/assertions.hpp"
+#include "clv/common/assertions.hpp"
 
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/mbgnbd.hpp"

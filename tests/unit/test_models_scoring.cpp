@@ -1,7 +1,7 @@
 // Scoring functions against independent computations: the models integrated
 // numerically over their mixing distributions, probabilities summing to one,
 // and extreme customer histories.
-#include "clv/assertions.hpp"
+#include "clv/common/assertions.hpp"
 
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/clv.hpp"

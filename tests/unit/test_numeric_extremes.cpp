@@ -2,13 +2,13 @@
 // messages, overflowing sums, the trend at extreme values, and the byte
 // formats of the lateness, trend and model-fit states (round trips and
 // strict decoding).
-#include "clv/checked.hpp"
-#include "clv/format.hpp"
-#include "clv/lateness_state.hpp"
+#include "clv/common/checked.hpp"
+#include "clv/common/format.hpp"
+#include "clv/trend/lateness.hpp"
 #include "clv/models/data.hpp"
 #include "clv/models/fit_state.hpp"
-#include "clv/rfm.hpp"
-#include "clv/trend_accumulator.hpp"
+#include "clv/rfm/rfm.hpp"
+#include "clv/trend/accumulator.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "clv/rfm.hpp"
+#include "clv/rfm/rfm.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // RFM segment grid and quintile scores.
-#include "clv/segments.hpp"
+#include "clv/rfm/segments.hpp"
 
 #include <gtest/gtest.h>
 

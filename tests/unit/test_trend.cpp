@@ -1,6 +1,6 @@
 // Trend statistics (finalize_trend via TrendAccumulator), lateness and churn risk.
-#include "clv/eigen.hpp"
-#include "clv/trend_accumulator.hpp"
+#include "clv/common/eigen.hpp"
+#include "clv/trend/accumulator.hpp"
 
 #include <gtest/gtest.h>
 

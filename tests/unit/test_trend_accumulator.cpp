@@ -1,5 +1,5 @@
 // TrendAccumulator: exact per-period sums, merging, compaction and serialisation.
-#include "clv/trend_accumulator.hpp"
+#include "clv/trend/accumulator.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "clv/errors.hpp"
+#include "clv/common/errors.hpp"
 #include "clv/identity/rules.hpp"
 
 namespace clv::identity {

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "clv/errors.hpp"
+#include "clv/common/errors.hpp"
 #include "clv/identity/guard.hpp"
 #include "clv/identity/interner.hpp"
 #include "clv/identity/rules.hpp"

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "clv/errors.hpp"
+#include "clv/common/errors.hpp"
 #include "clv/identity/big_array.hpp"
 
 namespace clv::identity {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "clv/errors.hpp"
+#include "clv/common/errors.hpp"
 #include "clv/identity/guard.hpp"
 #include "clv/identity/interner.hpp"
 #include "clv/identity/rules.hpp"

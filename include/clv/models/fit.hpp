@@ -14,7 +14,7 @@
 // Nelder-Mead refines the best point found.
 #pragma once
 
-#include "clv/errors.hpp"
+#include "clv/common/errors.hpp"
 
 #include <cstdint>
 #include <functional>

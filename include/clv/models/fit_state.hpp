@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "clv/bytes.hpp"
+#include "clv/common/bytes.hpp"
 
 namespace clv::models {
 

@@ -1,0 +1,52 @@
+#include "common/aggregate.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "clv/common/format.hpp"
+#include "common/guard.hpp"
+
+namespace clv_pg {
+
+MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function) {
+  MemoryContext context;
+  if (!AggCheckCallContext(fcinfo, &context))
+    elog(ERROR, "%s called in non-aggregate context", function);
+  return context;
+}
+
+bool constant_args(FunctionCallInfo fcinfo, int first) {
+  Aggref* aggref = AggGetAggref(fcinfo);
+  if (aggref == nullptr) return false;
+  int i = 0;
+  ListCell* cell;
+  foreach (cell, aggref->args) {
+    auto* entry = static_cast<TargetEntry*>(lfirst(cell));
+    if (i++ >= first && !IsA(entry->expr, Const)) return false;
+  }
+  return true;
+}
+
+double numeric_to_double(Datum numeric, const char* what) {
+  const double value = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, numeric));
+  if (!std::isinf(value) || numeric_is_inf(DatumGetNumeric(numeric))) return value;
+  const char* text = DatumGetCString(DirectFunctionCall1(numeric_out, numeric));
+  guarded([&] {
+    throw std::range_error(std::string(what) + " " + clv::shorten_number_text(text) +
+                           " is out of the range of double precision");
+  });
+  return value;  // not reached: guarded() raised the error
+}
+
+bytea* to_bytea(const std::string& bytes) {
+  void* mem = palloc_extended(VARHDRSZ + bytes.size(), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+  if (mem == nullptr) throw std::bad_alloc();
+  auto* out = static_cast<bytea*>(mem);
+  SET_VARSIZE(out, VARHDRSZ + bytes.size());
+  std::memcpy(VARDATA(out), bytes.data(), bytes.size());
+  return out;
+}
+
+}  // namespace clv_pg

@@ -1,0 +1,314 @@
+// Fit aggregates of the probabilistic models: clv.bgnbd_fit, clv.mbgnbd_fit,
+// clv.pareto_nbd_fit, clv.gamma_gamma_fit, clv.sbg_fit. The state is the
+// core's compressed data (identical inputs stored once with a weight), so the
+// fit in the final function costs as much as the distinct inputs.
+#include "common/postgres.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+
+#include "clv/common/checked.hpp"
+#include "clv/models/bgnbd.hpp"
+#include "clv/models/data.hpp"
+#include "clv/models/fit_state.hpp"
+#include "clv/models/gamma_gamma.hpp"
+#include "clv/models/mbgnbd.hpp"
+#include "clv/models/pareto_nbd.hpp"
+#include "clv/models/sbg.hpp"
+#include "common/aggregate.hpp"
+#include "common/composite.hpp"
+#include "common/guard.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clv_rfm_fit_transfn);
+PG_FUNCTION_INFO_V1(clv_spend_fit_transfn);
+PG_FUNCTION_INFO_V1(clv_cohort_fit_transfn);
+PG_FUNCTION_INFO_V1(clv_rfm_fit_combinefn);
+PG_FUNCTION_INFO_V1(clv_spend_fit_combinefn);
+PG_FUNCTION_INFO_V1(clv_cohort_fit_combinefn);
+PG_FUNCTION_INFO_V1(clv_rfm_fit_serialfn);
+PG_FUNCTION_INFO_V1(clv_spend_fit_serialfn);
+PG_FUNCTION_INFO_V1(clv_cohort_fit_serialfn);
+PG_FUNCTION_INFO_V1(clv_rfm_fit_deserialfn);
+PG_FUNCTION_INFO_V1(clv_spend_fit_deserialfn);
+PG_FUNCTION_INFO_V1(clv_cohort_fit_deserialfn);
+PG_FUNCTION_INFO_V1(clv_bgnbd_fit_finalfn);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_fit_finalfn);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_fit_finalfn);
+PG_FUNCTION_INFO_V1(clv_gamma_gamma_fit_finalfn);
+PG_FUNCTION_INFO_V1(clv_sbg_fit_finalfn);
+}
+
+namespace {
+
+namespace models = clv::models;
+
+// The data to fit and the L2 penalizer (clv/models/fit_state.hpp).
+using RfmState = models::FitState<models::RfmData>;
+using SpendState = models::FitState<models::SpendData>;
+using CohortState = models::FitState<models::CohortData>;
+
+// Rows with a NULL in any of the first `inputs` arguments are skipped; the
+// optional penalizer follows them.
+template <class State, class AddRow>
+Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddRow add_row) {
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
+  auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
+  bool has_row = true;
+  for (int i = 1; i <= inputs; ++i) has_row = has_row && !PG_ARGISNULL(i);
+  const int penalizer_arg = inputs + 1;
+  const bool has_penalizer = PG_NARGS() > penalizer_arg;
+  if (has_penalizer && PG_ARGISNULL(penalizer_arg))
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("penalizer must not be NULL")));
+  const double penalizer = has_penalizer ? PG_GETARG_FLOAT8(penalizer_arg) : 0.0;
+  clv_pg::guarded([&] {
+    if (state == nullptr) {
+      models::validate_penalizer(penalizer);
+      state = clv_pg::make_in_context<State>(context);
+      state->penalizer = penalizer;
+    } else if (state->penalizer != penalizer) {
+      throw std::invalid_argument("penalizer must be the same for every row of a group");
+    }
+    if (has_row) add_row(state->data, fcinfo);
+  });
+  PG_RETURN_POINTER(state);
+}
+
+template <class State>
+Datum fit_combine(FunctionCallInfo fcinfo, const char* name) {
+  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
+  auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
+  auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(1));
+  if (right == nullptr) PG_RETURN_POINTER(left);
+  clv_pg::guarded([&] {
+    if (left == nullptr) {
+      left = clv_pg::make_in_context<State>(context, *right);  // a copy, never `right`
+    } else {
+      left->merge(*right);
+    }
+  });
+  PG_RETURN_POINTER(left);
+}
+
+// Bytes: the core's fit state (clv/models/fit_state.hpp).
+template <class State>
+Datum fit_serialize(FunctionCallInfo fcinfo) {
+  auto* state = reinterpret_cast<State*>(PG_GETARG_POINTER(0));
+  bytea* out = nullptr;
+  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->serialize()); });
+  PG_RETURN_BYTEA_P(out);
+}
+
+template <class State>
+Datum fit_deserialize(FunctionCallInfo fcinfo, const char* name) {
+  clv_pg::aggregate_context(fcinfo, name);
+  bytea* bytes = PG_GETARG_BYTEA_PP(0);
+  State* state = nullptr;
+  clv_pg::guarded([&] {
+    state = clv_pg::make_in_context<State>(
+        CurrentMemoryContext,
+        State::deserialize(std::string_view(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes))));
+  });
+  PG_RETURN_POINTER(state);
+}
+
+std::array<double, 4> fields(const models::bgnbd::Params& p) {
+  return {p.r, p.alpha, p.a, p.b};
+}
+std::array<double, 4> fields(const models::mbgnbd::Params& p) {
+  return {p.r, p.alpha, p.a, p.b};
+}
+std::array<double, 4> fields(const models::pareto_nbd::Params& p) {
+  return {p.r, p.alpha, p.s, p.beta};
+}
+std::array<double, 3> fields(const models::gamma_gamma::Params& p) {
+  return {p.p, p.q, p.v};
+}
+std::array<double, 2> fields(const models::sbg::Params& p) {
+  return {p.alpha, p.beta};
+}
+
+constexpr const char* kLogLikelihood = "the log-likelihood of the fit";
+
+// Runs a fit inside guarded(). Unidentifiable data is an input problem: say
+// what the model needs. A parameter or log-likelihood that overflowed
+// (extreme inputs) is an error, not a result of +-Infinity, and says so
+// rather than naming the special function that overflowed.
+template <class Fit>
+auto checked_fit(Fit fit, const char* hint) {
+  try {
+    auto result = fit();
+    for (double p : fields(result.params)) clv::finite_result(p, "a fitted parameter");
+    clv::finite_result(result.log_likelihood, kLogLikelihood);
+    clv::to_bigint(result.n, "the number of customers");
+    return result;
+  } catch (const std::domain_error& e) {
+    throw clv_pg::PgError(ERRCODE_INVALID_PARAMETER_VALUE, e.what(), "", hint);
+  } catch (const std::overflow_error&) {
+    throw std::range_error(std::string(kLogLikelihood) +
+                           " is out of the range of double precision");
+  }
+}
+
+constexpr const char* kRepeatBuyersHint =
+    "The model needs several customers, some of them with repeat purchases (frequency > 0).";
+
+// limit: the fit's description of the model's limit it stopped at, if any;
+// has_penalizer: whether the fit aggregate takes a penalizer (sBG does not).
+void warn_unless_converged(bool converged, const char* model, int evaluations,
+                           const std::string& limit, bool has_penalizer = true) {
+  if (converged) return;
+  if (limit.empty())
+    ereport(WARNING, (errmsg("%s fit did not converge after %d evaluations", model, evaluations),
+                      has_penalizer ? errhint("Check the inputs' units, or add a small penalizer.")
+                                    : errhint("Check the inputs.")));
+  else
+    ereport(WARNING,
+            (errmsg("%s fit did not converge: the likelihood keeps rising towards a limit of the "
+                    "model (%s)",
+                    model, limit.c_str()),
+             has_penalizer ? errhint("The data sit at that limit, where the model's parameters "
+                                     "are not identified; a penalizer keeps them finite.")
+                           : errhint("The data sit at that limit, where the model's parameters "
+                                     "are not identified.")));
+}
+
+// The parameters, then the fields every fit result ends with (checked_fit
+// made sure that n fits in a bigint).
+template <class Params>
+void add_fit_fields(clv_pg::CompositeBuilder& row, const models::FitResult<Params>& fit) {
+  for (double p : fields(fit.params)) row.add_float8(p);
+  row.add_float8(fit.log_likelihood);
+  row.add_int64(static_cast<int64>(fit.n));
+  row.add_bool(fit.converged);
+  row.add_int32(fit.evaluations);
+}
+
+// BG/NBD, MBG/NBD and Pareto/NBD share their inputs and the shape of their result.
+template <class Params, class FitFn>
+Datum rfm_model_final(FunctionCallInfo fcinfo, FitFn fit, const char* model) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  auto* state = reinterpret_cast<RfmState*>(PG_GETARG_POINTER(0));
+  if (state->data.customers() == 0) PG_RETURN_NULL();
+  models::FitOptions options;
+  options.penalizer = state->penalizer;
+  auto result = clv_pg::guarded([&] {
+    return checked_fit([&] { return fit(state->data, options, clv_pg::interrupts()); },
+                       kRepeatBuyersHint);
+  });
+  warn_unless_converged(result.converged, model, result.evaluations, result.limit);
+  clv_pg::CompositeBuilder row(fcinfo, 8);
+  add_fit_fields(row, result);
+  return row.datum();
+}
+
+}  // namespace
+
+extern "C" {
+
+Datum clv_rfm_fit_transfn(PG_FUNCTION_ARGS) {
+  return fit_transition<RfmState>(
+      fcinfo, 3, "clv_rfm_fit_transfn", [](models::RfmData& data, FunctionCallInfo fcinfo) {
+        data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+      });
+}
+
+Datum clv_spend_fit_transfn(PG_FUNCTION_ARGS) {
+  return fit_transition<SpendState>(fcinfo, 2, "clv_spend_fit_transfn",
+                                    [](models::SpendData& data, FunctionCallInfo fcinfo) {
+                                      data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+                                    });
+}
+
+Datum clv_cohort_fit_transfn(PG_FUNCTION_ARGS) {
+  return fit_transition<CohortState>(
+      fcinfo, 2, "clv_cohort_fit_transfn", [](models::CohortData& data, FunctionCallInfo fcinfo) {
+        const int32 period = PG_GETARG_INT32(1);
+        const int64 active = PG_GETARG_INT64(2);
+        if (period < 0) throw std::invalid_argument("period must be >= 0");
+        if (active < 0) throw std::invalid_argument("active must be >= 0");
+        data.add(static_cast<uint64_t>(period), static_cast<uint64_t>(active));
+      });
+}
+
+Datum clv_rfm_fit_combinefn(PG_FUNCTION_ARGS) {
+  return fit_combine<RfmState>(fcinfo, "clv_rfm_fit_combinefn");
+}
+Datum clv_spend_fit_combinefn(PG_FUNCTION_ARGS) {
+  return fit_combine<SpendState>(fcinfo, "clv_spend_fit_combinefn");
+}
+Datum clv_cohort_fit_combinefn(PG_FUNCTION_ARGS) {
+  return fit_combine<CohortState>(fcinfo, "clv_cohort_fit_combinefn");
+}
+
+Datum clv_rfm_fit_serialfn(PG_FUNCTION_ARGS) {
+  return fit_serialize<RfmState>(fcinfo);
+}
+Datum clv_spend_fit_serialfn(PG_FUNCTION_ARGS) {
+  return fit_serialize<SpendState>(fcinfo);
+}
+Datum clv_cohort_fit_serialfn(PG_FUNCTION_ARGS) {
+  return fit_serialize<CohortState>(fcinfo);
+}
+
+Datum clv_rfm_fit_deserialfn(PG_FUNCTION_ARGS) {
+  return fit_deserialize<RfmState>(fcinfo, "clv_rfm_fit_deserialfn");
+}
+Datum clv_spend_fit_deserialfn(PG_FUNCTION_ARGS) {
+  return fit_deserialize<SpendState>(fcinfo, "clv_spend_fit_deserialfn");
+}
+Datum clv_cohort_fit_deserialfn(PG_FUNCTION_ARGS) {
+  return fit_deserialize<CohortState>(fcinfo, "clv_cohort_fit_deserialfn");
+}
+
+Datum clv_bgnbd_fit_finalfn(PG_FUNCTION_ARGS) {
+  return rfm_model_final<models::bgnbd::Params>(fcinfo, models::bgnbd::fit, "BG/NBD");
+}
+
+Datum clv_mbgnbd_fit_finalfn(PG_FUNCTION_ARGS) {
+  return rfm_model_final<models::mbgnbd::Params>(fcinfo, models::mbgnbd::fit, "MBG/NBD");
+}
+
+Datum clv_pareto_nbd_fit_finalfn(PG_FUNCTION_ARGS) {
+  return rfm_model_final<models::pareto_nbd::Params>(fcinfo, models::pareto_nbd::fit, "Pareto/NBD");
+}
+
+Datum clv_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  auto* state = reinterpret_cast<SpendState*>(PG_GETARG_POINTER(0));
+  if (state->data.customers() == 0) PG_RETURN_NULL();
+  models::FitOptions options;
+  options.penalizer = state->penalizer;
+  auto result = clv_pg::guarded([&] {
+    return checked_fit(
+        [&] { return models::gamma_gamma::fit(state->data, options, clv_pg::interrupts()); },
+        "The Gamma-Gamma model needs several customers with repeat purchases (frequency > 0).");
+  });
+  warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations, result.limit);
+  clv_pg::CompositeBuilder row(fcinfo, 7);
+  add_fit_fields(row, result);
+  return row.datum();
+}
+
+Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
+  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
+  auto* state = reinterpret_cast<CohortState*>(PG_GETARG_POINTER(0));
+  bool empty = clv_pg::guarded([&] { return state->data.rows().empty(); });
+  if (empty) PG_RETURN_NULL();
+  models::FitOptions options;
+  options.penalizer = state->penalizer;
+  auto result = clv_pg::guarded([&] {
+    return checked_fit(
+        [&] { return models::sbg::fit(state->data, options, clv_pg::interrupts()); },
+        "The sBG model needs the active counts of at least two consecutive periods, starting at "
+        "period 0, with some customers lost.");
+  });
+  warn_unless_converged(result.converged, "sBG", result.evaluations, result.limit, false);
+  clv_pg::CompositeBuilder row(fcinfo, 6);
+  add_fit_fields(row, result);
+  return row.datum();
+}
+
+}  // extern "C"
