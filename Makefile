@@ -1,19 +1,19 @@
 # PGXS build of clv_ext: the C++17 core (src/core) and the PostgreSQL
-# boundary (src/pg) linked into clv_ext.so, the install script assembled from
-# extension/src/*.sql (one file per feature), released install scripts in
-# extension/, upgrades assembled from extension/upgrade/ and the new parts,
-# the pg_regress suite in sql/ + expected/ and the isolation specs in specs/
-# (make installcheck). The TAP tests of the background workers (t/*.pl) start
-# clusters of their own, which initdb refuses to do as root: scripts/test.sh
-# runs them with prove as the postgres user.
+# boundary (src/pg) linked into clv_ext.so; the install script of the current
+# version and the upgrade to it from the last release, generated from
+# extension/ (see extension/README.md); the released scripts, frozen in
+# extension/released/; the pg_regress suite in sql/ + expected/ and the
+# isolation specs in specs/ (make installcheck). The TAP tests of the
+# background workers (t/*.pl) start clusters of their own, which initdb
+# refuses to do as root: scripts/test.sh runs them with prove as the postgres
+# user.
 EXTENSION = clv_ext
-EXTVERSION = 0.4.0
+EXTVERSION = 0.5.0
+# The last released version: the generated upgrade starts there.
+PREVIOUS_VERSION = 0.4.0
 MODULE_big = clv_ext
-# The current install script and the upgrade to it are assembled from the
-# parts; the install and upgrade scripts of released versions are kept in
-# extension/ as they shipped.
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--0.3.0--$(EXTVERSION).sql
-DATA = $(wildcard extension/$(EXTENSION)--*.sql)
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(PREVIOUS_VERSION)--$(EXTVERSION).sql
+DATA = $(wildcard extension/released/$(EXTENSION)--*.sql)
 
 CORE_SRCS := $(sort $(wildcard src/core/*/*.cpp))
 PG_SRCS := $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
@@ -43,14 +43,18 @@ include $(PGXS)
 
 -include $(OBJS:.o=.d)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard extension/src/*.sql))
+# Once-only DDL, then the idempotent functions (CREATE OR REPLACE).
+INSTALL_PARTS = $(sort $(wildcard extension/install/*.sql))
+FUNCTION_PARTS = $(sort $(wildcard extension/functions/*.sql))
+$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS) $(FUNCTION_PARTS)
 	cat $^ > $@
 
-# The upgrade from the last release: its once-only DDL, then the idempotent
-# function parts (CREATE OR REPLACE), then what needs the new functions.
-UPGRADE_PARTS = extension/upgrade/0.3.0--$(EXTVERSION).sql extension/src/42_identity_functions.sql \
-    extension/src/51_profiles_functions.sql extension/upgrade/0.3.0--$(EXTVERSION).post.sql
-$(EXTENSION)--0.3.0--$(EXTVERSION).sql: $(UPGRADE_PARTS)
+# The upgrade from the last release: its once-only DDL delta, the functions
+# as the install script loads them, then what needs the new functions (an
+# optional .post delta).
+UPGRADE_PARTS = extension/updates/$(PREVIOUS_VERSION)--$(EXTVERSION).sql $(FUNCTION_PARTS) \
+    $(wildcard extension/updates/$(PREVIOUS_VERSION)--$(EXTVERSION).post.sql)
+$(EXTENSION)--$(PREVIOUS_VERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS)
 	cat $^ > $@
 
 # The documentation's SQL examples as a regression test, regenerated when a

@@ -1,4 +1,4 @@
--- Upgrades: versions 0.1.0, 0.2.0 and 0.3.0 installed and updated with ALTER
+-- Upgrades: versions 0.1.0, 0.2.0, 0.3.0 and 0.4.0 installed and updated with ALTER
 -- EXTENSION ... UPDATE have the same objects, definitions, comments and
 -- privileges as a fresh install of the current version, keep their data,
 -- and work; the update from 0.2.0 closes the holes a hostile role could use
@@ -164,6 +164,40 @@ INSERT INTO orders VALUES ('cluster:vip-42', now(), 1), (:'a_key', now(), 1), ('
 SELECT mode, customers FROM clv.refresh_profile('people');
 RESET client_min_messages;
 SELECT replace(identifier, :'a_key', '<a>') AS identifier, orders, total_spend FROM clv_profiles.people ORDER BY total_spend;
+\c :regress_db
+DROP DATABASE clv_upgrade;
+
+-- From 0.4.0, with a profile and an identity graph in use: the functions are
+-- reloaded, the data and the triggers on the extension's tables keep working.
+CREATE DATABASE clv_upgrade;
+\c clv_upgrade
+\set VERBOSITY terse
+CREATE EXTENSION clv_ext VERSION '0.4.0';
+SELECT edges_read, merges FROM clv.identity_ingest($$VALUES ('email:a@x.com', 'device:1')$$);
+CREATE TABLE orders (identifier text, ts timestamptz, amount numeric);
+INSERT INTO orders VALUES ('email:a@x.com', now() - interval '40 days', 10), ('device:1', now() - interval '30 days', 20);
+SELECT clv.create_profile('people', 'orders', 'identifier', 'ts', 'amount', resolve_identity => true);
+SET client_min_messages = error;
+SELECT mode, customers FROM clv.refresh_profile('people');
+RESET client_min_messages;
+ALTER EXTENSION clv_ext UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'clv_ext';
+SELECT :'definition' \gexec
+SELECT o AS only_in_fresh_install FROM unnest(string_to_array(:'fresh_objects', E'\n')) o
+EXCEPT SELECT extension_objects() ORDER BY 1;
+SELECT o AS only_after_update FROM extension_objects() o
+EXCEPT SELECT unnest(string_to_array(:'fresh_objects', E'\n')) ORDER BY 1;
+SELECT count(*) = :fresh_count AS same_count FROM extension_objects();
+-- a new identifier of the profile's person reaches the profile through the
+-- capture triggers on clv.identity_nodes
+SELECT edges_read, merges FROM clv.identity_ingest($$VALUES ('device:1', 'cookie:9')$$);
+INSERT INTO orders VALUES ('cookie:9', now() - interval '1 day', 5);
+SET client_min_messages = error;
+SELECT mode, customers FROM clv.refresh_profile('people');
+RESET client_min_messages;
+SELECT count(*) AS people, sum(orders) AS orders, sum(total_spend) AS total_spend FROM clv_profiles.people;
+DROP TABLE orders;
+SELECT name, enabled, source_dropped FROM clv.profiles;  -- the event trigger kept its function
 \c :regress_db
 DROP DATABASE clv_upgrade;
 DROP FUNCTION extension_objects();

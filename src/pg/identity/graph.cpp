@@ -1,5 +1,5 @@
 // The persistent identity graph's C++ steps. The SQL functions in
-// extension/src/42_identity_functions.sql own the locking and the writes;
+// extension/functions/40_identity.sql own the locking and the writes;
 // these entry points read what they need through SPI cursors, run the core
 // and return their decisions as rows:
 //   clv.identity_edges_from(edges_query) -> the query's rows, shape checked;
@@ -70,7 +70,7 @@ Catalog catalog_of(FunctionCallInfo fcinfo) {
 // (a, b, source) with a source of at most 800 bytes; identity_rejections
 // (a, b, 'hub:<type>')), and an index entry holds at most 2,704 bytes
 // whether or not the values compress. The SQL of the ingest
-// (extension/src/42_identity_functions.sql) uses the same number.
+// (extension/functions/40_identity.sql) uses the same number.
 constexpr size_t kMaxIdentifierBytes = 800;
 
 identity::ClusterIdGenerator sequence_ids(Oid sequence) {

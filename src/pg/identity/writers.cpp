@@ -1,5 +1,5 @@
 // The session's guards on writing the persistent identity graph, called by
-// the SQL writers of extension/src/42_identity_functions.sql:
+// the SQL writers of extension/functions/40_identity.sql:
 //   clv.identity_write_check(writer) -> ERROR unless the graph may be
 //     written now: in READ COMMITTED, and not while an ingest of this session
 //     is running (from its edges query, or from a trigger during its apply);

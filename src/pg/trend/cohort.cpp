@@ -1,4 +1,4 @@
-// Helpers of clv.cohort_retention (extension/src/31_trend.sql), whose SQL
+// Helpers of clv.cohort_retention (extension/functions/30_trend.sql), whose SQL
 // cuts purchases into date_bin buckets: the period index of a bucket in its
 // cohort and the revenue as double precision, both with the errors of the
 // other functions (22023 for infinite timestamps and non-finite amounts,

@@ -1,52 +1,42 @@
--- Churn trend: per-customer value trend, lateness, churn risk, RFM segments.
+-- Churn trend: per-customer value trend, lateness, churn risk, RFM segments,
+-- cohorts (src/pg/trend).
+-- Idempotent (CREATE OR REPLACE): the install script and every upgrade load
+-- this file as it is; the trend type is in install/30_trend_types.sql.
 
-CREATE TYPE @extschema@.trend AS (
-    periods        integer,
-    slope          double precision,
-    relative_slope double precision,
-    r_squared      double precision,
-    recent_mean    double precision,
-    previous_mean  double precision,
-    change_point   integer,
-    direction      text
-);
-COMMENT ON TYPE @extschema@.trend IS
-'Value trend of one customer (clv.trend_agg): periods from the first purchase period to as_of''s, OLS slope of the per-period value (empty periods count 0), slope relative to the mean per-period value, r_squared, mean of the last 3 periods and of the 3 before, change_point (0-based period offset of a significant break, sup-F test at 5%), direction: rising, stable, declining, lapsed (no purchase in the last 3 periods) or new (fewer than 6 periods)';
-
-CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval)
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval) IS 'transition function of clv.trend_agg';
-CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval)
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval) IS 'transition function of clv.trend_agg (numeric amounts)';
-CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision)
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds';
-CREATE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision)
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds (numeric amounts)';
-CREATE FUNCTION @extschema@.trend_combinefn(internal, internal)
+CREATE OR REPLACE FUNCTION @extschema@.trend_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_combinefn(internal, internal) IS 'combines partial clv.trend_agg states (parallel query); per-period sums add exactly';
-CREATE FUNCTION @extschema@.trend_serialfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.trend_serialfn(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'clv_trend_serialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_serialfn(internal) IS 'serializes a clv.trend_agg state (versioned, architecture-independent)';
-CREATE FUNCTION @extschema@.trend_deserialfn(bytea, internal)
+CREATE OR REPLACE FUNCTION @extschema@.trend_deserialfn(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_deserialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_deserialfn(bytea, internal) IS 'deserializes and validates a clv.trend_agg state';
-CREATE FUNCTION @extschema@.trend_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.trend_finalfn(internal)
 RETURNS @extschema@.trend AS 'MODULE_PATHNAME', 'clv_trend_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_finalfn(internal) IS 'final function of clv.trend_agg';
 
-CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval) (
     SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
@@ -55,14 +45,14 @@ CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, 
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval) IS
 'Value trend (clv.trend) of the transactions at or before as_of, summed per period of the given length (local calendar days for whole days, as clv.rfm_agg); a NULL amount counts as a purchase worth 0; NULL for a group without such transactions';
-CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval) (
     SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval,
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
     SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
@@ -75,7 +65,7 @@ COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timest
 'Value trend (clv.trend) with explicit thresholds: window_periods (recent/previous windows and lapsed, default 3), min_periods (fewer is new, default 6), min_relative_slope (|slope / mean| per period for rising/declining, default 0.05), slope_significance (two-sided p-value of the slope, default 0.05)';
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval) IS
 'Value trend (clv.trend) of numeric amounts, summed per period of the given length';
-CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval,
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
     SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
@@ -87,48 +77,48 @@ CREATE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of tim
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS
 'Value trend (clv.trend) of numeric amounts with explicit thresholds (see the double precision overload)';
 
-CREATE FUNCTION @extschema@.lateness(frequency double precision, recency double precision, t double precision)
+CREATE OR REPLACE FUNCTION @extschema@.lateness(frequency double precision, recency double precision, t double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_lateness'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.lateness(double precision, double precision, double precision) IS
 'Time since the last purchase in units of the customer''s mean inter-purchase time, (t - recency) / (recency / frequency): 1 = on schedule, 3 = three cycles overdue; NULL for one-time buyers';
 
-CREATE FUNCTION @extschema@.churn_risk(p_alive double precision, lateness double precision, direction text)
+CREATE OR REPLACE FUNCTION @extschema@.churn_risk(p_alive double precision, lateness double precision, direction text)
 RETURNS text AS 'MODULE_PATHNAME', 'clv_churn_risk'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.churn_risk(double precision, double precision, text) IS
 'low | medium | high | churned, first match wins: churned if p_alive < 0.1 or (lapsed and lateness > 3); high if p_alive < 0.3, lateness > 2, (declining and lateness > 1) or lapsed unless lateness <= 1; medium if p_alive < 0.6, lateness > 1, lapsed or declining; else low. NULL lateness or direction is unknown; NULL p_alive gives NULL';
 
-CREATE FUNCTION @extschema@.rfm_score(value double precision, breakpoints double precision[], higher_is_better boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_score(value double precision, breakpoints double precision[], higher_is_better boolean DEFAULT true)
 RETURNS integer AS 'MODULE_PATHNAME', 'clv_rfm_score'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_score(double precision, double precision[], boolean) IS
 'Quintile score 1..5 of value given the population''s 20/40/60/80% breakpoints (e.g. percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY value)); a value on a breakpoint falls into the lower quintile; higher_is_better = false scores low values 5 (recency as days since the last purchase)';
 
-CREATE FUNCTION @extschema@.rfm_segment(r_score integer, f_score integer, m_score integer)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_segment(r_score integer, f_score integer, m_score integer)
 RETURNS text AS 'MODULE_PATHNAME', 'clv_rfm_segment'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer, integer) IS
 'Named RFM segment (Champions, Loyal Customers, Potential Loyalist, New Customers, Promising, Need Attention, About to Sleep, At Risk, Can''t Lose Them, Hibernating, Lost) from the 5x5 grid of the recency score against ceil((f + m) / 2); scores 1..5';
 
 -- Internal helpers of clv.cohort_retention: checked period index and revenue.
-CREATE FUNCTION @extschema@.cohort_period_index(bucket timestamp, cohort timestamp, period interval)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_period_index(bucket timestamp, cohort timestamp, period interval)
 RETURNS integer AS 'MODULE_PATHNAME', 'clv_cohort_period_index'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_period_index(timestamp, timestamp, interval) IS
 'Periods between a cohort''s date_bin bucket and a later one (internal; clv.cohort_retention): 22023 for infinite timestamps, 22003 past integer';
-CREATE FUNCTION @extschema@.cohort_revenue(revenue double precision)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_revenue(revenue double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_cohort_revenue'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_revenue(double precision) IS
 'A cohort period''s revenue, 22023 unless finite (internal; clv.cohort_retention)';
-CREATE FUNCTION @extschema@.cohort_revenue(revenue numeric)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_revenue(revenue numeric)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_cohort_revenue_numeric'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_revenue(numeric) IS
 'A cohort period''s revenue as double precision, 22023 unless finite, 22003 beyond double precision (internal; clv.cohort_retention)';
 
-CREATE FUNCTION @extschema@.cohort_retention(transactions_query text, period interval)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_retention(transactions_query text, period interval)
 RETURNS TABLE (cohort_start timestamptz, period_index integer, customers bigint, active bigint,
                retention double precision, churn_rate double precision, revenue double precision)
 LANGUAGE plpgsql STABLE
@@ -223,3 +213,50 @@ END
 $fn$;
 COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval) IS
 'Cohort retention table of a query returning (customer, ts, amount): cohort = the period of the customer''s first purchase (periods of the given length, days or shorter, counted on the local wall clock from 2000-01-01 like clv.rfm_agg); per cohort and period_index 0.. up to the last period in the data: customers in the cohort, active = customers still active at the start of the period (their last purchase falls in it or later: the survivor count clv.sbg_fit takes), retention = active / customers, churn_rate = share of the previous period''s active customers lost (NULL for period 0), revenue = the cohort''s amount in the period';
+
+-- Churn trend: lateness against the customer's own median inter-purchase gap
+-- (clv.lateness_agg).
+
+CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz) IS 'transition function of clv.lateness_agg';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz, interval)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz, interval) IS 'transition function of clv.lateness_agg with a unit';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_combinefn(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lateness_combinefn(internal, internal) IS 'combine function of clv.lateness_agg';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_serialfn(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'clv_lateness_serialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lateness_serialfn(internal) IS 'serialization function of clv.lateness_agg (versioned, little-endian)';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_deserialfn(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_deserialfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lateness_deserialfn(bytea, internal) IS 'deserialization function of clv.lateness_agg (validates its input)';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_finalfn(internal)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_lateness_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lateness_finalfn(internal) IS 'final function of clv.lateness_agg';
+
+CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz) (
+    SFUNC = @extschema@.lateness_transfn, STYPE = internal, SSPACE = 256,
+    FINALFUNC = @extschema@.lateness_finalfn,
+    COMBINEFUNC = @extschema@.lateness_combinefn,
+    SERIALFUNC = @extschema@.lateness_serialfn, DESERIALFUNC = @extschema@.lateness_deserialfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz) IS
+'Lateness against the customer''s own rhythm, by local calendar days: (as_of - start of the last purchase day) / median gap between the distinct purchase days (robust to one long pause; 1 = on schedule). Purchases after as_of and NULL timestamps are ignored; NULL with fewer than two distinct purchase days';
+CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz, unit interval) (
+    SFUNC = @extschema@.lateness_transfn, STYPE = internal, SSPACE = 256,
+    FINALFUNC = @extschema@.lateness_finalfn,
+    COMBINEFUNC = @extschema@.lateness_combinefn,
+    SERIALFUNC = @extschema@.lateness_serialfn, DESERIALFUNC = @extschema@.lateness_deserialfn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz, interval) IS
+'Lateness against the customer''s own rhythm with purchases cut into periods of unit (days and time only, local wall clock from 2000-01-01 as clv.rfm_agg): (as_of - start of the last purchase period) / median gap between the distinct purchase periods; NULL with fewer than two';

@@ -1,6 +1,29 @@
--- The persistent identity graph's functions: the C++ steps, ingest, retraction.
+-- Identity resolution, one-shot and the persistent graph (src/pg/identity).
 -- Idempotent (CREATE OR REPLACE): the install script and every upgrade load
--- this file as it is; tables and sequences are in 41_identity_graph.sql.
+-- this file as it is; the graph's tables and sequences are in
+-- install/40_identity_graph.sql.
+
+--------------------------------------------------------------------------
+-- One-shot resolution over a query
+--------------------------------------------------------------------------
+
+-- Runs an arbitrary query of the caller (with the caller's privileges), hence
+-- VOLATILE and PARALLEL UNSAFE; STRICT: a NULL query gives no rows.
+CREATE OR REPLACE FUNCTION @extschema@.resolve_identities(edges_query text)
+RETURNS TABLE (identifier text, cluster_id bigint, cluster_key text, cluster_size bigint)
+AS 'MODULE_PATHNAME', 'clv_resolve_identities'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.resolve_identities(text) IS
+'Connected components of the identifier pairs returned by edges_query (two text columns, e.g. ''SELECT a, b FROM edges''): one row per distinct identifier with its cluster; cluster_key = the cluster''s smallest identifier (byte order), cluster_id = non-negative 63-bit XXH64 hash of cluster_key, cluster_size = members. NULL and empty identifiers are skipped (a NOTICE gives their count), the other side of such a pair is kept as an identifier. Output is ordered by (cluster_key, identifier) and does not depend on the order of the input rows';
+
+CREATE OR REPLACE FUNCTION @extschema@.resolve_identities(edges_query text, apply_rules boolean)
+RETURNS TABLE (identifier text, cluster_id bigint, cluster_key text, cluster_size bigint)
+AS 'MODULE_PATHNAME', 'clv_resolve_identities_rules'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.resolve_identities(text, boolean) IS
+'clv.resolve_identities(edges_query) with optional guard rules: when apply_rules is true, the rules clv.identity_ingest applies are applied here too (the built-in junk list unless clv.identity_block_junk is off, the rows of clv.identity_rules, clv.identity_max_cluster_size and clv.identity_hub_limit), deciding the edges in a fixed order (rule priority, then identifiers); blocked identifiers link nothing and are left out of the output, and the distinct rejected pairs are counted in a NOTICE. With false it is the one-argument form';
+
+-- The persistent identity graph's functions: the C++ steps, ingest, retraction.
 
 --------------------------------------------------------------------------
 -- C++ steps
@@ -39,7 +62,7 @@ COMMENT ON FUNCTION @extschema@.identity_path(text, text) IS
 'Why a and b are one person: the shortest chain of recorded edges from a to b (breadth-first search over their cluster''s edges), one row per step with the edge''s earliest source and observation; no rows when they are not linked or a = b';
 
 --------------------------------------------------------------------------
--- Writer guards (src/pg/identity_writers.cpp)
+-- Writer guards (src/pg/identity/writers.cpp)
 --------------------------------------------------------------------------
 -- Every function that writes the graph calls one of these first: writers
 -- take turns by the lock on clv.identity_nodes and must see what the
@@ -178,7 +201,7 @@ COMMENT ON FUNCTION @extschema@.identity_retract_identifier(text) IS
 -- The ingest: the caller's query runs with the caller's rights and search
 -- path into a temporary table; everything else, with the graph owner's
 -- rights (clv.identity_ingest_prepare and _apply, C shims of
--- src/pg/privileged_call.cpp that run their _privileged functions as the
+-- src/pg/common/privileged_call.cpp that run their _privileged functions as the
 -- extension's owner, for a caller with EXECUTE on clv.identity_ingest).
 -- Who may ingest: the roles with EXECUTE on clv.identity_ingest(text).
 CREATE OR REPLACE FUNCTION @extschema@.identity_check_ingest_privilege(caller regrole)
@@ -291,7 +314,7 @@ BEGIN
   -- longer is refused whole here (long_source: rule source_too_long); an edge
   -- naming a longer identifier is refused by identity_decide (rule
   -- identifier_too_long, the same 800 as kMaxIdentifierBytes in
-  -- src/pg/identity_graph.cpp), which still adds its other identifier.
+  -- src/pg/identity/graph.cpp), which still adds its other identifier.
   INSERT INTO pg_temp.clv_ingest_batch
   SELECT DISTINCT ON (p.a, p.b, p.source) p.a, p.b, p.source, p.observed_at, p.rows_read,
          pg_catalog.octet_length(p.source) > 800 AS long_source

@@ -1,5 +1,5 @@
 
--- 0.3.0 -> 0.4.0, after the functions (extension/upgrade/0.3.0--0.4.0.sql).
+-- 0.3.0 -> 0.4.0, after the functions (updates/0.3.0--0.4.0.sql).
 
 -- Profiles that resolve identities: identifiers starting with 'cluster:' or
 -- 'identifier:' have keys of their own now (clv.profile_identifier_key), so

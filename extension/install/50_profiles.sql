@@ -1,6 +1,6 @@
 -- Materialized customer profiles: a registry of profile definitions, change
 -- capture on their sources, full and incremental refresh, model refits, and
--- the views BI tools read. The background worker (src/pg/profile_worker.cpp)
+-- the views BI tools read. The background worker (src/pg/profiles)
 -- and clv.refresh_profile run the same refresh: clv.profile_refresh_step as
 -- the profile's owner.
 --
@@ -90,7 +90,7 @@ COMMENT ON COLUMN @extschema@.profiles.last_fit_error IS 'why the last model fit
 
 -- Customers touched in the sources since the last refresh: one row per
 -- writing statement, written by the capture trigger straight into the heap
--- (src/pg/profile_worker.cpp). Hence no index (the table holds only what is
+-- (src/pg/profiles). Hence no index (the table holds only what is
 -- pending) and no foreign key (its check would lock the profile on every
 -- write); customers NULL asks for a full refresh (TRUNCATE of the source).
 CREATE TABLE @extschema@.profile_changes (

@@ -1,68 +1,37 @@
--- RFM summaries and closed-form CLV.
-
---------------------------------------------------------------------------
--- RFM summary
---------------------------------------------------------------------------
-
-CREATE TYPE @extschema@.rfm AS (
-    frequency    integer,
-    recency      double precision,
-    t            double precision,
-    monetary     double precision,
-    n_orders     bigint,
-    total_amount double precision,
-    first_ts     timestamptz,
-    last_ts      timestamptz
-);
-COMMENT ON TYPE @extschema@.rfm IS
-'RFM summary of one customer (clv.rfm_agg): frequency = repeat purchase periods, recency and t (age) in the chosen unit from the start of the first purchase period, monetary = mean value of the repeat purchase periods, order count, total amount, first and last purchase time';
-
-CREATE TYPE @extschema@.rfm_holdout AS (
-    frequency         integer,
-    recency           double precision,
-    t                 double precision,
-    monetary          double precision,
-    n_orders          bigint,
-    total_amount      double precision,
-    first_ts          timestamptz,
-    last_ts           timestamptz,
-    frequency_holdout integer,
-    monetary_holdout  double precision,
-    duration_holdout  double precision
-);
-COMMENT ON TYPE @extschema@.rfm_holdout IS
-'Calibration RFM summary (fields as clv.rfm, up to calibration_end) plus the purchase periods, their mean value and the length of the holdout window (calibration_end, observation_end], for model validation';
+-- RFM summaries and closed-form CLV (src/pg/rfm).
+-- Idempotent (CREATE OR REPLACE): the install script and every upgrade load
+-- this file as it is; the types are in install/10_rfm_types.sql.
 
 -- Transition functions read the session TimeZone (purchase periods follow
 -- local calendar days), hence STABLE.
-CREATE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_combinefn(internal, internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_serialfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_serialfn(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'clv_rfm_serialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_deserialfn(bytea, internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_deserialfn(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_deserialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_finalfn(internal)
 RETURNS @extschema@.rfm AS 'MODULE_PATHNAME', 'clv_rfm_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -80,42 +49,42 @@ COMMENT ON FUNCTION @extschema@.rfm_finalfn(internal) IS 'final function of clv.
 -- SSPACE: bytes per group the planner should expect for hash aggregation
 -- (the state with room for a few purchase periods), instead of the 8 kB it
 -- assumes for internal states.
-CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz) (
     SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval) (
     SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval) (
     SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz) (
     SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval) (
     SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval) (
     SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
@@ -136,34 +105,34 @@ COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, numeric, timestamptz, inte
 COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, numeric, timestamptz, interval, interval) IS
 'RFM summary (clv.rfm) of numeric amounts, recency and t in unit, purchase periods of the given length';
 
-CREATE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval, interval)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval, interval)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_combinefn(internal, internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_serialfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_serialfn(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'clv_rfm_holdout_serialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_deserialfn(bytea, internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_deserialfn(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_deserialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.rfm_holdout_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_finalfn(internal)
 RETURNS @extschema@.rfm_holdout AS 'MODULE_PATHNAME', 'clv_rfm_holdout_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -178,42 +147,42 @@ COMMENT ON FUNCTION @extschema@.rfm_holdout_serialfn(internal) IS 'serializes a 
 COMMENT ON FUNCTION @extschema@.rfm_holdout_deserialfn(bytea, internal) IS 'deserializes and validates a clv.rfm_holdout_agg state';
 COMMENT ON FUNCTION @extschema@.rfm_holdout_finalfn(internal) IS 'final function of clv.rfm_holdout_agg';
 
-CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
-CREATE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
@@ -238,19 +207,19 @@ COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg(timestamptz, numeric, timestamp
 -- Closed-form CLV
 --------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.simple_clv(avg_order_value double precision, purchases_per_year double precision, lifespan_years double precision)
+CREATE OR REPLACE FUNCTION @extschema@.simple_clv(avg_order_value double precision, purchases_per_year double precision, lifespan_years double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_simple_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.simple_clv(double precision, double precision, double precision) IS
 'Simple CLV: average order value x purchases per year x lifespan in years (purchases_per_year and lifespan_years >= 0)';
 
-CREATE FUNCTION @extschema@.historical_clv(gross_margin double precision, direct_costs double precision, acquisition_cost double precision)
+CREATE OR REPLACE FUNCTION @extschema@.historical_clv(gross_margin double precision, direct_costs double precision, acquisition_cost double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_historical_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.historical_clv(double precision, double precision, double precision) IS
 'Historical CLV: gross margin - direct costs - acquisition cost';
 
-CREATE FUNCTION @extschema@.retention_clv(margin_per_period double precision, retention_rate double precision, discount_rate double precision)
+CREATE OR REPLACE FUNCTION @extschema@.retention_clv(margin_per_period double precision, retention_rate double precision, discount_rate double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_retention_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.retention_clv(double precision, double precision, double precision) IS

@@ -1,70 +1,7 @@
--- Probabilistic CLV models: fit aggregates and scoring functions.
-
---------------------------------------------------------------------------
--- Model types
---------------------------------------------------------------------------
-
-CREATE TYPE @extschema@.bgnbd AS (
-    r              double precision,
-    alpha          double precision,
-    a              double precision,
-    b              double precision,
-    log_likelihood double precision,
-    n_customers    bigint,
-    converged      boolean,
-    iterations     integer
-);
-COMMENT ON TYPE @extschema@.bgnbd IS
-'BG/NBD model (Fader, Hardie & Lee 2005): purchase rate ~ Gamma(r, alpha), dropout after each repeat purchase ~ Beta(a, b); alpha is in the unit of the fitted recency and t; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
-
-CREATE TYPE @extschema@.mbgnbd AS (
-    r              double precision,
-    alpha          double precision,
-    a              double precision,
-    b              double precision,
-    log_likelihood double precision,
-    n_customers    bigint,
-    converged      boolean,
-    iterations     integer
-);
-COMMENT ON TYPE @extschema@.mbgnbd IS
-'MBG/NBD model (Batislam, Denizel & Filiztekin 2007): as BG/NBD, with a possible dropout right after the first purchase too; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
-
-CREATE TYPE @extschema@.pareto_nbd AS (
-    r              double precision,
-    alpha          double precision,
-    s              double precision,
-    beta           double precision,
-    log_likelihood double precision,
-    n_customers    bigint,
-    converged      boolean,
-    iterations     integer
-);
-COMMENT ON TYPE @extschema@.pareto_nbd IS
-'Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate ~ Gamma(r, alpha), dropout rate ~ Gamma(s, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
-
-CREATE TYPE @extschema@.gamma_gamma AS (
-    p              double precision,
-    q              double precision,
-    v              double precision,
-    log_likelihood double precision,
-    n_customers    bigint,
-    converged      boolean,
-    iterations     integer
-);
-COMMENT ON TYPE @extschema@.gamma_gamma IS
-'Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"): mean transaction value of repeat purchases; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
-
-CREATE TYPE @extschema@.sbg AS (
-    alpha          double precision,
-    beta           double precision,
-    log_likelihood double precision,
-    n_customers    bigint,
-    converged      boolean,
-    iterations     integer
-);
-COMMENT ON TYPE @extschema@.sbg IS
-'Shifted-beta-geometric contractual retention model (Fader & Hardie 2007): churn probability ~ Beta(alpha, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
+-- Probabilistic CLV models: fit aggregates, scoring functions and
+-- diagnostics (src/pg/models).
+-- Idempotent (CREATE OR REPLACE): the install script and every upgrade load
+-- this file as it is; the model types are in install/20_models_types.sql.
 
 --------------------------------------------------------------------------
 -- Fit aggregates. States hold the distinct inputs with their counts, so the
@@ -72,74 +9,74 @@ COMMENT ON TYPE @extschema@.sbg IS
 -- a NULL input are skipped.
 --------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
-CREATE FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision, double precision)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision, double precision)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision, double precision) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
-CREATE FUNCTION @extschema@.rfm_fit_combinefn(internal, internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_fit_combinefn(internal, internal) IS 'combines partial states of (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits (parallel query)';
-CREATE FUNCTION @extschema@.rfm_fit_serialfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_serialfn(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'clv_rfm_fit_serialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_fit_serialfn(internal) IS 'serializes a state of (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits (versioned, architecture-independent)';
-CREATE FUNCTION @extschema@.rfm_fit_deserialfn(bytea, internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_deserialfn(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_deserialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_fit_deserialfn(bytea, internal) IS 'deserializes and validates a state of (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
 
-CREATE FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision)
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits';
-CREATE FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision, double precision)
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision, double precision)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision, double precision) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits';
-CREATE FUNCTION @extschema@.spend_fit_combinefn(internal, internal)
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.spend_fit_combinefn(internal, internal) IS 'combines partial states of (frequency, monetary) pairs of Gamma-Gamma fits (parallel query)';
-CREATE FUNCTION @extschema@.spend_fit_serialfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_serialfn(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'clv_spend_fit_serialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.spend_fit_serialfn(internal) IS 'serializes a state of (frequency, monetary) pairs of Gamma-Gamma fits (versioned, architecture-independent)';
-CREATE FUNCTION @extschema@.spend_fit_deserialfn(bytea, internal)
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_deserialfn(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_deserialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.spend_fit_deserialfn(bytea, internal) IS 'deserializes and validates a state of (frequency, monetary) pairs of Gamma-Gamma fits';
 
-CREATE FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint) IS 'transition function collecting the (period, active) counts of sBG fits';
-CREATE FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint, double precision)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint, double precision)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint, double precision) IS 'transition function collecting the (period, active) counts of sBG fits';
-CREATE FUNCTION @extschema@.cohort_fit_combinefn(internal, internal)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_combinefn(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_fit_combinefn(internal, internal) IS 'combines partial states of (period, active) counts of sBG fits (parallel query)';
-CREATE FUNCTION @extschema@.cohort_fit_serialfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_serialfn(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'clv_cohort_fit_serialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_fit_serialfn(internal) IS 'serializes a state of (period, active) counts of sBG fits (versioned, architecture-independent)';
-CREATE FUNCTION @extschema@.cohort_fit_deserialfn(bytea, internal)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_deserialfn(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_deserialfn'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_fit_deserialfn(bytea, internal) IS 'deserializes and validates a state of (period, active) counts of sBG fits';
 
-CREATE FUNCTION @extschema@.bgnbd_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.bgnbd_fit_finalfn(internal)
 RETURNS @extschema@.bgnbd AS 'MODULE_PATHNAME', 'clv_bgnbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.bgnbd_fit_finalfn(internal) IS 'fits the BG/NBD model by maximum likelihood (final function of clv.bgnbd_fit)';
-CREATE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency double precision, t double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency double precision, t double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.bgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
@@ -149,7 +86,7 @@ CREATE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency doubl
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit';
 
-CREATE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.bgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
@@ -159,11 +96,11 @@ CREATE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency doubl
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
-CREATE FUNCTION @extschema@.mbgnbd_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.mbgnbd_fit_finalfn(internal)
 RETURNS @extschema@.mbgnbd AS 'MODULE_PATHNAME', 'clv_mbgnbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.mbgnbd_fit_finalfn(internal) IS 'fits the MBG/NBD model by maximum likelihood (final function of clv.mbgnbd_fit)';
-CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency double precision, t double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency double precision, t double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.mbgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
@@ -173,7 +110,7 @@ CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency doub
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit';
 
-CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.mbgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
@@ -183,11 +120,11 @@ CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency doub
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
-CREATE FUNCTION @extschema@.pareto_nbd_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.pareto_nbd_fit_finalfn(internal)
 RETURNS @extschema@.pareto_nbd AS 'MODULE_PATHNAME', 'clv_pareto_nbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.pareto_nbd_fit_finalfn(internal) IS 'fits the Pareto/NBD model by maximum likelihood (final function of clv.pareto_nbd_fit)';
-CREATE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency double precision, t double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency double precision, t double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.pareto_nbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
@@ -197,7 +134,7 @@ CREATE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency 
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit';
 
-CREATE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.pareto_nbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
@@ -207,11 +144,11 @@ CREATE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency 
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha and beta divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
-CREATE FUNCTION @extschema@.gamma_gamma_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.gamma_gamma_fit_finalfn(internal)
 RETURNS @extschema@.gamma_gamma AS 'MODULE_PATHNAME', 'clv_gamma_gamma_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.gamma_gamma_fit_finalfn(internal) IS 'fits the Gamma-Gamma model by maximum likelihood (final function of clv.gamma_gamma_fit)';
-CREATE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetary double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetary double precision) (
     SFUNC = @extschema@.spend_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.gamma_gamma_fit_finalfn,
     COMBINEFUNC = @extschema@.spend_fit_combinefn,
@@ -221,7 +158,7 @@ CREATE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetar
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(double precision, double precision) IS
 'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others';
 
-CREATE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetary double precision, penalizer double precision) (
+CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetary double precision, penalizer double precision) (
     SFUNC = @extschema@.spend_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.gamma_gamma_fit_finalfn,
     COMBINEFUNC = @extschema@.spend_fit_combinefn,
@@ -231,11 +168,11 @@ CREATE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetar
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others; penalizer adds penalizer * (p^2 + q^2 + v^2) to the mean negative log-likelihood, as the lifetimes librarys penalizer_coef (v is in the unit of monetary)';
 
-CREATE FUNCTION @extschema@.sbg_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.sbg_fit_finalfn(internal)
 RETURNS @extschema@.sbg AS 'MODULE_PATHNAME', 'clv_sbg_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sbg_fit_finalfn(internal) IS 'fits the shifted-beta-geometric model by maximum likelihood (final function of clv.sbg_fit)';
-CREATE AGGREGATE @extschema@.sbg_fit(period integer, active bigint) (
+CREATE OR REPLACE AGGREGATE @extschema@.sbg_fit(period integer, active bigint) (
     SFUNC = @extschema@.cohort_fit_transfn, STYPE = internal, SSPACE = 2048,
     FINALFUNC = @extschema@.sbg_fit_finalfn,
     COMBINEFUNC = @extschema@.cohort_fit_combinefn,
@@ -249,95 +186,142 @@ COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, bigint) IS
 -- Scoring. Times (recency, t, horizon) are in the unit the model was fitted in.
 --------------------------------------------------------------------------
 
-CREATE FUNCTION @extschema@.p_alive(model @extschema@.bgnbd, frequency double precision, recency double precision, t double precision)
+CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.bgnbd, frequency double precision, recency double precision, t double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_p_alive'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.bgnbd, double precision, double precision, double precision) IS 'Probability that a customer with this history is still alive at t (BG/NBD)';
 
-CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.bgnbd, frequency double precision, recency double precision, t double precision, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.bgnbd, frequency double precision, recency double precision, t double precision, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgnbd, double precision, double precision, double precision, double precision) IS 'Expected purchases in the next horizon time units, given the customer history (BG/NBD)';
 
-CREATE FUNCTION @extschema@.expected_purchases_new(model @extschema@.bgnbd, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases_new(model @extschema@.bgnbd, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_expected_purchases_new'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases_new(@extschema@.bgnbd, double precision) IS 'Expected purchases of a newly acquired customer in its first horizon time units (BG/NBD)';
 
-CREATE FUNCTION @extschema@.prob_purchases(model @extschema@.bgnbd, n integer, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.prob_purchases(model @extschema@.bgnbd, n integer, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_prob_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.bgnbd, integer, double precision) IS 'Probability that a newly acquired customer makes exactly n purchases in horizon time units (BG/NBD)';
 
-CREATE FUNCTION @extschema@.predicted_clv(model @extschema@.bgnbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
+CREATE OR REPLACE FUNCTION @extschema@.predicted_clv(model @extschema@.bgnbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_predicted_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.predicted_clv(@extschema@.bgnbd, @extschema@.gamma_gamma, double precision, double precision, double precision, double precision, double precision, double precision, double precision) IS 'Discounted expected value of the next horizon time units (BG/NBD purchases x Gamma-Gamma spend), summed over steps of length step with discount_rate per step, as the lifetimes librarys customer_lifetime_value; horizon must be a whole number of steps';
 
-CREATE FUNCTION @extschema@.p_alive(model @extschema@.mbgnbd, frequency double precision, recency double precision, t double precision)
+CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.mbgnbd, frequency double precision, recency double precision, t double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_p_alive'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.mbgnbd, double precision, double precision, double precision) IS 'Probability that a customer with this history is still alive at t (MBG/NBD)';
 
-CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.mbgnbd, frequency double precision, recency double precision, t double precision, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.mbgnbd, frequency double precision, recency double precision, t double precision, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.mbgnbd, double precision, double precision, double precision, double precision) IS 'Expected purchases in the next horizon time units, given the customer history (MBG/NBD)';
 
-CREATE FUNCTION @extschema@.expected_purchases_new(model @extschema@.mbgnbd, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases_new(model @extschema@.mbgnbd, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_expected_purchases_new'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases_new(@extschema@.mbgnbd, double precision) IS 'Expected purchases of a newly acquired customer in its first horizon time units (MBG/NBD)';
 
-CREATE FUNCTION @extschema@.prob_purchases(model @extschema@.mbgnbd, n integer, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.prob_purchases(model @extschema@.mbgnbd, n integer, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_prob_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.mbgnbd, integer, double precision) IS 'Probability that a newly acquired customer makes exactly n purchases in horizon time units (MBG/NBD)';
 
-CREATE FUNCTION @extschema@.predicted_clv(model @extschema@.mbgnbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
+CREATE OR REPLACE FUNCTION @extschema@.predicted_clv(model @extschema@.mbgnbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_predicted_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.predicted_clv(@extschema@.mbgnbd, @extschema@.gamma_gamma, double precision, double precision, double precision, double precision, double precision, double precision, double precision) IS 'Discounted expected value of the next horizon time units (MBG/NBD purchases x Gamma-Gamma spend), summed over steps of length step with discount_rate per step, as the lifetimes librarys customer_lifetime_value; horizon must be a whole number of steps';
 
-CREATE FUNCTION @extschema@.p_alive(model @extschema@.pareto_nbd, frequency double precision, recency double precision, t double precision)
+CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.pareto_nbd, frequency double precision, recency double precision, t double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_p_alive'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.pareto_nbd, double precision, double precision, double precision) IS 'Probability that a customer with this history is still alive at t (Pareto/NBD)';
 
-CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.pareto_nbd, frequency double precision, recency double precision, t double precision, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.pareto_nbd, frequency double precision, recency double precision, t double precision, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_expected_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.pareto_nbd, double precision, double precision, double precision, double precision) IS 'Expected purchases in the next horizon time units, given the customer history (Pareto/NBD)';
 
-CREATE FUNCTION @extschema@.expected_purchases_new(model @extschema@.pareto_nbd, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases_new(model @extschema@.pareto_nbd, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_expected_purchases_new'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases_new(@extschema@.pareto_nbd, double precision) IS 'Expected purchases of a newly acquired customer in its first horizon time units (Pareto/NBD)';
 
-CREATE FUNCTION @extschema@.prob_purchases(model @extschema@.pareto_nbd, n integer, horizon double precision)
+CREATE OR REPLACE FUNCTION @extschema@.prob_purchases(model @extschema@.pareto_nbd, n integer, horizon double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_prob_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.pareto_nbd, integer, double precision) IS 'Probability that a newly acquired customer makes exactly n purchases in horizon time units (Pareto/NBD)';
 
-CREATE FUNCTION @extschema@.predicted_clv(model @extschema@.pareto_nbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
+CREATE OR REPLACE FUNCTION @extschema@.predicted_clv(model @extschema@.pareto_nbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_predicted_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.predicted_clv(@extschema@.pareto_nbd, @extschema@.gamma_gamma, double precision, double precision, double precision, double precision, double precision, double precision, double precision) IS 'Discounted expected value of the next horizon time units (Pareto/NBD purchases x Gamma-Gamma spend), summed over steps of length step with discount_rate per step, as the lifetimes librarys customer_lifetime_value; horizon must be a whole number of steps';
 
-CREATE FUNCTION @extschema@.expected_spend(model @extschema@.gamma_gamma, frequency double precision, monetary double precision)
+CREATE OR REPLACE FUNCTION @extschema@.expected_spend(model @extschema@.gamma_gamma, frequency double precision, monetary double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_gamma_gamma_expected_spend'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_spend(@extschema@.gamma_gamma, double precision, double precision) IS
 'Expected mean transaction value of a customer with frequency repeat purchases of mean value monetary (Gamma-Gamma); the population mean p v / (q - 1) for frequency 0';
 
-CREATE FUNCTION @extschema@.sbg_survival(model @extschema@.sbg, period integer)
+CREATE OR REPLACE FUNCTION @extschema@.sbg_survival(model @extschema@.sbg, period integer)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_sbg_survival'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sbg_survival(@extschema@.sbg, integer) IS
 'Share of a cohort still active at the start of period (period 0 = 1), shifted-beta-geometric model';
 
-CREATE FUNCTION @extschema@.sbg_retention(model @extschema@.sbg, period integer)
+CREATE OR REPLACE FUNCTION @extschema@.sbg_retention(model @extschema@.sbg, period integer)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_sbg_retention'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sbg_retention(@extschema@.sbg, integer) IS
 'Retention rate from period - 1 to period, shifted-beta-geometric model';
+
+-- Diagnostics of the buy-till-you-die models (BG/NBD, MBG/NBD, Pareto/NBD):
+-- calibration vs holdout purchases, and the frequency/recency grid of
+-- expected purchases and P(alive). C set-returning functions
+-- (src/pg/models/diagnostics.cpp).
+
+CREATE OR REPLACE FUNCTION @extschema@.frequency_recency_grid(model @extschema@.bgnbd, t double precision, horizon double precision, max_frequency integer, recency_step double precision DEFAULT 1)
+RETURNS TABLE (frequency integer, recency double precision, expected_purchases double precision, p_alive double precision)
+AS 'MODULE_PATHNAME', 'clv_bgnbd_frequency_recency_grid'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.frequency_recency_grid(@extschema@.bgnbd, double precision, double precision, integer, double precision) IS
+'Expected purchases in the next horizon and P(alive) at age t (BG/NBD) for every frequency 0..max_frequency and recency recency_step, 2*recency_step, ... up to t (and t itself); frequency 0 has the single recency 0. All times in the unit the model was fitted in; the data of the lifetimes library''s frequency/recency matrix plots';
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_holdout(model @extschema@.bgnbd, summaries @extschema@.rfm_holdout[], max_frequency integer DEFAULT 7)
+RETURNS TABLE (calibration_frequency integer, n_customers bigint, mean_actual double precision, mean_predicted double precision)
+AS 'MODULE_PATHNAME', 'clv_bgnbd_calibration_holdout'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION @extschema@.calibration_holdout(@extschema@.bgnbd, @extschema@.rfm_holdout[], integer) IS
+'Per calibration frequency (frequencies of max_frequency and more in one row labelled max_frequency): customers, mean actual holdout purchases (frequency_holdout) and mean BG/NBD prediction expected_purchases(model, frequency, recency, t, duration_holdout), for summaries from clv.rfm_holdout_agg (e.g. ARRAY(SELECT clv.rfm_holdout_agg(...) ... GROUP BY customer)); NULL summaries are skipped; fit the model on the same calibration data';
+
+CREATE OR REPLACE FUNCTION @extschema@.frequency_recency_grid(model @extschema@.mbgnbd, t double precision, horizon double precision, max_frequency integer, recency_step double precision DEFAULT 1)
+RETURNS TABLE (frequency integer, recency double precision, expected_purchases double precision, p_alive double precision)
+AS 'MODULE_PATHNAME', 'clv_mbgnbd_frequency_recency_grid'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.frequency_recency_grid(@extschema@.mbgnbd, double precision, double precision, integer, double precision) IS
+'Expected purchases in the next horizon and P(alive) at age t (MBG/NBD) for every frequency 0..max_frequency and recency recency_step, 2*recency_step, ... up to t (and t itself); frequency 0 has the single recency 0. All times in the unit the model was fitted in; the data of the lifetimes library''s frequency/recency matrix plots';
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_holdout(model @extschema@.mbgnbd, summaries @extschema@.rfm_holdout[], max_frequency integer DEFAULT 7)
+RETURNS TABLE (calibration_frequency integer, n_customers bigint, mean_actual double precision, mean_predicted double precision)
+AS 'MODULE_PATHNAME', 'clv_mbgnbd_calibration_holdout'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION @extschema@.calibration_holdout(@extschema@.mbgnbd, @extschema@.rfm_holdout[], integer) IS
+'Per calibration frequency (frequencies of max_frequency and more in one row labelled max_frequency): customers, mean actual holdout purchases (frequency_holdout) and mean MBG/NBD prediction expected_purchases(model, frequency, recency, t, duration_holdout), for summaries from clv.rfm_holdout_agg (e.g. ARRAY(SELECT clv.rfm_holdout_agg(...) ... GROUP BY customer)); NULL summaries are skipped; fit the model on the same calibration data';
+
+CREATE OR REPLACE FUNCTION @extschema@.frequency_recency_grid(model @extschema@.pareto_nbd, t double precision, horizon double precision, max_frequency integer, recency_step double precision DEFAULT 1)
+RETURNS TABLE (frequency integer, recency double precision, expected_purchases double precision, p_alive double precision)
+AS 'MODULE_PATHNAME', 'clv_pareto_nbd_frequency_recency_grid'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.frequency_recency_grid(@extschema@.pareto_nbd, double precision, double precision, integer, double precision) IS
+'Expected purchases in the next horizon and P(alive) at age t (Pareto/NBD) for every frequency 0..max_frequency and recency recency_step, 2*recency_step, ... up to t (and t itself); frequency 0 has the single recency 0. All times in the unit the model was fitted in; the data of the lifetimes library''s frequency/recency matrix plots';
+
+CREATE OR REPLACE FUNCTION @extschema@.calibration_holdout(model @extschema@.pareto_nbd, summaries @extschema@.rfm_holdout[], max_frequency integer DEFAULT 7)
+RETURNS TABLE (calibration_frequency integer, n_customers bigint, mean_actual double precision, mean_predicted double precision)
+AS 'MODULE_PATHNAME', 'clv_pareto_nbd_calibration_holdout'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION @extschema@.calibration_holdout(@extschema@.pareto_nbd, @extschema@.rfm_holdout[], integer) IS
+'Per calibration frequency (frequencies of max_frequency and more in one row labelled max_frequency): customers, mean actual holdout purchases (frequency_holdout) and mean Pareto/NBD prediction expected_purchases(model, frequency, recency, t, duration_holdout), for summaries from clv.rfm_holdout_agg (e.g. ARRAY(SELECT clv.rfm_holdout_agg(...) ... GROUP BY customer)); NULL summaries are skipped; fit the model on the same calibration data';

@@ -1,5 +1,6 @@
 -- 0.3.0 -> 0.4.0: once-only DDL, before the idempotent function parts
--- (extension/src/42_identity_functions.sql, 51_profiles_functions.sql).
+-- (then extension/src/42_identity_functions.sql and 51_profiles_functions.sql,
+-- as they were in 0.4.0).
 \echo Use "ALTER EXTENSION clv_ext UPDATE TO '0.4.0'" to load this file. \quit
 
 -- Profiles: the name of a dropped source, kept for the errors of later calls.

@@ -1,4 +1,5 @@
--- clv_ext install script, assembled by the Makefile from extension/src/*.sql.
+-- clv_ext install script, assembled by the Makefile from extension/install/*.sql
+-- (once-only DDL) and extension/functions/*.sql (idempotent).
 \echo Use "CREATE EXTENSION clv_ext" to load this file. \quit
 
 -- Every role may use the analytic functions; tables and internal functions

@@ -1,7 +1,7 @@
--- The persistent identity graph: tables, incremental ingest, retraction and
--- explanation. The C++ steps (identity_decide, identity_split, identity_path)
--- read through SPI what these functions point them at; the SQL here owns the
--- locking and every write.
+-- The persistent identity graph's tables and sequences (once-only DDL); its
+-- functions are in functions/40_identity.sql. The C++ steps (identity_decide,
+-- identity_split, identity_path) read through SPI what those functions point
+-- them at; the SQL owns the locking and every write.
 --
 -- The functions take no SET search_path, because the caller's edges query must
 -- resolve its names as the caller would; every object of the extension is
