@@ -93,7 +93,7 @@ bash scripts/cluster.sh stop
 
 # Random calls of every clv function and aggregate (boundary values, NULLs,
 # bad queries) against a cluster of its own: no server crash allowed. The long
-# run: bash bench/sql_fuzz.sh --queries 50000. Its cluster directory, port and
+# run: bash tests/sql_fuzz/sql_fuzz.sh --queries 50000. Its cluster directory, port and
 # work directory derive from this run's cluster (CLV_CLUSTER_DIR, CLV_PGPORT):
 # never the pg_regress cluster's, nor those of a manual sql_fuzz.sh run on its
 # defaults (/tmp/clv_fuzz_cluster, port 54351, build/sql_fuzz), and a test run
@@ -101,7 +101,7 @@ bash scripts/cluster.sh stop
 # clusters listen only on a socket in their own directory).
 sql_fuzz_port=$((PGPORT + 1))
 ((sql_fuzz_port == 54351)) && sql_fuzz_port=$((PGPORT + 2))
-bash bench/sql_fuzz.sh --queries 1000 --cluster-dir "${CLV_CLUSTER_DIR}_sql_fuzz" \
+bash tests/sql_fuzz/sql_fuzz.sh --queries 1000 --cluster-dir "${CLV_CLUSTER_DIR}_sql_fuzz" \
   --port "$sql_fuzz_port" --workdir "$LOG_DIR/sql_fuzz" >"$LOG_DIR/sql_fuzz.log" 2>&1
 sql_fuzz_summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$LOG_DIR/sql_fuzz.log" | tail -1)
 if [[ $sql_fuzz_summary != "1 passed, 0 failed" ]]; then
@@ -114,11 +114,11 @@ fi
 
 # Debian's sqlsmith as an ordinary role against a database with clv_ext
 # objects, profiles and an identity graph (bounded in queries and time): no
-# server crash allowed. The long run: bash bench/sqlsmith.sh --queries 30000.
+# server crash allowed. The long run: bash tests/sql_fuzz/sqlsmith.sh --queries 30000.
 # Its cluster directory and port derive from this run's, as for the SQL fuzz.
 sqlsmith_port=$((PGPORT + 3))
 ((sqlsmith_port == 54361)) && sqlsmith_port=$((PGPORT + 4))
-bash bench/sqlsmith.sh --queries 3000 --max-seconds 180 --cluster-dir "${CLV_CLUSTER_DIR}_sqlsmith" \
+bash tests/sql_fuzz/sqlsmith.sh --queries 3000 --max-seconds 180 --cluster-dir "${CLV_CLUSTER_DIR}_sqlsmith" \
   --port "$sqlsmith_port" --workdir "$LOG_DIR/sqlsmith" >"$LOG_DIR/sqlsmith.log" 2>&1
 sqlsmith_summary=$(grep -E "^[0-9]+ passed, [0-9]+ failed$" "$LOG_DIR/sqlsmith.log" | tail -1)
 if [[ $sqlsmith_summary != "1 passed, 0 failed" ]]; then

@@ -17,6 +17,9 @@ SELECT md5(coalesce((SELECT string_agg(format('%s %s %s %s', identifier, cluster
         || coalesce((SELECT string_agg(format('%s %s %s', from_cluster, into_cluster, event), ',' ORDER BY event) FROM clv.identity_merges), '')
         || coalesce((SELECT string_agg(format('%s %s %s %s', a, b, rule, rejected_at), ',' ORDER BY a, b, rule) FROM clv.identity_rejections), '')) AS fingerprint;
 
+-- Whatever other tests left in the graph:
+SELECT reset_graph();
+
 -- Three people; components of new identifiers get fresh ids in order of
 -- their smallest identifier (cookie:1 < crm:7 < email:cy@z.com). The types
 -- are the prefixes before ':'.

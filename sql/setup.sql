@@ -48,3 +48,26 @@ SELECT count(*) AS transactions, count(DISTINCT customer_id) AS customers,
        min(ts)::date AS first_day, max(ts)::date AS last_day
 FROM cdnow;
 SELECT count(*) AS published_customers FROM cdnow_summary;
+
+-- The CDNOW summaries in weeks (39-week calibration) and the models fitted on
+-- them (checked against the published estimates in models_fit), shared by the
+-- model tests.
+CREATE TABLE cdnow_weekly AS
+SELECT customer_id, (r).*
+FROM (SELECT customer_id, clv.rfm_agg(ts, amount, '1997-09-30', '7 days') AS r
+      FROM cdnow GROUP BY customer_id) s;
+
+CREATE TABLE cdnow_models AS
+SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd,
+       clv.mbgnbd_fit(frequency, recency, t) AS mbgnbd,
+       clv.pareto_nbd_fit(frequency, recency, t) AS pareto,
+       clv.gamma_gamma_fit(frequency, monetary) AS gg
+FROM cdnow_weekly;
+
+-- sBG (Fader & Hardie 2007): 1,000 customers per cohort, active at the start
+-- of years 1..8.
+CREATE TABLE retention (segment text, period int, active bigint);
+INSERT INTO retention
+SELECT 'regular', i - 1, a FROM unnest(ARRAY[1000, 631, 468, 382, 326, 289, 262, 241]) WITH ORDINALITY u(a, i)
+UNION ALL
+SELECT 'high end', i - 1, a FROM unnest(ARRAY[1000, 869, 743, 653, 593, 551, 517, 491]) WITH ORDINALITY u(a, i);

@@ -1,6 +1,7 @@
 // Fits on the CDNOW sample (2,357 customers, weeks, 39-week calibration) must
-// reproduce the published estimates. The data is tests/data/cdnow_summary.csv
-// (see tests/data/README.md), found relative to this source file.
+// reproduce the published estimates. The data is the bundled calibration
+// summary data/cdnow/cdnow_customers_summary_with_transactions.csv (see
+// data/cdnow/README.md), found relative to this source file.
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/gamma_gamma.hpp"
 #include "clv/models/mbgnbd.hpp"
@@ -26,13 +27,14 @@ struct CdnowCustomer {
 
 std::string data_dir() {
   std::string here = __FILE__;
-  return here.substr(0, here.rfind("/unit/")) + "/data/";
+  return here.substr(0, here.rfind("/tests/unit/")) + "/data/cdnow/";
 }
 
 const std::vector<CdnowCustomer>& cdnow() {
   static const std::vector<CdnowCustomer> customers = [] {
-    std::ifstream in(data_dir() + "cdnow_summary.csv");
-    if (!in) throw std::runtime_error("cannot open cdnow_summary.csv in " + data_dir());
+    const std::string file = "cdnow_customers_summary_with_transactions.csv";
+    std::ifstream in(data_dir() + file);
+    if (!in) throw std::runtime_error("cannot open " + file + " in " + data_dir());
     std::vector<CdnowCustomer> out;
     std::string line;
     std::getline(in, line);  // header ID,x,t_x,T,zbar

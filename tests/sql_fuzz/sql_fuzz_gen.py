@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Random SQL calls of every function and aggregate of schema clv, and the
-batch runner of bench/sql_fuzz.sh (which starts the cluster and loads the
+batch runner of tests/sql_fuzz/sql_fuzz.sh (which starts the cluster and loads the
 fixture first). Standard library only.
 
   sql_fuzz_gen.py generate --catalog CATALOG.json --queries N --seed S --out DIR [--batch-size B]
   sql_fuzz_gen.py run --dir DIR --server-log FILE [--timeout-ms T]
 
 `generate` reads the catalog (pg_proc/pg_aggregate of schema clv, dumped as
-JSON by bench/sql_fuzz.sh) and writes DIR/batch_NNNN.sql, one statement per
+JSON by tests/sql_fuzz/sql_fuzz.sh) and writes DIR/batch_NNNN.sql, one statement per
 line, each tagged /*fz:K*/. `run` feeds every batch to one psql session
 (ON_ERROR_STOP off, statement_timeout), watches the server log for backends
 terminated by a signal, narrows each crash down to its statement, and writes
@@ -95,7 +95,7 @@ DIRECTIONS = ["lapsed", "new", "rising", "declining", "stable", "", "LAPSED", "u
 MODELS = ["bgnbd", "mbgnbd", "pareto_nbd", "gamma_gamma", "sbg", "", "BGNBD", "x"]
 
 # Queries handed to functions that run a query text. Table names are those of
-# the fixture (bench/sql_fuzz.sh).
+# the fixture (tests/sql_fuzz/sql_fuzz.sh).
 EDGE_QUERIES = [
     "SELECT a, b FROM fz_edges",
     "SELECT a, b FROM fz_edges WHERE a < b",

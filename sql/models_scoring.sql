@@ -1,5 +1,5 @@
 -- Scoring functions against independent closed forms and sums, on the
--- models fitted in model_fit (table cdnow_models).
+-- models fitted in setup.sql (table cdnow_models).
 
 -- BG/NBD: a customer without repeat purchases cannot have dropped out.
 SELECT clv.p_alive(bgnbd, 0, 0, 38.86) AS p_alive_no_repeat FROM cdnow_models;

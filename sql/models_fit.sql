@@ -4,18 +4,7 @@
 --   MBG/NBD r 0.525, alpha 6.183, a 0.891, b 1.614 (BTYDplus)
 --   Pareto/NBD r 0.553, alpha 10.578, s 0.606, beta 11.669, LL -9595.0 (Fader & Hardie)
 --   Gamma-Gamma p 6.25, q 3.74, v 15.44 (Fader, Hardie & Lee 2005, "RFM and CLV")
-CREATE TABLE cdnow_weekly AS
-SELECT customer_id, (r).*
-FROM (SELECT customer_id, clv.rfm_agg(ts, amount, '1997-09-30', '7 days') AS r
-      FROM cdnow GROUP BY customer_id) s;
-
-CREATE TABLE cdnow_models AS
-SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd,
-       clv.mbgnbd_fit(frequency, recency, t) AS mbgnbd,
-       clv.pareto_nbd_fit(frequency, recency, t) AS pareto,
-       clv.gamma_gamma_fit(frequency, monetary) AS gg
-FROM cdnow_weekly;
-
+-- (fixtures of setup.sql: cdnow_weekly, the summaries; cdnow_models, the fits)
 SELECT round((bgnbd).r::numeric, 3) AS r, round((bgnbd).alpha::numeric, 3) AS alpha,
        round((bgnbd).a::numeric, 3) AS a, round((bgnbd).b::numeric, 3) AS b,
        round((bgnbd).log_likelihood::numeric, 1) AS ll, (bgnbd).n_customers, (bgnbd).converged
@@ -39,11 +28,7 @@ SELECT round(clv.expected_purchases(bgnbd, 2, 30.43, 38.86, 39)::numeric, 3) AS 
 FROM cdnow_models;
 
 -- sBG (Fader & Hardie 2007): 1,000 customers per cohort, active at the start of years 1..8
-CREATE TABLE retention (segment text, period int, active bigint);
-INSERT INTO retention
-SELECT 'regular', i - 1, a FROM unnest(ARRAY[1000, 631, 468, 382, 326, 289, 262, 241]) WITH ORDINALITY u(a, i)
-UNION ALL
-SELECT 'high end', i - 1, a FROM unnest(ARRAY[1000, 869, 743, 653, 593, 551, 517, 491]) WITH ORDINALITY u(a, i);
+-- (fixture of setup.sql: retention)
 SELECT segment, round((m).alpha::numeric, 3) AS alpha, round((m).beta::numeric, 3) AS beta, (m).converged
 FROM (SELECT segment, clv.sbg_fit(period, active) AS m FROM retention GROUP BY segment) s
 ORDER BY segment;

@@ -3,7 +3,7 @@
 # throwaway cluster that preloads clv_ext, loads a small fixture full of edge
 # cases (NULLs, negative/NaN/infinite amounts, timestamps before 1970 and far
 # in the future, duplicates, junk identifiers, a registered profile), reads
-# the catalog and runs N generated statements (bench/sql_fuzz_gen.py) in psql
+# the catalog and runs N generated statements (tests/sql_fuzz/sql_fuzz_gen.py) in psql
 # sessions of 500 statements with a statement_timeout of 2 s. After each
 # batch it checks the server log for backends terminated by a signal and that
 # the server accepts connections; a crash is narrowed down to its statement
@@ -12,13 +12,13 @@
 # statements, crashes, and last "N passed, N failed" (one check: no crash).
 # Exits non-zero on a crash.
 #
-#   bash bench/sql_fuzz.sh [--queries N] [--seed S] [--port P] [--cluster-dir DIR]
+#   bash tests/sql_fuzz/sql_fuzz.sh [--queries N] [--seed S] [--port P] [--cluster-dir DIR]
 #                          [--batch-size B] [--workdir DIR] [--keep] [--inject-crash]
 #
 # The extension must be installed (make install). Statements and logs go to
 # the work directory (default build/sql_fuzz).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.." || exit 1
 
 queries=20000
 seed=1
@@ -247,11 +247,11 @@ FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON 
 WHERE n.nspname = 'clv' AND c.relkind = 'c'));
 SQL
 
-python3 bench/sql_fuzz_gen.py generate --catalog "$catalog" --queries "$queries" --seed "$seed" \
+python3 tests/sql_fuzz/sql_fuzz_gen.py generate --catalog "$catalog" --queries "$queries" --seed "$seed" \
   --out "$workdir" --batch-size "$batch_size" --timeout-ms 2000 "${inject[@]}"
 
 status=0
-python3 bench/sql_fuzz_gen.py run --dir "$workdir" --server-log "$server_log" --timeout-ms 2000 || status=$?
+python3 tests/sql_fuzz/sql_fuzz_gen.py run --dir "$workdir" --server-log "$server_log" --timeout-ms 2000 || status=$?
 crashes=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["crashes"]))' "$workdir/summary.json" 2>/dev/null || echo 1)
 if [[ $status -eq 0 && $crashes -eq 0 ]]; then
   echo "1 passed, 0 failed"

@@ -26,7 +26,7 @@
 # only), crashes, and last "N passed, N failed" (one check: no crash, and
 # the run called clv functions at all). Exits non-zero on a failure.
 #
-#   bash bench/sqlsmith.sh [--queries N] [--seed S] [--port P] [--cluster-dir DIR]
+#   bash tests/sql_fuzz/sqlsmith.sh [--queries N] [--seed S] [--port P] [--cluster-dir DIR]
 #                          [--workdir DIR] [--max-seconds T] [--keep]
 #
 # Defaults: 20000 queries, seed 1, port 54361, /tmp/clv_sqlsmith_cluster,
@@ -38,7 +38,7 @@
 # Runs as root (the server then runs as the OS user postgres, see
 # scripts/cluster.sh) or as an ordinary user.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.." || exit 1
 
 queries=20000
 seed=1
