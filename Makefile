@@ -33,7 +33,10 @@ override with_llvm = no
 EIGEN_CFLAGS := $(shell pkg-config --cflags eigen3 2>/dev/null || echo -I/usr/include/eigen3)
 # Boost assertions call our handler, which throws (clv/assertions.hpp).
 PG_CPPFLAGS = -I$(CURDIR)/include -I$(CURDIR)/src/pg $(EIGEN_CFLAGS) -DBOOST_ENABLE_ASSERT_HANDLER
-PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+# Warnings are errors; the -Wno- ones come from PostgreSQL's own headers and
+# macros (unused fcinfo, partial initialisers, function-pointer casts, the
+# register keyword).
+PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-cast-function-type -Wno-register -MMD -MP
 SHLIB_LINK = -lstdc++ -lnlopt
 EXTRA_CLEAN = $(OBJS:.o=.d) build/regress build/isolation

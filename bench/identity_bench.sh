@@ -17,7 +17,7 @@
 # runs on Q persons (default min(P, 200000)), where clv is timed again for
 # its ratio.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 persons=1000000
 lp_persons=
@@ -41,7 +41,8 @@ if [[ ! -f /usr/share/postgresql/15/extension/pgrouting.control ]]; then
     exit 1
   fi
 fi
-export CLV_CLUSTER_DIR=/tmp/clv_ext_identity_bench_$(id -u) CLV_PGPORT=54343
+CLV_CLUSTER_DIR=/tmp/clv_ext_identity_bench_$(id -u)
+export CLV_CLUSTER_DIR CLV_PGPORT=54343
 source scripts/cluster_env.sh
 # Huge pages for the shared memory, as the manual advises for large
 # shared_buffers ("Linux Huge Pages"): with 4 KB pages every new backend
@@ -53,7 +54,9 @@ shared_buffers_mb=4096
 hugepages_file=/proc/sys/vm/nr_hugepages
 hugepages_before=$(cat "$hugepages_file" 2>/dev/null || echo)
 hugepage_kb=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
-restore_hugepages() { [[ -n $hugepages_before ]] && echo "$hugepages_before" >"$hugepages_file" 2>/dev/null || true; }
+restore_hugepages() {
+  if [[ -n $hugepages_before ]]; then echo "$hugepages_before" >"$hugepages_file" 2>/dev/null || true; fi
+}
 trap 'bash scripts/cluster.sh stop; restore_hugepages' EXIT
 if [[ -n $hugepages_before && -n $hugepage_kb && $(id -u) -eq 0 ]]; then
   # The buffers and 10% more for PostgreSQL's other shared memory.

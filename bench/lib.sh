@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the benchmarks: timing helpers against the running cluster.
 
 # Server-side execution time (ms) of a query, from EXPLAIN ANALYZE, so that

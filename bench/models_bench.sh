@@ -6,7 +6,7 @@
 # ratio to a trivial SQL expression over the same rows.
 #   bash bench/models_bench.sh [--customers N] [--reps R]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 customers=1000000
 reps=5
@@ -19,7 +19,8 @@ while (($#)); do
 done
 
 bash scripts/setup.sh >/dev/null
-export CLV_CLUSTER_DIR=/tmp/clv_ext_models_bench_$(id -u) CLV_PGPORT=54341
+CLV_CLUSTER_DIR=/tmp/clv_ext_models_bench_$(id -u)
+export CLV_CLUSTER_DIR CLV_PGPORT=54341
 source scripts/cluster_env.sh
 trap 'bash scripts/cluster.sh stop' EXIT
 bash scripts/cluster.sh start "shared_buffers = '1GB'" "work_mem = '256MB'" "jit = off"

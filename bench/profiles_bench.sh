@@ -21,7 +21,7 @@
 #                                [--port P] [--cluster-dir DIR]
 # PG_CONFIG picks another PostgreSQL 15 installation (default: Debian's).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 customers=1000000
 rows=10000000
@@ -42,11 +42,10 @@ while (($#)); do
   esac
 done
 
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-PATH=$("$PG_CONFIG" --bindir):$PATH
 bash scripts/setup.sh >/dev/null
 export CLV_CLUSTER_DIR=$cluster_dir CLV_PGPORT=$port
 source scripts/cluster_env.sh
+PATH=$PG_BIN:$PATH
 source bench/lib.sh
 trap 'bash scripts/cluster.sh stop' EXIT
 bash scripts/cluster.sh start "shared_preload_libraries = 'clv_ext'" "shared_buffers = '2GB'" \

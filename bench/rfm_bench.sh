@@ -5,7 +5,7 @@
 # a throwaway cluster. Prints medians and the ratio clv/built-in.
 #   bash bench/rfm_bench.sh [--rows N] [--customers M] [--reps R]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 rows=5000000
 customers=200000
@@ -20,7 +20,8 @@ while (($#)); do
 done
 
 bash scripts/setup.sh >/dev/null
-export CLV_CLUSTER_DIR=/tmp/clv_ext_bench_$(id -u) CLV_PGPORT=54339
+CLV_CLUSTER_DIR=/tmp/clv_ext_bench_$(id -u)
+export CLV_CLUSTER_DIR CLV_PGPORT=54339
 source scripts/cluster_env.sh
 trap 'bash scripts/cluster.sh stop' EXIT
 bash scripts/cluster.sh start "shared_buffers = '2GB'" "work_mem = '256MB'" \

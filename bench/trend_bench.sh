@@ -5,7 +5,7 @@
 # transactions, in one run on a throwaway cluster. Prints medians and ratios.
 #   bash bench/trend_bench.sh [--rows N] [--customers M] [--reps R]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 rows=5000000
 customers=200000
@@ -20,7 +20,8 @@ while (($#)); do
 done
 
 bash scripts/setup.sh >/dev/null
-export CLV_CLUSTER_DIR=/tmp/clv_ext_trend_bench_$(id -u) CLV_PGPORT=54342
+CLV_CLUSTER_DIR=/tmp/clv_ext_trend_bench_$(id -u)
+export CLV_CLUSTER_DIR CLV_PGPORT=54342
 source scripts/cluster_env.sh
 source bench/lib.sh
 trap 'bash scripts/cluster.sh stop' EXIT

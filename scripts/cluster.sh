@@ -6,11 +6,11 @@
 # run as root, the server runs as the unprivileged 'postgres' OS user.
 # Source scripts/cluster_env.sh to get PGHOST/PGPORT/PGUSER for clients.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source scripts/cluster_env.sh
 
-# PG_CONFIG picks another PostgreSQL 15 installation (default: Debian's).
-BIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
+# PG_CONFIG picks another PostgreSQL 15 installation (scripts/cluster_env.sh).
+BIN=$PG_BIN
 
 as_server_user() {
   if [[ $(id -u) -eq 0 ]]; then

@@ -9,7 +9,7 @@
 # transactions arrive. The cluster is stopped at the end unless --keep is
 # given.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 keep=false
 [[ ${1:-} == --keep ]] && keep=true

@@ -9,7 +9,7 @@
 #
 #   bash scripts/fuzz.sh 10      # the short run, e.g. inside the test suite
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 SECONDS_PER_TARGET=${1:-60}
 if ! [[ $SECONDS_PER_TARGET =~ ^[1-9][0-9]*$ ]]; then

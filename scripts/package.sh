@@ -12,10 +12,10 @@
 # The package build does not run the regression tests (see debian/rules);
 # scripts/test.sh does.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 repo=$PWD
 
-from=head
+from="head"
 lint=no
 for arg in "$@"; do
   case $arg in

@@ -2,7 +2,7 @@
 # Installs what clv_ext needs from Debian's packages (as root), then builds
 # and installs the extension into the local PostgreSQL 15. Idempotent.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib
@@ -12,6 +12,7 @@ PACKAGES=(
   libipc-run-perl
   sqlsmith
   gnuplot-nox
+  clang-format shellcheck
 )
 
 missing=()
@@ -36,7 +37,7 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+source scripts/cluster_env.sh
 make -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
 make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 echo "setup: clv_ext built and installed into $("$PG_CONFIG" --sharedir)/extension"

@@ -5,17 +5,18 @@
 # checks, the pg_regress and isolation suites against a throwaway
 # PostgreSQL 15 cluster, random SQL (the SQL fuzzer and sqlsmith as an
 # ordinary role) and the TAP tests of the background workers (clusters of
-# their own), then prints one line "N passed, N failed".
+# their own), then prints one line "N passed, N failed". Static checks
+# (format, shellcheck, file sizes) run first.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 LOG_DIR=$ROOT/build/test-logs
 mkdir -p "$LOG_DIR"
 
 bash scripts/setup.sh || exit 1
-# setup.sh built against PG_CONFIG (default: Debian's PostgreSQL 15).
-export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-PG_BIN=$("$PG_CONFIG" --bindir)
+# setup.sh built against PG_CONFIG (scripts/cluster_env.sh; default: Debian's
+# PostgreSQL 15).
+source scripts/cluster_env.sh
 
 passed=0
 failed=0
@@ -56,6 +57,12 @@ versions=$(bash scripts/check_versions.sh)
 grep -v "passed, .* failed" <<<"$versions" || true
 count "version checks" "$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$versions")" \
   "$(sed -nE 's/.* ([0-9]+) failed$/\1/p' <<<"$versions")"
+
+# Format, shellcheck, file sizes, no hard-coded PostgreSQL path.
+static=$(bash scripts/check_static.sh)
+grep -v "passed, .* failed" <<<"$static" || true
+count "static checks" "$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$static")" \
+  "$(sed -nE 's/.* ([0-9]+) failed$/\1/p' <<<"$static")"
 
 run_ctest "unit tests" build/cmake
 run_ctest "unit tests (ASan+UBSan)" build/cmake-sanitize -DCLV_SANITIZE=ON

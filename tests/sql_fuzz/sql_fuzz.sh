@@ -53,7 +53,7 @@ workdir=$(cd "$workdir" && pwd)
 
 # cluster.sh start wipes the directory: never under another run's feet.
 if [[ -f $CLV_CLUSTER_DIR/data/postmaster.pid ]] &&
-  /usr/lib/postgresql/15/bin/pg_isready -q -h "$CLV_CLUSTER_DIR" -p "$CLV_PGPORT" -t 2; then
+  "$PG_BIN"/pg_isready -q -h "$CLV_CLUSTER_DIR" -p "$CLV_PGPORT" -t 2; then
   echo "sql_fuzz: a server is running in $CLV_CLUSTER_DIR (another run, or one kept with --keep);" \
     "stop it with CLV_CLUSTER_DIR=$CLV_CLUSTER_DIR CLV_PGPORT=$CLV_PGPORT bash scripts/cluster.sh stop," \
     "or use --cluster-dir and --port" >&2

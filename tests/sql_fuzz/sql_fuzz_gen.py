@@ -1375,7 +1375,7 @@ class Runner:
     def restart_server(self):
         """restart_after_crash brings the server back by itself; this is the fallback."""
         data = os.path.join(os.environ["CLV_CLUSTER_DIR"], "data")
-        cmd = ["/usr/lib/postgresql/15/bin/pg_ctl", "-D", data, "-l", self.log, "-w", "-t", "60", "start"]
+        cmd = [os.path.join(os.environ["PG_BIN"], "pg_ctl"), "-D", data, "-l", self.log, "-w", "-t", "60", "start"]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", "postgres", "--"] + cmd
         subprocess.run(cmd, capture_output=True)

@@ -75,7 +75,7 @@ mkdir -p "$workdir/runs" "$workdir/crashes"
 
 # cluster.sh start wipes the directory: never under another run's feet.
 if [[ -f $CLV_CLUSTER_DIR/data/postmaster.pid ]] &&
-  /usr/lib/postgresql/15/bin/pg_isready -q -h "$CLV_CLUSTER_DIR" -p "$CLV_PGPORT" -t 2; then
+  "$PG_BIN"/pg_isready -q -h "$CLV_CLUSTER_DIR" -p "$CLV_PGPORT" -t 2; then
   echo "sqlsmith: a server is running in $CLV_CLUSTER_DIR (another run, or one kept with --keep);" \
     "stop it with CLV_CLUSTER_DIR=$CLV_CLUSTER_DIR CLV_PGPORT=$CLV_PGPORT bash scripts/cluster.sh stop," \
     "or use --cluster-dir and --port" >&2
@@ -223,7 +223,7 @@ count_crashes() { grep -Ec "$crash_re" "$server_log" || true; }
 wait_ready() {
   local i
   for ((i = 0; i < 120; i++)); do
-    /usr/lib/postgresql/15/bin/pg_isready -q -h "$CLV_CLUSTER_DIR" -p "$CLV_PGPORT" -t 1 && return 0
+    "$PG_BIN"/pg_isready -q -h "$CLV_CLUSTER_DIR" -p "$CLV_PGPORT" -t 1 && return 0
     sleep 0.5
   done
   return 1

@@ -148,7 +148,7 @@ trend::TrendSettings some_trend_settings() {
 }
 
 TEST(TrendAggState, RoundTrip) {
-  trend::BasicTrendAggState<> state{some_trend_settings(), {}};
+  trend::BasicTrendAggState<> state{some_trend_settings(), trend::BasicTrendAccumulator<>()};
   state.acc.add(3, 10);
   state.acc.add(7, 2.5);
   const std::string bytes = state.serialize();
@@ -158,7 +158,7 @@ TEST(TrendAggState, RoundTrip) {
 }
 
 TEST(TrendAggState, DecodingIsStrict) {
-  trend::BasicTrendAggState<> state{some_trend_settings(), {}};
+  trend::BasicTrendAggState<> state{some_trend_settings(), trend::BasicTrendAccumulator<>()};
   state.acc.add(3, 10);
   const std::string bytes = state.serialize();
   using State = trend::BasicTrendAggState<>;
@@ -169,7 +169,7 @@ TEST(TrendAggState, DecodingIsStrict) {
   state.acc.add(41, 1);  // after as_of's period
   const std::string late = state.serialize();
   EXPECT_THROW(State::deserialize(late.data(), late.size()), std::invalid_argument);
-  trend::BasicTrendAggState<> short_period{some_trend_settings(), {}};
+  trend::BasicTrendAggState<> short_period{some_trend_settings(), trend::BasicTrendAccumulator<>()};
   short_period.settings.period_us = 999999;
   const std::string bad = short_period.serialize();
   EXPECT_THROW(State::deserialize(bad.data(), bad.size()), std::invalid_argument);
