@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-
-
+# Static checks of the tree (run by scripts/test.sh; scripts/setup.sh installs
+# the tools, clang-format and ShellCheck):
 #  - C++ follows .clang-format (clang-format --dry-run --Werror);
 #  - shell scripts pass shellcheck;
 #  - no C++ file of include/ or src/ has more than 400 lines;
