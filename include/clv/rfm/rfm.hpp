@@ -20,14 +20,10 @@
 
 #include "clv/common/bytes.hpp"
 #include "clv/common/checked.hpp"
+#include "clv/common/periods.hpp"
+#include "clv/common/sums.hpp"
 
 namespace clv {
-
-// Floor division for possibly negative wall-clock times (dates before 2000).
-inline int64_t floor_div(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
 
 // What an RFM summary is computed against; constant within one group.
 struct RfmSettings {
@@ -43,38 +39,6 @@ struct RfmSettings {
   // Throws std::invalid_argument unless the unit is positive and periods
   // last at least a second.
   void validate() const;
-};
-
-// A sum whose result does not depend on the order of its terms in practice
-// (Neumaier's compensated summation: the rounding error of every addition is
-// carried in `compensation`), so parallel and serial aggregation agree to the
-// last bit. NaN sum = no known term yet (NULL amounts; NaN input is rejected).
-// Terms are finite, so a sum that stops being finite has overflowed: that
-// throws std::range_error instead of ending as Infinity or NaN.
-struct CompensatedSum {
-  double sum = std::numeric_limits<double>::quiet_NaN();
-  double compensation = 0;
-
-  bool known() const { return !std::isnan(sum); }
-  double value() const { return finite_result(sum + compensation, kOverflowing); }
-
-  void add(double x) {
-    if (!known()) {
-      sum = x;
-      return;
-    }
-    const double t = finite_result(sum + x, kOverflowing);
-    compensation += std::fabs(sum) >= std::fabs(x) ? (sum - t) + x : (x - t) + sum;
-    sum = t;
-  }
-  void add(const CompensatedSum& other) {
-    if (!other.known()) return;
-    add(other.sum);
-    compensation = finite_result(compensation + other.compensation, kOverflowing);
-  }
-
- private:
-  static constexpr const char* kOverflowing = "the sum of the amounts";
 };
 
 // The distinct purchase periods of one customer, each with a flag telling

@@ -1,6 +1,8 @@
 // Exact per-period sums of the trend aggregate state and their validation.
 #include "clv/trend/accumulator.hpp"
 
+#include "clv/common/sums.hpp"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -8,23 +10,9 @@
 
 namespace clv::trend {
 
-namespace {
-
-struct ExactSum {
-  double rounded;
-  double error;
-};
-
-// Knuth's TwoSum: rounded + error == a + b exactly, whatever the magnitudes.
-ExactSum two_sum(double a, double b) {
-  const double rounded = a + b;
-  const double b_part = rounded - a;
-  const double error = (a - (rounded - b_part)) + (b - b_part);
-  return {rounded, error};
-}
-
-}  // namespace
-
+// The CompensatedSum kernel, renormalised after every step: the state's byte
+// format stores each period's (sum, compensation) with sum + compensation ==
+// sum, which deserialisation checks.
 void add_to_period_sum(PeriodSum& total, double amount) {
   const ExactSum head = two_sum(total.sum, amount);
   if (!std::isfinite(head.rounded))
