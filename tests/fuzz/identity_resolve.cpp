@@ -1,6 +1,6 @@
 // One-shot identity resolution (Resolver) and its explanation (shortest_path)
 // over arbitrary identifiers: the input after its first byte is split at '\n'
-// and consumed in pairs as edges; the first byte picks guard rules (cluster
+// and consumed in pairs as edges; the first byte picks link rules (cluster
 // size limit, per-type limit, hub limit, junk blocking); an odd input length
 // feeds the edges through add_edges in batches instead of add_edge. Checks: the output
 // is ordered by (cluster_key, identifier), each key is its cluster's smallest
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ResolverOptions options;
   const bool with_rules = config & 1;
   if (with_rules) {
-    GuardRules rules;
+    LinkRules rules;
     rules.max_cluster_size = (config >> 1) & 7;  // 0 = unlimited
     rules.block_junk = config & 16;
     if (config & 32) rules.types["email"].max_per_cluster = 1;

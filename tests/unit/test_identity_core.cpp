@@ -319,7 +319,7 @@ TEST(IdentityResolver, AddEdgesEqualsAddEdge) {
   }
   for (bool with_rules : {false, true}) {
     ResolverOptions one_options, batch_options;
-    if (with_rules) one_options.rules = batch_options.rules = GuardRules{};
+    if (with_rules) one_options.rules = batch_options.rules = LinkRules{};
     Resolver one(std::move(one_options)), batched(std::move(batch_options));
     for (const auto& [a, b] : input) one.add_edge(a, b);
     for (size_t begin = 0; begin < input.size(); begin += 600) {
@@ -434,7 +434,7 @@ TEST(IdentityResolver, PersonGraphThroughputIsReported) {
   const StringEdges edges = person_graph(persons);
   for (bool with_rules : {false, true}) {
     ResolverOptions options;
-    if (with_rules) options.rules = GuardRules{};
+    if (with_rules) options.rules = LinkRules{};
     const auto start = std::chrono::steady_clock::now();
     Resolver resolver(std::move(options));
     for (const auto& [a, b] : edges) resolver.add_edge(a, b);

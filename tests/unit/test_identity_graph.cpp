@@ -78,7 +78,7 @@ TEST(IdentityGraph, NewIdentifiersJoinWithoutConsumingIds) {
 TEST(IdentityGraph, ChainedMergesAreReportedInOrderAndIndependentOfBatchOrder) {
   std::vector<Edge> batch = {{"a", "p"}, {"p", "x"}, {"new", "x"}, {"q", "b"}, {"junk", "null"}};
   auto run = [](const std::vector<Edge>& edges) {
-    IdentityGraph graph(GuardRules{}, counter_from(500));
+    IdentityGraph graph(LinkRules{}, counter_from(500));
     graph.load_member("a", 1);
     graph.load_member("b", 1);
     graph.load_edge("a", "b");
@@ -107,7 +107,7 @@ TEST(IdentityGraph, ChainedMergesAreReportedInOrderAndIndependentOfBatchOrder) {
 }
 
 TEST(IdentityGraph, RulesSeeTheLoadedClusters) {
-  GuardRules rules;
+  LinkRules rules;
   rules.types["email"].max_per_cluster = 1;
   rules.types["email"].hub_limit = 1;
   IdentityGraph graph(rules, counter_from(1));
@@ -119,7 +119,7 @@ TEST(IdentityGraph, RulesSeeTheLoadedClusters) {
   EXPECT_EQ(graph.cluster_of("email:b"), 1);
   EXPECT_EQ(graph.cluster_of("email:c"), 2);
 
-  GuardRules per_type_only;
+  LinkRules per_type_only;
   per_type_only.types = rules.types;
   IdentityGraph limited(per_type_only, counter_from(1));
   limited.load_member("email:a", 10);
@@ -138,7 +138,7 @@ struct StoredGraph {
   std::vector<RejectedEdge> rejected;
   int64_t next_id = 1;
 
-  void ingest(const GuardRules& rules, const std::vector<Edge>& batch) {
+  void ingest(const LinkRules& rules, const std::vector<Edge>& batch) {
     IdentityGraph graph(rules, [this] { return next_id++; });
     for (const auto& [identifier, cluster] : cluster_of) graph.load_member(identifier, cluster);
     for (const auto& [a, b] : edges) graph.load_edge(a, b);
@@ -161,7 +161,7 @@ struct StoredGraph {
 };
 
 TEST(IdentityGraph, HubLimitsGiveTheSameGraphHoweverTheEdgesAreBatched) {
-  GuardRules rules;
+  LinkRules rules;
   rules.types["email"].hub_limit = 2;
   // In byte order: device:1 becomes a hub for emails before its links to
   // phone:9 and zookie:1 are decided.
@@ -191,7 +191,7 @@ TEST(IdentityGraph, HubLimitsGiveTheSameGraphHoweverTheEdgesAreBatched) {
 }
 
 TEST(IdentityGraph, OverLongIdentifiersAreRefusedFirstTheOtherSideIsKept) {
-  GuardRules rules;  // the built-in junk list
+  LinkRules rules;  // the built-in junk list
   IdentityGraph graph(rules, counter_from(1));
   graph.set_max_identifier_bytes(8);
   const std::string at_limit = "email:ab";    // 8 bytes: accepted

@@ -1,4 +1,4 @@
-// Guard rules: junk values, per-type limits, cluster size, hubs, priorities,
+// Link rules: junk values, per-type limits, cluster size, hubs, priorities,
 // all independent of edge order.
 #include <gtest/gtest.h>
 
@@ -22,7 +22,7 @@ struct Outcome {
   bool operator==(const Outcome& o) const { return rows == o.rows && rejected == o.rejected; }
 };
 
-Outcome resolve(const StringEdges& edges, const GuardRules& rules) {
+Outcome resolve(const StringEdges& edges, const LinkRules& rules) {
   ResolverOptions options;
   options.rules = rules;
   Resolver resolver(std::move(options));
@@ -38,7 +38,7 @@ Outcome resolve(const StringEdges& edges, const GuardRules& rules) {
 }
 
 // Resolves the edges, then shuffled and flipped copies, expecting one outcome.
-Outcome resolve_in_any_order(StringEdges edges, const GuardRules& rules) {
+Outcome resolve_in_any_order(StringEdges edges, const LinkRules& rules) {
   const Outcome expected = resolve(edges, rules);
   std::mt19937 rng(42);
   for (int round = 0; round < 4; ++round) {
@@ -97,7 +97,7 @@ TEST(IdentityJunk, TypeAndValueSplitAtFirstColon) {
 }
 
 TEST(IdentityRules, BlockedValuesRejectEdgesAndStayOutOfTheResult) {
-  GuardRules rules;
+  LinkRules rules;
   rules.types["device"].blocked_values = {"shared-kiosk"};
   const Outcome out = resolve_in_any_order({{"email:null", "device:1"},
                                             {"email:a", "device:1"},
@@ -115,7 +115,7 @@ TEST(IdentityRules, BlockedValuesRejectEdgesAndStayOutOfTheResult) {
 }
 
 TEST(IdentityRules, CallerPredicateBlocksByTypeAndValue) {
-  GuardRules rules;
+  LinkRules rules;
   rules.blocked_by = [](std::string_view type, std::string_view value) {
     return type == "phone" && value.substr(0, 3) == "555";
   };
@@ -129,7 +129,7 @@ TEST(IdentityRules, CallerPredicateBlocksByTypeAndValue) {
 }
 
 TEST(IdentityRules, MaxPerClusterKeepsTheFirstEdgesInByteOrder) {
-  GuardRules rules;
+  LinkRules rules;
   rules.types["email"].max_per_cluster = 1;
   const Outcome out = resolve_in_any_order(
       {{"device:1", "email:b"}, {"device:1", "email:a"}, {"device:1", "cookie:c"}}, rules);
@@ -140,7 +140,7 @@ TEST(IdentityRules, MaxPerClusterKeepsTheFirstEdgesInByteOrder) {
 }
 
 TEST(IdentityRules, MaxClusterSize) {
-  GuardRules rules;
+  LinkRules rules;
   rules.max_cluster_size = 3;
   const Outcome out = resolve_in_any_order({{"c", "d"}, {"a", "b"}, {"b", "c"}}, rules);
   EXPECT_EQ(key_of(out, "c"), "a");
@@ -151,7 +151,7 @@ TEST(IdentityRules, MaxClusterSize) {
 // zookie:z sorts after the emails, so its link is decided after device:1
 // became a hub for emails: it links all the same.
 TEST(IdentityRules, HubLosesFurtherLinksOfTheFloodedTypeOnly) {
-  GuardRules rules;
+  LinkRules rules;
   rules.types["email"].hub_limit = 2;
   const Outcome out = resolve_in_any_order({{"device:1", "email:a"},
                                             {"device:1", "email:b"},
@@ -165,7 +165,7 @@ TEST(IdentityRules, HubLosesFurtherLinksOfTheFloodedTypeOnly) {
 }
 
 TEST(IdentityRules, PriorityDecidesWhichEdgesComeFirst) {
-  GuardRules rules;
+  LinkRules rules;
   rules.types["email"].max_per_cluster = 1;
   const StringEdges edges = {
       {"device:1", "email:a"}, {"device:1", "loyalty:9"}, {"email:b", "loyalty:9"}};
@@ -187,7 +187,7 @@ TEST(IdentityRules, RandomTypedGraphIsOrderIndependent) {
     };
     edges.emplace_back(pick(), pick());
   }
-  GuardRules rules;
+  LinkRules rules;
   rules.types["email"].max_per_cluster = 2;
   rules.types["crm"].priority = 3;
   rules.types["crm"].max_per_cluster = 1;

@@ -4,7 +4,7 @@
 // clusters a batch touches: every member of each such cluster with its
 // cluster_id, then the stored edges of the batch's stored identifiers (more
 // edges of those clusters may be loaded; they change nothing). ingest()
-// applies a batch under the guard rules and reports what the caller must
+// applies a batch under the link rules and reports what the caller must
 // write back. Work is proportional to the loaded clusters and the batch.
 #pragma once
 
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "clv/common/errors.hpp"
-#include "clv/identity/guard.hpp"
+#include "clv/identity/limited_union_find.hpp"
 #include "clv/identity/interner.hpp"
 #include "clv/identity/rules.hpp"
 
@@ -64,7 +64,7 @@ struct IngestReport {
 class IdentityGraph {
  public:
   // Without rules every edge is accepted.
-  IdentityGraph(std::optional<GuardRules> rules, ClusterIdGenerator next_cluster_id,
+  IdentityGraph(std::optional<LinkRules> rules, ClusterIdGenerator next_cluster_id,
                 InterruptPoll poll = {});
   IdentityGraph(const IdentityGraph&) = delete;
   IdentityGraph& operator=(const IdentityGraph&) = delete;
@@ -81,7 +81,7 @@ class IdentityGraph {
 
   // Refuses, from the next ingest on, every batch edge naming an identifier
   // of more than max_bytes bytes (0: no limit, the default), with rule
-  // 'identifier_too_long', before any guard rule is looked at: the caller's
+  // 'identifier_too_long', before any link rule is looked at: the caller's
   // storage cannot hold longer ones. As with a blocked value, the edge's
   // other identifier is still added. Loaded members are not checked.
   void set_max_identifier_bytes(size_t max_bytes) { max_identifier_bytes_ = max_bytes; }
@@ -107,7 +107,7 @@ class IdentityGraph {
     return max_identifier_bytes_ > 0 && identifier.size() > max_identifier_bytes_;
   }
 
-  GuardedUnionFind forest_;
+  LimitedUnionFind forest_;
   ClusterIdGenerator next_cluster_id_;
   InterruptPoll poll_;
   size_t max_identifier_bytes_ = 0;  // 0: no limit

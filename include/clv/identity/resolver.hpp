@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "clv/common/errors.hpp"
-#include "clv/identity/guard.hpp"
+#include "clv/identity/limited_union_find.hpp"
 #include "clv/identity/interner.hpp"
 #include "clv/identity/rules.hpp"
 #include "clv/identity/union_find.hpp"
@@ -34,7 +34,7 @@ class Resolution {
   // the bytes of a row a little further on.
   ResolvedIdentity operator[](size_t position) const;
   size_t cluster_count() const { return clusters_.size(); }
-  // Edges refused by the guard rules, sorted by (a, b, rule); a < b.
+  // Edges refused by the link rules, sorted by (a, b, rule); a < b.
   const std::vector<RejectedEdge>& rejected_edges() const { return rejected_; }
   // Identifiers passed as empty strings (skipped).
   uint64_t empty_identifiers() const { return empty_identifiers_; }
@@ -64,7 +64,7 @@ struct ResolverOptions {
   // decided together at finish(): highest priority first, then by
   // (smaller identifier, larger identifier), so the decisions do not depend on
   // the order or batching of add_edge calls.
-  std::optional<GuardRules> rules;
+  std::optional<LinkRules> rules;
   InterruptPoll poll;
 };
 
@@ -105,12 +105,12 @@ class Resolver {
   uint32_t node(std::string_view identifier);
   void decide_buffered_edges(const BigVector<uint32_t>& rank);
 
-  std::optional<GuardRules> rules_;
+  std::optional<LinkRules> rules_;
   InterruptPoll poll_;
   InterruptTicker ticker_;
   Interner names_;
   UnionFind plain_;                            // used without rules
-  std::unique_ptr<GuardedUnionFind> guarded_;  // used with rules
+  std::unique_ptr<LimitedUnionFind> limited_;  // used with rules
   BigVector<uint64_t> pending_;                // with rules: (smaller node << 32 | larger node)
   std::vector<RejectedEdge> rejected_;
   uint64_t empty_identifiers_ = 0;

@@ -1,4 +1,4 @@
-// Guard rules against over-merging, shared by one-shot and incremental
+// Link rules against over-merging, shared by one-shot and incremental
 // resolution.
 //
 // An identifier "type:value" has the type before its first ':' and the value
@@ -37,13 +37,13 @@ struct TypeRule {
   // Edges touching a higher-priority type are decided first.
   int priority = 0;
   // Most distinct identifiers of this type any one identifier may link to;
-  // 0 = GuardRules::hub_limit.
+  // 0 = LinkRules::hub_limit.
   uint32_t hub_limit = 0;
   // Values (the part after "type:") that never link, compared byte for byte.
   std::set<std::string, std::less<>> blocked_values;
 };
 
-struct GuardRules {
+struct LinkRules {
   std::map<std::string, TypeRule, std::less<>> types;
   // Most members of one cluster; 0 = unlimited.
   uint64_t max_cluster_size = 0;

@@ -13,8 +13,8 @@ uint64_t pair_key(uint32_t low, uint32_t high) {
   return (static_cast<uint64_t>(low) << 32) | high;
 }
 
-GuardRules no_rules() {
-  GuardRules rules;
+LinkRules no_rules() {
+  LinkRules rules;
   rules.block_junk = false;
   return rules;
 }
@@ -31,7 +31,7 @@ bool by_identifier(const ClusterAssignment& x, const ClusterAssignment& y) {
 
 }  // namespace
 
-IdentityGraph::IdentityGraph(std::optional<GuardRules> rules, ClusterIdGenerator next_cluster_id,
+IdentityGraph::IdentityGraph(std::optional<LinkRules> rules, ClusterIdGenerator next_cluster_id,
                              InterruptPoll poll)
     : forest_(rules ? std::move(*rules) : no_rules()),
       next_cluster_id_(std::move(next_cluster_id)),
@@ -113,7 +113,7 @@ IngestReport IdentityGraph::ingest(const std::vector<Edge>& batch) {
   for (const auto& [a, b] : batch) {
     ticker.tick();
     if (a.empty() || b.empty()) continue;  // NULL/empty identifiers are the caller's to filter
-    // An over-long identifier is refused before the guard rules see it (no
+    // An over-long identifier is refused before the link rules see it (no
     // pattern is matched against megabytes of text).
     const bool a_long = too_long(a), b_long = too_long(b);
     const bool a_blocked = a_long || forest_.is_blocked(a);

@@ -45,13 +45,13 @@ size_t Resolution::bytes_used() const {
 
 Resolver::Resolver(ResolverOptions options)
     : rules_(std::move(options.rules)), poll_(std::move(options.poll)), ticker_(poll_) {
-  if (rules_) guarded_ = std::make_unique<GuardedUnionFind>(*rules_);
+  if (rules_) limited_ = std::make_unique<LimitedUnionFind>(*rules_);
 }
 
 void Resolver::reserve(size_t identifiers, size_t edges) {
   names_.reserve(identifiers);
-  if (guarded_) {
-    guarded_->reserve(identifiers);
+  if (limited_) {
+    limited_->reserve(identifiers);
     pending_.reserve(edges);
   } else {
     plain_.reserve(identifiers);
@@ -65,7 +65,7 @@ void Resolver::reserve_for_edges(double expected_edges) {
 }
 
 size_t Resolver::bytes_used() const {
-  return names_.bytes_used() + (guarded_ ? guarded_->bytes_used() : plain_.bytes_used()) +
+  return names_.bytes_used() + (limited_ ? limited_->bytes_used() : plain_.bytes_used()) +
          pending_.capacity() * sizeof(uint64_t);
 }
 
@@ -78,8 +78,8 @@ uint32_t Resolver::node(std::string_view identifier) {
   bool added;
   const uint32_t id = names_.intern(identifier, added);
   if (added) {
-    if (guarded_) {
-      guarded_->add_node(identifier);
+    if (limited_) {
+      limited_->add_node(identifier);
     } else {
       plain_.grow_to(id + size_t{1});
     }
@@ -91,7 +91,7 @@ void Resolver::add_identifier(std::string_view identifier) {
   ticker_.tick();
   if (identifier.empty()) {
     ++empty_identifiers_;
-  } else if (!guarded_ || !guarded_->is_blocked(identifier)) {
+  } else if (!limited_ || !limited_->is_blocked(identifier)) {
     node(identifier);
   }
 }
@@ -105,8 +105,8 @@ void Resolver::add_edge(std::string_view a, std::string_view b) {
     return;
   }
   ticker_.tick();
-  if (guarded_) {
-    const bool a_blocked = guarded_->is_blocked(a), b_blocked = guarded_->is_blocked(b);
+  if (limited_) {
+    const bool a_blocked = limited_->is_blocked(a), b_blocked = limited_->is_blocked(b);
     if (a_blocked || b_blocked) {
       if (!a_blocked) node(a);
       if (!b_blocked) node(b);
@@ -116,7 +116,7 @@ void Resolver::add_edge(std::string_view a, std::string_view b) {
   }
   const uint32_t node_a = node(a), node_b = node(b);
   if (node_a == node_b) return;
-  if (guarded_) {
+  if (limited_) {
     pending_.push_back(pair_key(std::min(node_a, node_b), std::max(node_a, node_b)));
   } else {
     plain_.unite(node_a, node_b);
@@ -124,9 +124,9 @@ void Resolver::add_edge(std::string_view a, std::string_view b) {
 }
 
 void Resolver::add_edges(const std::string_view* ends, size_t count) {
-  // Guard rules decide per identifier before interning; batching is for the
+  // Link rules decide per identifier before interning; batching is for the
   // plain resolution, where every identifier is interned.
-  if (guarded_) {
+  if (limited_) {
     for (size_t i = 0; i < count; ++i) add_edge(ends[2 * i], ends[2 * i + 1]);
     return;
   }
@@ -171,10 +171,10 @@ void Resolver::decide_buffered_edges(const BigVector<uint32_t>& rank) {
   pending_.erase(std::unique(pending_.begin(), pending_.end()), pending_.end());
   BigVector<uint32_t> by_rank(rank.size());
   for (uint32_t id = 0; id < rank.size(); ++id) by_rank[rank[id]] = id;
-  if (guarded_->has_priorities()) {
+  if (limited_->has_priorities()) {
     auto edge_priority = [&](uint64_t edge) {
-      return std::max(guarded_->priority(by_rank[pair_low(edge)]),
-                      guarded_->priority(by_rank[pair_high(edge)]));
+      return std::max(limited_->priority(by_rank[pair_low(edge)]),
+                      limited_->priority(by_rank[pair_high(edge)]));
     };
     std::stable_sort(pending_.begin(), pending_.end(),
                      [&](uint64_t x, uint64_t y) { return edge_priority(x) > edge_priority(y); });
@@ -182,10 +182,10 @@ void Resolver::decide_buffered_edges(const BigVector<uint32_t>& rank) {
   for (uint64_t edge : pending_) {
     ticker_.tick();
     const uint32_t a = by_rank[pair_low(edge)], b = by_rank[pair_high(edge)];
-    const LinkOutcome outcome = guarded_->link(a, b);
+    const LinkOutcome outcome = limited_->link(a, b);
     if (outcome.kind == LinkOutcome::Kind::kRejected) {
       rejected_.push_back(
-          make_rejection(names_.view(a), names_.view(b), guarded_->rule_name(outcome.rejection)));
+          make_rejection(names_.view(a), names_.view(b), limited_->rule_name(outcome.rejection)));
     }
   }
   BigVector<uint64_t>().swap(pending_);
@@ -197,13 +197,13 @@ Resolution Resolver::finish() {
   const BigVector<uint32_t> sorted = names_.ids_in_byte_order(poll_);
   const size_t n = sorted.size();
   BigVector<uint32_t> scratch(n);  // first rank of each id, then cluster of each root
-  if (guarded_) {
+  if (limited_) {
     for (uint32_t position = 0; position < n; ++position) scratch[sorted[position]] = position;
     decide_buffered_edges(scratch);
   }
-  auto find = [this](uint32_t id) { return guarded_ ? guarded_->find(id) : plain_.find(id); };
+  auto find = [this](uint32_t id) { return limited_ ? limited_->find(id) : plain_.find(id); };
   auto root_size = [this](uint32_t root) {
-    return guarded_ ? guarded_->root_size(root) : plain_.root_size(root);
+    return limited_ ? limited_->root_size(root) : plain_.root_size(root);
   };
 
   Resolution out;
@@ -219,7 +219,7 @@ Resolution Resolver::finish() {
   // memory early for the parent entry of an id a little ahead, and once that
   // is in, for its parent's entry and cluster slot (a root after the path
   // halving of the unions, nearly always).
-  const UnionFind& forest = guarded_ ? guarded_->forest() : plain_;
+  const UnionFind& forest = limited_ ? limited_->forest() : plain_;
   constexpr size_t kAhead = 16;
   for (size_t position = 0; position < n; ++position) {
     if (position + kAhead < n) {
@@ -265,7 +265,7 @@ Resolution Resolver::finish() {
 
   names_ = Interner();
   plain_ = UnionFind();
-  if (rules_) guarded_ = std::make_unique<GuardedUnionFind>(*rules_);
+  if (rules_) limited_ = std::make_unique<LimitedUnionFind>(*rules_);
   rejected_.clear();
   empty_identifiers_ = 0;
   return out;

@@ -1,6 +1,7 @@
 // The persistent identity graph's C++ steps. The SQL functions in
 // extension/functions/40_identity.sql own the locking and the writes;
-// these entry points read what they need through SPI cursors, run the core
+// these entry points read what they need through SPI (clv_pg::for_each_row,
+// batches straight from the executor), run the core
 // and return their decisions as rows:
 //   clv.identity_edges_from(edges_query) -> the query's rows, shape checked;
 //   clv.identity_decide(members_query, stored_edges_query, batch_query)
@@ -120,8 +121,9 @@ void read_edges(FunctionCallInfo fcinfo, const char* query) {
 
 // clv.identity_edges_from(edges_query text) RETURNS TABLE (a text, b text,
 // source text, observed_at timestamptz): the rows of a query returning two to
-// four such columns (the missing ones NULL), read through a cursor. No
-// writer of the graph may start while the query runs (identity_writers.hpp).
+// four such columns (the missing ones NULL), read in batches from the
+// executor. No writer of the graph may start while the query runs
+// (identity/writers.hpp).
 extern "C" Datum clv_identity_edges_from(PG_FUNCTION_ARGS) {
   const char* query = text_to_cstring(PG_GETARG_TEXT_PP(0));
   clv_pg::edges_query_started();
@@ -149,7 +151,7 @@ extern "C" Datum clv_identity_decide(PG_FUNCTION_ARGS) {
   clv_pg::guarded([&] {
     clv_pg::SrfWriter out(fcinfo);
     clv_pg::SpiSession spi;
-    identity::IdentityGraph graph(clv_pg::guard_rules(catalog.schema),
+    identity::IdentityGraph graph(clv_pg::link_rules(catalog.schema),
                                   sequence_ids(catalog.cluster_sequence), clv_pg::interrupts());
     graph.set_max_identifier_bytes(kMaxIdentifierBytes);
     clv_pg::for_each_row("members_query", members_query, {ColumnType::kText, ColumnType::kInt8},

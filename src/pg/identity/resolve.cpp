@@ -2,8 +2,8 @@
 // identity resolution over the rows of a query (see clv/identity/resolver.hpp
 // for the semantics).
 //
-// The user's query runs through an SPI cursor fetched in batches
-// (clv_pg::for_each_row); its text values feed the core Resolver, and the
+// The user's query runs through SPI into a receiver that hands its rows over
+// in batches (clv_pg::for_each_row); its text values feed the core Resolver, and the
 // resolution is written to a materialize-mode tuplestore (clv_pg::SrfWriter,
 // which spills to disk past work_mem). Both do their PostgreSQL calls through
 // clv_pg::pg_call. NOTICEs are raised only after guarded() has returned.
@@ -35,7 +35,7 @@ using clv_pg::OutValue;
 
 struct Counts {
   uint64_t skipped = 0;   // NULL or empty identifiers
-  uint64_t rejected = 0;  // distinct edges refused by the guard rules
+  uint64_t rejected = 0;  // distinct edges refused by the link rules
 };
 
 // Runs the query and feeds every row to the resolver. NULLs are passed as
@@ -66,7 +66,7 @@ Datum resolve_identities(FunctionCallInfo fcinfo, bool apply_rules) {
     clv_pg::SrfWriter out(fcinfo);
     clv_pg::SpiSession spi;
     clv::identity::ResolverOptions options;
-    if (apply_rules) options.rules = clv_pg::guard_rules(schema);
+    if (apply_rules) options.rules = clv_pg::link_rules(schema);
     options.poll = clv_pg::interrupts();
     clv::identity::Resolver resolver(std::move(options));
     feed(resolver, query);

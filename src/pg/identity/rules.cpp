@@ -22,8 +22,8 @@ uint32_t limit(int64_t value) {
 
 }  // namespace
 
-clv::identity::GuardRules guard_rules(Oid extension_schema) {
-  clv::identity::GuardRules rules;
+clv::identity::LinkRules link_rules(Oid extension_schema) {
+  clv::identity::LinkRules rules;
   rules.block_junk = settings::identity_block_junk;
   rules.max_cluster_size = static_cast<uint64_t>(settings::identity_max_cluster_size);
   rules.hub_limit = limit(settings::identity_hub_limit);

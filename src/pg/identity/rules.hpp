@@ -1,4 +1,4 @@
-// The guard rules in force for identity resolution, read from the database.
+// The link rules in force for identity resolution, read from the database.
 #pragma once
 
 #include "common/postgres.hpp"
@@ -12,6 +12,6 @@ namespace clv_pg {
 // identity_rules in the extension's schema. Needs an open SpiSession; the
 // returned rules evaluate blocked_pattern through PostgreSQL's regular
 // expressions, so use them while that session and the call last.
-clv::identity::GuardRules guard_rules(Oid extension_schema);
+clv::identity::LinkRules link_rules(Oid extension_schema);
 
 }  // namespace clv_pg

@@ -1,4 +1,4 @@
-// The session's guards on writing the persistent identity graph, called by
+// The session's checks on writing the persistent identity graph, called by
 // the SQL writers of extension/functions/40_identity.sql:
 //   clv.identity_write_check(writer) -> ERROR unless the graph may be
 //     written now: in READ COMMITTED, and not while an ingest of this session

@@ -1,4 +1,4 @@
-// The session's guards on writing the persistent identity graph (see
+// The session's checks on writing the persistent identity graph (see
 // identity_writers.cpp): the caller's edges query of an ingest is marked
 // while it runs, so that no writer of the graph starts from inside it.
 #pragma once

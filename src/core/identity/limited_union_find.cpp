@@ -1,10 +1,10 @@
-#include "clv/identity/guard.hpp"
+#include "clv/identity/limited_union_find.hpp"
 
 #include <utility>
 
 namespace clv::identity {
 
-GuardedUnionFind::GuardedUnionFind(GuardRules rules) : rules_(std::move(rules)) {
+LimitedUnionFind::LimitedUnionFind(LinkRules rules) : rules_(std::move(rules)) {
   hub_active_ = rules_.hub_limit > 0;
   // Configured types are registered first, in name order, so the limited
   // types are always checked in the same order.
@@ -26,7 +26,7 @@ GuardedUnionFind::GuardedUnionFind(GuardRules rules) : rules_(std::move(rules)) 
   if (!limited_max_.empty()) count_pool_.assign(limited_max_.size(), 0);  // block 0 unused
 }
 
-uint32_t GuardedUnionFind::type_id(std::string_view type) {
+uint32_t LimitedUnionFind::type_id(std::string_view type) {
   auto it = type_ids_.find(type);
   if (it != type_ids_.end()) return it->second;
   const auto id = static_cast<uint32_t>(types_.size());
@@ -38,7 +38,7 @@ uint32_t GuardedUnionFind::type_id(std::string_view type) {
   return id;
 }
 
-uint32_t GuardedUnionFind::add_node(std::string_view identifier) {
+uint32_t LimitedUnionFind::add_node(std::string_view identifier) {
   const auto node = static_cast<uint32_t>(forest_.size());
   forest_.grow_to(node + size_t{1});
   if (track_types_) node_type_.push_back(type_id(identifier_type(identifier)));
@@ -46,13 +46,13 @@ uint32_t GuardedUnionFind::add_node(std::string_view identifier) {
   return node;
 }
 
-void GuardedUnionFind::reserve(size_t nodes) {
+void LimitedUnionFind::reserve(size_t nodes) {
   forest_.reserve(nodes);
   if (track_types_) node_type_.reserve(nodes);
   if (!limited_max_.empty()) count_block_.reserve(nodes);
 }
 
-bool GuardedUnionFind::is_blocked(std::string_view identifier) const {
+bool LimitedUnionFind::is_blocked(std::string_view identifier) const {
   const std::string_view value = identifier_value(identifier);
   if (rules_.block_junk && is_junk(value)) return true;
   const std::string_view type = identifier_type(identifier);
@@ -63,18 +63,18 @@ bool GuardedUnionFind::is_blocked(std::string_view identifier) const {
   return rules_.blocked_by && rules_.blocked_by(type, value);
 }
 
-int GuardedUnionFind::priority(uint32_t node) const {
+int LimitedUnionFind::priority(uint32_t node) const {
   return has_priorities_ ? types_[node_type_[node]].priority : 0;
 }
 
-uint32_t GuardedUnionFind::type_count(uint32_t root, size_t slot) const {
+uint32_t LimitedUnionFind::type_count(uint32_t root, size_t slot) const {
   const uint32_t block = count_block_[root];
   if (block != 0) return count_pool_[block * limited_max_.size() + slot];
   return types_[node_type_[root]].limited_slot == static_cast<int>(slot) ? 1 : 0;
 }
 
 // O(number of limited types), independent of the clusters' sizes.
-void GuardedUnionFind::merge_type_counts(uint32_t survivor, uint32_t absorbed) {
+void LimitedUnionFind::merge_type_counts(uint32_t survivor, uint32_t absorbed) {
   const size_t width = limited_max_.size();
   if (width == 0) return;
   if (count_block_[survivor] == 0) {
@@ -103,7 +103,7 @@ void GuardedUnionFind::merge_type_counts(uint32_t survivor, uint32_t absorbed) {
 
 // Only links to the type whose limit the node reached are refused: its links
 // to other types must not depend on whether they come in the same batch.
-bool GuardedUnionFind::hub_refuses(uint32_t node, uint32_t neighbour_type, Rejection& why) {
+bool LimitedUnionFind::hub_refuses(uint32_t node, uint32_t neighbour_type, Rejection& why) {
   const uint32_t limit = types_[neighbour_type].hub_limit;
   if (limit == 0) return false;
   auto it = degrees_.find((static_cast<uint64_t>(node) << 32) | neighbour_type);
@@ -112,13 +112,13 @@ bool GuardedUnionFind::hub_refuses(uint32_t node, uint32_t neighbour_type, Rejec
   return true;
 }
 
-void GuardedUnionFind::count_link(uint32_t a, uint32_t b) {
+void LimitedUnionFind::count_link(uint32_t a, uint32_t b) {
   if (!hub_active_) return;
   ++degree(a, node_type_[b]);
   ++degree(b, node_type_[a]);
 }
 
-LinkOutcome GuardedUnionFind::link(uint32_t a, uint32_t b) {
+LinkOutcome LimitedUnionFind::link(uint32_t a, uint32_t b) {
   LinkOutcome out{LinkOutcome::Kind::kRejected, forest_.find(a), forest_.find(b), 0};
   if (hub_active_ && (hub_refuses(a, node_type_[b], out.rejection) ||
                       hub_refuses(b, node_type_[a], out.rejection))) {
@@ -149,7 +149,7 @@ LinkOutcome GuardedUnionFind::link(uint32_t a, uint32_t b) {
   return out;
 }
 
-uint32_t GuardedUnionFind::join_unchecked(uint32_t a, uint32_t b) {
+uint32_t LimitedUnionFind::join_unchecked(uint32_t a, uint32_t b) {
   const uint32_t root_a = forest_.find(a), root_b = forest_.find(b);
   if (root_a == root_b) return root_a;
   const uint32_t root = forest_.unite_roots(root_a, root_b);
@@ -157,7 +157,7 @@ uint32_t GuardedUnionFind::join_unchecked(uint32_t a, uint32_t b) {
   return root;
 }
 
-std::string GuardedUnionFind::rule_name(const Rejection& rejection) const {
+std::string LimitedUnionFind::rule_name(const Rejection& rejection) const {
   switch (rejection.rule) {
     case Rejection::Rule::kBlockedValue:
       return "blocked_value";
@@ -171,7 +171,7 @@ std::string GuardedUnionFind::rule_name(const Rejection& rejection) const {
   return "unknown";
 }
 
-size_t GuardedUnionFind::bytes_used() const {
+size_t LimitedUnionFind::bytes_used() const {
   return forest_.bytes_used() + node_type_.capacity() * sizeof(uint32_t) +
          count_block_.capacity() * sizeof(uint32_t) + count_pool_.capacity() * sizeof(uint32_t) +
          degrees_.size() * (sizeof(uint64_t) + sizeof(uint32_t) + 2 * sizeof(void*)) +

@@ -1,4 +1,4 @@
-// Union-find that enforces GuardRules on every link: the common engine of
+// Union-find that enforces LinkRules on every link: the common engine of
 // one-shot resolution (Resolver) and incremental ingest (IdentityGraph).
 //
 // Callers decide the order of links (sorted, so decisions do not depend on
@@ -33,9 +33,9 @@ struct LinkOutcome {
   Rejection rejection{};
 };
 
-class GuardedUnionFind {
+class LimitedUnionFind {
  public:
-  explicit GuardedUnionFind(GuardRules rules);
+  explicit LimitedUnionFind(LinkRules rules);
 
   // Registers the next node (its id is size()) for this identifier.
   uint32_t add_node(std::string_view identifier);
@@ -79,7 +79,7 @@ class GuardedUnionFind {
     return degrees_[(static_cast<uint64_t>(node) << 32) | neighbour_type];
   }
 
-  GuardRules rules_;
+  LinkRules rules_;
   UnionFind forest_;
   bool track_types_ = false;
   bool has_priorities_ = false;
