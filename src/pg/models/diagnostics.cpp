@@ -26,7 +26,8 @@ extern "C" {
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/pareto_nbd.hpp"
 #include "common/guard.hpp"
-#include "models/args.hpp"
+#include "models/arg_cache.hpp"
+#include "models/btyd.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_bgnbd_frequency_recency_grid);

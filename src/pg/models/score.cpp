@@ -15,7 +15,8 @@
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/sbg.hpp"
 #include "common/guard.hpp"
-#include "models/args.hpp"
+#include "models/arg_cache.hpp"
+#include "models/btyd.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
