@@ -268,11 +268,9 @@ void sort_into(SortEntry* from, SortEntry* to, size_t n, size_t byte);
 // Sorts data[0, n) by key, with buffer[0, n) as scratch: most significant
 // byte first, a counting pass and a scatter pass per byte, the bytes all keys
 // share (prefixes such as 'device:') skipped, std::sort for small ranges.
-// Scattering into a second buffer streams through memory; the in-place
-// American flag sort it replaced chased swap cycles, each load waiting on the
-// one before, and took 100 ms where this takes 71 ms (the 800,000
-// identifiers of the benchmark's 200,000 persons). Recursion is at most 16
-// levels deep (about 6 kB of stack each).
+// Scattering into a second buffer streams through memory, where an in-place
+// (American flag) sort chases swap cycles, each load waiting on the one
+// before. Recursion is at most 16 levels deep (about 6 kB of stack each).
 void sort_in_place(SortEntry* data, SortEntry* buffer, size_t n, size_t byte) {
   if (n >= kSmallRange) byte = first_differing_byte(data, n, byte);
   if (n < kSmallRange || byte >= 16) {
