@@ -4,7 +4,7 @@ extern "C" {
 #include "utils/guc.h"
 }
 
-#include "profiles/worker.hpp"
+#include "profiles/launcher.hpp"
 #include "common/settings.hpp"
 
 extern "C" {

@@ -1,10 +1,9 @@
-// Background workers that keep customer profiles fresh (profile_worker.cpp).
+// The per-database profile worker (worker.cpp).
 #pragma once
 
-namespace clv_pg {
+#include "common/postgres.hpp"
 
-// Requests the workers' shared memory and registers the launcher; call from
-// _PG_init while shared_preload_libraries is being processed.
-void register_profile_workers();
-
-}  // namespace clv_pg
+extern "C" {
+// Entry point of the dynamic profile worker of the database main_arg.
+PGDLLEXPORT void clv_profile_worker_main(Datum main_arg);
+}
