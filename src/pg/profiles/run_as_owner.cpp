@@ -38,10 +38,9 @@ Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
   const char* schema_name = quote_identifier(get_namespace_name(schema));
 
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clv_ext: SPI_connect failed");
-  char query[256];
-  pg_snprintf(query, sizeof query,
-              "SELECT owner::pg_catalog.oid FROM %s.profiles WHERE id OPERATOR(pg_catalog.=) $1",
-              schema_name);
+  const char* query =
+      psprintf("SELECT owner::pg_catalog.oid FROM %s.profiles WHERE id OPERATOR(pg_catalog.=) $1",
+               schema_name);
   Oid types[2] = {INT4OID, BOOLOID};
   Datum values[2] = {Int32GetDatum(profile_id), BoolGetDatum(full_refresh)};
   if (SPI_execute_with_args(query, 1, types, values, nullptr, true, 1) != SPI_OK_SELECT)
@@ -68,8 +67,8 @@ Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
   (void)set_config_option("max_parallel_workers_per_gather", "0", PGC_USERSET, PGC_S_SESSION,
                           GUC_ACTION_SAVE, true, 0, false);
 
-  pg_snprintf(query, sizeof query,
-              "SELECT mode, customers, refit FROM %s.profile_refresh_step($1, $2)", schema_name);
+  query =
+      psprintf("SELECT mode, customers, refit FROM %s.profile_refresh_step($1, $2)", schema_name);
   if (SPI_execute_with_args(query, 2, types, values, nullptr, false, 1) != SPI_OK_SELECT ||
       SPI_processed != 1)
     elog(ERROR, "clv_ext: refresh of profile %d returned no result", profile_id);

@@ -167,13 +167,13 @@ Datum clv_profile_worker_state(PG_FUNCTION_ARGS) {
   pid_t pid = slot != nullptr ? slot->worker_pid : 0;
   bool starved = slot == nullptr && slot_of(InvalidOid) == nullptr;
   SpinLockRelease(&shared->mutex);
-  char state[128];
+  const char* state;
   if (pid != 0)
-    pg_snprintf(state, sizeof state, "running (pid %d)", static_cast<int>(pid));
+    state = psprintf("running (pid %d)", static_cast<int>(pid));
   else if (starved)
-    pg_snprintf(state, sizeof state, "waiting for a free slot: all clv.max_workers = %d are taken",
-                shared->n_slots);
+    state =
+        psprintf("waiting for a free slot: all clv.max_workers = %d are taken", shared->n_slots);
   else
-    pg_snprintf(state, sizeof state, "starting");
+    state = "starting";
   PG_RETURN_TEXT_P(cstring_to_text(state));
 }

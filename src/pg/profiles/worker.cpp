@@ -71,7 +71,6 @@ void end_step() {
 // Runs "SELECT schema.function(profile_id[, text])" in its own transaction.
 void record(const char* schema, const char* function, int profile_id, const char* message) {
   begin_step(function);
-  char query[256];
   Oid types[2] = {INT4OID, TEXTOID};
   Datum values[2] = {Int32GetDatum(profile_id), 0};
   int nargs = 1;
@@ -79,8 +78,7 @@ void record(const char* schema, const char* function, int profile_id, const char
     values[1] = CStringGetTextDatum(message);
     nargs = 2;
   }
-  pg_snprintf(query, sizeof query, "SELECT %s.%s($1%s)", schema, function,
-              nargs == 2 ? ", $2" : "");
+  const char* query = psprintf("SELECT %s.%s($1%s)", schema, function, nargs == 2 ? ", $2" : "");
   int rc = SPI_execute_with_args(query, nargs, types, values, nullptr, false, 0);
   if (rc != SPI_OK_SELECT) elog(ERROR, "clv_ext: %s failed: %d", function, rc);
   end_step();
@@ -127,8 +125,7 @@ void record_failure(const char* schema, int profile_id, const char* message,
 // would arm it): one owner's locks or slow source cannot hold the others up
 // for longer.
 void arm_refresh_timeouts() {
-  char value[32];
-  pg_snprintf(value, sizeof value, "%d", clv_pg::settings::refresh_lock_timeout_ms);
+  const char* value = psprintf("%d", clv_pg::settings::refresh_lock_timeout_ms);
   (void)set_config_option("lock_timeout", value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
                           0, false);
   if (clv_pg::settings::refresh_statement_timeout_ms > 0)
@@ -141,17 +138,17 @@ void arm_refresh_timeouts() {
 // worker goes on. Returns whether the refresh took in changes (its mode was
 // full or incremental, not none).
 bool refresh_one(const char* schema, int profile_id, MemoryContext loop_context) {
-  char activity[64];
-  pg_snprintf(activity, sizeof activity, "clv_ext: refreshing profile %d", profile_id);
+  // Between transactions CurrentMemoryContext is TopMemoryContext.
+  MemoryContext previous = MemoryContextSwitchTo(loop_context);
+  const char* activity = psprintf("clv_ext: refreshing profile %d", profile_id);
+  MemoryContextSwitchTo(previous);
   volatile bool took_in = false;
   PG_TRY();
   {
     record(schema, "profile_record_start", profile_id, nullptr);
     begin_step(activity);
     arm_refresh_timeouts();
-    char query[256];
-    pg_snprintf(query, sizeof query, "SELECT * FROM %s.refresh_profile_as_owner($1, false)",
-                schema);
+    const char* query = psprintf("SELECT * FROM %s.refresh_profile_as_owner($1, false)", schema);
     Oid types[1] = {INT4OID};
     Datum values[1] = {Int32GetDatum(profile_id)};
     int rc = SPI_execute_with_args(query, 1, types, values, nullptr, false, 0);
@@ -193,10 +190,8 @@ bool refresh_due_profiles(MemoryContext loop_context, int* n_due_out, int* n_too
   int* due = nullptr;
   bool has_profiles = false;
   if (schema != nullptr) {
-    char query[256];
-    pg_snprintf(query, sizeof query,
-                "SELECT EXISTS (SELECT FROM %s.profiles), ARRAY(SELECT %s.profiles_due())", schema,
-                schema);
+    const char* query = psprintf(
+        "SELECT EXISTS (SELECT FROM %s.profiles), ARRAY(SELECT %s.profiles_due())", schema, schema);
     int rc = SPI_execute(query, true, 1);
     if (rc != SPI_OK_SELECT || SPI_processed != 1)
       elog(ERROR, "clv_ext: looking for due profiles failed: %d", rc);
