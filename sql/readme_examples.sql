@@ -6,7 +6,7 @@ CREATE DATABASE clv_readme;
 \c clv_readme
 \i tests/readme/fixtures.sql
 
--- README.md: Using it, example 1
+-- README.md: Quick start, example 1
 CREATE EXTENSION clv_ext;   -- objects live in schema clv
 
 -- one RFM summary per customer, in weeks, as of the end of September 1997
@@ -31,17 +31,7 @@ SELECT customer_id, frequency, round(recency::numeric, 1) AS recency, round(t::n
 FROM rfm, models
 ORDER BY clv_next_year DESC NULLS LAST, customer_id LIMIT 10;
 
--- README.md: Probabilistic models, example 2
-WITH h AS (
-  SELECT (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days')).*
-  FROM transactions GROUP BY customer_id
-), m AS (SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd FROM h)
-SELECT least(frequency, 7) AS calibration_frequency, count(*) AS customers,
-       round(avg(frequency_holdout), 3) AS actual,
-       round(avg(clv.expected_purchases(bgnbd, frequency, recency, t, duration_holdout))::numeric, 3) AS predicted
-FROM h, m GROUP BY 1 ORDER BY 1;
-
--- README.md: Churn trend, example 1
+-- README.md: Churn trend, cohorts, lateness, example 1
 WITH rfm AS (SELECT customer_id, (clv.rfm_agg(ts, amount, '1998-06-30', '1 day')).* FROM transactions GROUP BY 1),
 q AS (SELECT percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY t - recency) AS r,
              percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY frequency) AS f,
@@ -56,7 +46,7 @@ SELECT * FROM clv.resolve_identities('SELECT a, b FROM identity_edges');
 -- the same, with the guard rules (junk placeholder values link nothing)
 SELECT * FROM clv.resolve_identities('SELECT a, b FROM identity_edges', true);
 
--- README.md: The persistent identity graph, example 1
+-- README.md: Identity resolution, example 2
 -- typed identifier pairs from any query: (a, b [, source [, observed_at]])
 SELECT * FROM clv.identity_ingest($$
   SELECT 'email:' || email, 'device:' || device_id, 'web', seen_at FROM web_logins $$);
@@ -80,7 +70,7 @@ SELECT * FROM clv_profiles.shop_summary;          -- per RFM segment
 SELECT * FROM clv.profile_status;                  -- refresh state, lag, errors
 \o
 
--- README.md: Security, example 1
+-- README.md: Security model for shared databases, example 1
 -- DBA (superuser): install, preload for the workers
 CREATE EXTENSION IF NOT EXISTS clv_ext;   -- postgresql.conf: shared_preload_libraries = 'clv_ext'
 
@@ -102,6 +92,16 @@ GRANT EXECUTE ON FUNCTION clv.identity_ingest(text), clv.identity_retract(text, 
   clv.identity_retract_source(text), clv.identity_retract_identifier(text) TO etl;
 -- who may read the graph
 GRANT SELECT ON clv.identity_nodes, clv.identity_edges TO etl, analyst;
+
+-- docs/reference/models.md: Probabilistic models: fit, score, diagnostics, example 1
+WITH h AS (
+  SELECT (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days')).*
+  FROM transactions GROUP BY customer_id
+), m AS (SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd FROM h)
+SELECT least(frequency, 7) AS calibration_frequency, count(*) AS customers,
+       round(avg(frequency_holdout), 3) AS actual,
+       round(avg(clv.expected_purchases(bgnbd, frequency, recency, t, duration_holdout))::numeric, 3) AS predicted
+FROM h, m GROUP BY 1 ORDER BY 1;
 
 \c :regress_db
 DROP DATABASE clv_readme;
