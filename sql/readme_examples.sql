@@ -93,7 +93,7 @@ GRANT EXECUTE ON FUNCTION clv.identity_ingest(text), clv.identity_retract(text, 
 -- who may read the graph
 GRANT SELECT ON clv.identity_nodes, clv.identity_edges TO etl, analyst;
 
--- docs/reference/models.md: Probabilistic models: fit, score, diagnostics, example 1
+-- docs/reference/models.md: Diagnostics, example 1
 WITH h AS (
   SELECT (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days')).*
   FROM transactions GROUP BY customer_id
