@@ -4,6 +4,8 @@
 #include "common/postgres.hpp"
 
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "clv/rfm/rfm.hpp"
 #include "common/aggregate.hpp"
@@ -92,52 +94,62 @@ template <class Accumulator>
 struct AggState {
   template <class... Args>
   AggState(const RawArgs& raw, Args&&... args) : acc(std::forward<Args>(args)...), raw(raw) {}
-  // True when as_of, unit and period are constants of the query: then rows
-  // need no check that they stay the same.
-  bool args_constant = false;
   Accumulator acc;
   RawArgs raw;  // as given; unset in states rebuilt from bytes, which only combine
 };
 
-using RfmState = AggState<Rfm>;
-using RfmHoldoutState = AggState<RfmHoldout>;
-
-RfmState* new_state(MemoryContext context, const RawArgs& raw) {
-  return clv_pg::make_in_context<RfmState>(context, raw, settings_of(raw), Alloc(context));
+Rfm new_accumulator(MemoryContext context, const RawArgs& raw) {
+  return Rfm(settings_of(raw), Alloc(context));
 }
 
-RfmHoldoutState* new_holdout_state(MemoryContext context, const RawArgs& raw) {
+RfmHoldout new_accumulator_holdout(MemoryContext context, const RawArgs& raw) {
   const int64_t end_local = clv_pg::local_microseconds(raw.observation_end, "observation_end");
-  return clv_pg::make_in_context<RfmHoldoutState>(context, raw, settings_of(raw),
-                                                  raw.observation_end, end_local, Alloc(context));
+  return RfmHoldout(settings_of(raw), raw.observation_end, end_local, Alloc(context));
 }
 
-// The first row fixes the arguments; later rows must agree with it.
-template <class State>
-void check_same_args(const State& state, const RawArgs& raw) {
-  if (state.raw == raw) return;
-  throw std::invalid_argument("as_of, unit and period must be the same for every row of a group");
-}
+// The aggregate's arguments: ts, amount, then those of raw_args.
+template <class Accumulator, bool Holdout>
+struct RfmPolicy {
+  using State = AggState<Accumulator>;
 
-// Shared transition: amount is already a double (or NULL).
-template <class State, class NewState>
-Datum transition(FunctionCallInfo fcinfo, bool holdout, std::optional<double> amount,
-                 NewState new_state_fn, const char* name) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
-  auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
+  static State create(MemoryContext context, FunctionCallInfo fcinfo) {
+    const RawArgs raw = raw_args(fcinfo, 3, Holdout);
+    if constexpr (Holdout) {
+      return State(raw, new_accumulator_holdout(context, raw));
+    } else {
+      return State(raw, new_accumulator(context, raw));
+    }
+  }
+  // The first row fixes the arguments; later rows must agree with it.
+  static void check(const State& state, FunctionCallInfo fcinfo) {
+    if (state.raw == raw_args(fcinfo, 3, Holdout)) return;
+    throw std::invalid_argument("as_of, unit and period must be the same for every row of a group");
+  }
+  static State copy(const State& other, MemoryContext context) {
+    return State(other.raw, other.acc, Alloc(context));
+  }
+  static void merge(State& into, const State& other) { into.acc.merge(other.acc); }
+  static std::string serialize(State& state) { return state.acc.serialize(); }
+  static State deserialize(const char* data, size_t size, MemoryContext context) {
+    clv::ByteReader in(data, size);
+    return State(RawArgs{}, Accumulator::deserialize(in, Alloc(context)));
+  }
+};
+
+using RfmAgg = clv_pg::Aggregate<RfmPolicy<Rfm, false>>;
+using RfmHoldoutAgg = clv_pg::Aggregate<RfmPolicy<RfmHoldout, true>>;
+
+// as_of [, observation_end], unit and period (from aggregate argument 2 on)
+// are constants of most queries.
+constexpr int kFirstSetting = 2;
+
+template <class Agg>
+Datum transition(FunctionCallInfo fcinfo, std::optional<double> amount, const char* name) {
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
-  const bool fresh = state == nullptr;
-  clv_pg::guarded([&] {
-    if (fresh) {
-      state = new_state_fn(context, raw_args(fcinfo, 3, holdout));
-    } else if (!state->args_constant) {
-      check_same_args(*state, raw_args(fcinfo, 3, holdout));
-    }
-    if (has_ts) state->acc.add(ts, clv_pg::local_microseconds(ts, "ts"), amount);
+  return Agg::transition(fcinfo, name, kFirstSetting, [&](typename Agg::State& state) {
+    if (has_ts) state.acc.add(ts, clv_pg::local_microseconds(ts, "ts"), amount);
   });
-  if (fresh) state->args_constant = clv_pg::constant_args(fcinfo, 2);
-  PG_RETURN_POINTER(state);
 }
 
 std::optional<double> float8_amount(FunctionCallInfo fcinfo) {
@@ -151,115 +163,72 @@ std::optional<double> numeric_amount(FunctionCallInfo fcinfo) {
   return clv_pg::numeric_to_double(PG_GETARG_DATUM(2), "amount");
 }
 
-template <class State>
-Datum combine(FunctionCallInfo fcinfo, const char* name) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
-  auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
-  auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(1));
-  if (right == nullptr) PG_RETURN_POINTER(left);
-  clv_pg::guarded([&] {
-    if (left == nullptr) {
-      // Never hand back the other argument: copy it into our context.
-      left = clv_pg::make_in_context<State>(context, right->raw, right->acc, Alloc(context));
-    } else {
-      left->acc.merge(right->acc);
-    }
-  });
-  PG_RETURN_POINTER(left);
-}
-
-template <class State>
-Datum serialize(FunctionCallInfo fcinfo) {
-  auto* state = reinterpret_cast<State*>(PG_GETARG_POINTER(0));
-  bytea* out = nullptr;
-  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->acc.serialize()); });
-  PG_RETURN_BYTEA_P(out);
-}
-
-// The rebuilt state lives in the current (per-input) context, like the
-// built-in aggregates' deserialized states; combine copies what it keeps.
-template <class State, class Accumulator>
-Datum deserialize(FunctionCallInfo fcinfo, const char* name) {
-  clv_pg::aggregate_context(fcinfo, name);
-  MemoryContext context = CurrentMemoryContext;
-  bytea* bytes = PG_GETARG_BYTEA_PP(0);
-  State* state = nullptr;
-  clv_pg::guarded([&] {
-    clv::ByteReader in(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
-    state = clv_pg::make_in_context<State>(context, RawArgs{},
-                                           Accumulator::deserialize(in, Alloc(context)));
-  });
-  PG_RETURN_POINTER(state);
-}
-
 }  // namespace
 
 extern "C" {
 
 Datum clv_rfm_transfn(PG_FUNCTION_ARGS) {
-  return transition<RfmState>(fcinfo, false, float8_amount(fcinfo), new_state, "clv_rfm_transfn");
+  return transition<RfmAgg>(fcinfo, float8_amount(fcinfo), "clv_rfm_transfn");
 }
 
 Datum clv_rfm_numeric_transfn(PG_FUNCTION_ARGS) {
-  return transition<RfmState>(fcinfo, false, numeric_amount(fcinfo), new_state,
-                              "clv_rfm_numeric_transfn");
+  return transition<RfmAgg>(fcinfo, numeric_amount(fcinfo), "clv_rfm_numeric_transfn");
 }
 
 Datum clv_rfm_combinefn(PG_FUNCTION_ARGS) {
-  return combine<RfmState>(fcinfo, "clv_rfm_combinefn");
+  return RfmAgg::combine(fcinfo, "clv_rfm_combinefn");
 }
 
 Datum clv_rfm_serialfn(PG_FUNCTION_ARGS) {
-  return serialize<RfmState>(fcinfo);
+  return RfmAgg::serialize(fcinfo);
 }
 
 Datum clv_rfm_deserialfn(PG_FUNCTION_ARGS) {
-  return deserialize<RfmState, Rfm>(fcinfo, "clv_rfm_deserialfn");
+  return RfmAgg::deserialize(fcinfo, "clv_rfm_deserialfn");
 }
 
 Datum clv_rfm_finalfn(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<RfmState*>(PG_GETARG_POINTER(0));
-  if (state->acc.empty()) PG_RETURN_NULL();
-  clv::RfmResult r = clv_pg::guarded([&] { return state->acc.result(); });
-  clv_pg::CompositeBuilder row(fcinfo, 8);
-  clv_pg::add_rfm_fields(row, r);
-  return row.datum();
+  return RfmAgg::finalize(fcinfo, [&](RfmAgg::State& state) -> Datum {
+    if (state.acc.empty()) PG_RETURN_NULL();
+    clv::RfmResult r = clv_pg::guarded([&] { return state.acc.result(); });
+    clv_pg::CompositeBuilder row(fcinfo, 8);
+    clv_pg::add_rfm_fields(row, r);
+    return row.datum();
+  });
 }
 
 Datum clv_rfm_holdout_transfn(PG_FUNCTION_ARGS) {
-  return transition<RfmHoldoutState>(fcinfo, true, float8_amount(fcinfo), new_holdout_state,
-                                     "clv_rfm_holdout_transfn");
+  return transition<RfmHoldoutAgg>(fcinfo, float8_amount(fcinfo), "clv_rfm_holdout_transfn");
 }
 
 Datum clv_rfm_holdout_numeric_transfn(PG_FUNCTION_ARGS) {
-  return transition<RfmHoldoutState>(fcinfo, true, numeric_amount(fcinfo), new_holdout_state,
-                                     "clv_rfm_holdout_numeric_transfn");
+  return transition<RfmHoldoutAgg>(fcinfo, numeric_amount(fcinfo),
+                                   "clv_rfm_holdout_numeric_transfn");
 }
 
 Datum clv_rfm_holdout_combinefn(PG_FUNCTION_ARGS) {
-  return combine<RfmHoldoutState>(fcinfo, "clv_rfm_holdout_combinefn");
+  return RfmHoldoutAgg::combine(fcinfo, "clv_rfm_holdout_combinefn");
 }
 
 Datum clv_rfm_holdout_serialfn(PG_FUNCTION_ARGS) {
-  return serialize<RfmHoldoutState>(fcinfo);
+  return RfmHoldoutAgg::serialize(fcinfo);
 }
 
 Datum clv_rfm_holdout_deserialfn(PG_FUNCTION_ARGS) {
-  return deserialize<RfmHoldoutState, RfmHoldout>(fcinfo, "clv_rfm_holdout_deserialfn");
+  return RfmHoldoutAgg::deserialize(fcinfo, "clv_rfm_holdout_deserialfn");
 }
 
 Datum clv_rfm_holdout_finalfn(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<RfmHoldoutState*>(PG_GETARG_POINTER(0));
-  if (state->acc.empty()) PG_RETURN_NULL();
-  clv::RfmHoldoutResult r = clv_pg::guarded([&] { return state->acc.result(); });
-  clv_pg::CompositeBuilder row(fcinfo, 11);
-  clv_pg::add_rfm_fields(row, r.calibration);
-  row.add_int32(r.frequency_holdout);
-  row.add_float8(r.monetary_holdout);
-  row.add_float8(r.duration_holdout);
-  return row.datum();
+  return RfmHoldoutAgg::finalize(fcinfo, [&](RfmHoldoutAgg::State& state) -> Datum {
+    if (state.acc.empty()) PG_RETURN_NULL();
+    clv::RfmHoldoutResult r = clv_pg::guarded([&] { return state.acc.result(); });
+    clv_pg::CompositeBuilder row(fcinfo, 11);
+    clv_pg::add_rfm_fields(row, r.calibration);
+    row.add_int32(r.frequency_holdout);
+    row.add_float8(r.monetary_holdout);
+    row.add_float8(r.duration_holdout);
+    return row.datum();
+  });
 }
 
 }  // extern "C"
