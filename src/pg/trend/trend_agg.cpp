@@ -65,9 +65,6 @@ struct TrendState {
       : agg{other.agg.settings, Accumulator(other.agg.acc, alloc)}, raw(other.raw) {}
   TrendAggState agg;
   RawArgs raw;  // as given; unset in states rebuilt from bytes, which only combine
-  // True when as_of, period and the thresholds are constants of the query:
-  // then rows need no check that they stay the same.
-  bool args_constant = false;
 };
 
 // Arguments 3.. of the transition function (as_of, period [, thresholds]).
@@ -107,30 +104,47 @@ TrendSettings settings_of(const RawArgs& raw) {
   return s;
 }
 
+struct TrendPolicy {
+  using State = TrendState;
+
+  static State create(MemoryContext context, FunctionCallInfo fcinfo) {
+    const RawArgs raw = raw_args(fcinfo);
+    return State(TrendAggState{settings_of(raw), Accumulator(Alloc(context))}, raw);
+  }
+  static void check(const State& state, FunctionCallInfo fcinfo) {
+    if (state.raw == raw_args(fcinfo)) return;
+    throw std::invalid_argument(
+        "as_of, period and the thresholds must be the same for every row of a group");
+  }
+  static State copy(const State& other, MemoryContext context) {
+    return State(other, Alloc(context));
+  }
+  static void merge(State& into, const State& other) {
+    if (!(into.agg.settings == other.agg.settings))
+      throw std::invalid_argument("cannot combine trend states with different settings");
+    into.agg.acc.merge(other.agg.acc);
+  }
+  // Bytes: the core's trend aggregate state (clv/trend_accumulator.hpp).
+  // Serialising compacts the accumulator, which changes no result.
+  static std::string serialize(State& state) { return state.agg.serialize(); }
+  static State deserialize(const char* data, size_t size, MemoryContext context) {
+    return State(TrendAggState::deserialize(data, size, Alloc(context)), RawArgs{});
+  }
+};
+
+using TrendAgg = clv_pg::Aggregate<TrendPolicy>;
+
 Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_trend_transfn");
-  auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
-  const bool fresh = state == nullptr;
-  clv_pg::guarded([&] {
-    if (fresh) {
-      const RawArgs raw = raw_args(fcinfo);
-      state = clv_pg::make_in_context<TrendState>(
-          context, TrendAggState{settings_of(raw), Accumulator(Alloc(context))}, raw);
-    } else if (!state->args_constant && !(state->raw == raw_args(fcinfo))) {
-      throw std::invalid_argument(
-          "as_of, period and the thresholds must be the same for every row of a group");
-    }
+  // Aggregate arguments: ts, amount, as_of, period, thresholds.
+  return TrendAgg::transition(fcinfo, "clv_trend_transfn", 2, [&](TrendState& state) {
     if (!has_ts) return;
     // Infinite timestamps are errors even after as_of, as in clv.rfm_agg.
     const int64_t local = clv_pg::local_microseconds(ts, "ts");
-    if (ts > state->agg.settings.as_of) return;
-    state->agg.acc.add(clv::floor_div(local, state->agg.settings.period_us), amount.value_or(0.0));
+    if (ts > state.agg.settings.as_of) return;
+    state.agg.acc.add(clv::floor_div(local, state.agg.settings.period_us), amount.value_or(0.0));
   });
-  // Aggregate arguments: ts, amount, as_of, period, thresholds.
-  if (fresh) state->args_constant = clv_pg::constant_args(fcinfo, 2);
-  PG_RETURN_POINTER(state);
 }
 
 }  // namespace
@@ -150,71 +164,40 @@ Datum clv_trend_numeric_transfn(PG_FUNCTION_ARGS) {
 }
 
 Datum clv_trend_combinefn(PG_FUNCTION_ARGS) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_trend_combinefn");
-  auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
-  auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<TrendState*>(PG_GETARG_POINTER(1));
-  if (right == nullptr) PG_RETURN_POINTER(left);
-  clv_pg::guarded([&] {
-    if (left == nullptr) {
-      // Never hand back the other argument: copy it into our context.
-      left = clv_pg::make_in_context<TrendState>(context, *right, Alloc(context));
-    } else {
-      if (!(left->agg.settings == right->agg.settings))
-        throw std::invalid_argument("cannot combine trend states with different settings");
-      left->agg.acc.merge(right->agg.acc);
-    }
-  });
-  PG_RETURN_POINTER(left);
+  return TrendAgg::combine(fcinfo, "clv_trend_combinefn");
 }
 
-// Bytes: the core's trend aggregate state (clv/trend_accumulator.hpp).
-// Serialising compacts the accumulator, which changes no result.
 Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
-  auto* state = reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
-  bytea* out = nullptr;
-  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->agg.serialize()); });
-  PG_RETURN_BYTEA_P(out);
+  return TrendAgg::serialize(fcinfo);
 }
 
-// The rebuilt state lives in the current (per-input) context, like the
-// built-in aggregates' deserialized states; combine copies what it keeps.
 Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
-  clv_pg::aggregate_context(fcinfo, "clv_trend_deserialfn");
-  MemoryContext context = CurrentMemoryContext;
-  bytea* bytes = PG_GETARG_BYTEA_PP(0);
-  TrendState* state = nullptr;
-  clv_pg::guarded([&] {
-    state = clv_pg::make_in_context<TrendState>(
-        context,
-        TrendAggState::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), Alloc(context)),
-        RawArgs{});
-  });
-  PG_RETURN_POINTER(state);
+  return TrendAgg::deserialize(fcinfo, "clv_trend_deserialfn");
 }
 
 // NULL for a group without transactions at or before as_of.
 Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<TrendState*>(PG_GETARG_POINTER(0));
-  if (state->agg.acc.empty()) PG_RETURN_NULL();
-  const clv::trend::TrendResult r = clv_pg::guarded([&] {
-    return state->agg.acc.finalize(state->agg.settings.as_of_period(), state->agg.settings.options,
-                                   clv_pg::interrupts());
+  return TrendAgg::finalize(fcinfo, [&](TrendState& state) -> Datum {
+    if (state.agg.acc.empty()) PG_RETURN_NULL();
+    const clv::trend::TrendResult r = clv_pg::guarded([&] {
+      return state.agg.acc.finalize(state.agg.settings.as_of_period(), state.agg.settings.options,
+                                    clv_pg::interrupts());
+    });
+    clv_pg::CompositeBuilder row(fcinfo, 8);
+    row.add_int32(r.periods);
+    row.add_float8(r.slope);
+    row.add_float8(r.relative_slope);
+    row.add_float8(r.r_squared);
+    row.add_float8(r.recent_mean);
+    row.add_float8(r.previous_mean);
+    if (r.change_point) {
+      row.add_int32(*r.change_point);
+    } else {
+      row.add_null(INT4OID);
+    }
+    row.add_text(clv::trend::direction_name(r.direction));
+    return row.datum();
   });
-  clv_pg::CompositeBuilder row(fcinfo, 8);
-  row.add_int32(r.periods);
-  row.add_float8(r.slope);
-  row.add_float8(r.relative_slope);
-  row.add_float8(r.r_squared);
-  row.add_float8(r.recent_mean);
-  row.add_float8(r.previous_mean);
-  if (r.change_point) {
-    row.add_int32(*r.change_point);
-  } else {
-    row.add_null(INT4OID);
-  }
-  row.add_text(clv::trend::direction_name(r.direction));
-  return row.datum();
 }
 
 }  // extern "C"
