@@ -2,10 +2,11 @@
 // median gap between the customer's distinct purchase periods, as a
 // parallel-safe aggregate. The state, its byte format and the final
 // computation are the core's clv::trend::BasicLatenessState
-// (clv/lateness_state.hpp); periods of `unit` default to one day.
+// (clv/trend/lateness.hpp); periods of `unit` default to one day.
 #include "common/postgres.hpp"
 
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "clv/trend/lateness.hpp"
@@ -70,79 +71,67 @@ clv::trend::LatenessSettings settings_of(const RawArgs& raw) {
   return s;
 }
 
+// Aggregate arguments: ts, as_of [, unit].
+struct LatenessPolicy {
+  using State = LatenessAggState;
+
+  static State create(MemoryContext context, FunctionCallInfo fcinfo) {
+    const RawArgs raw = raw_args(fcinfo);
+    return State(raw, Lateness(settings_of(raw), Alloc(context)));
+  }
+  static void check(const State& state, FunctionCallInfo fcinfo) {
+    if (state.raw == raw_args(fcinfo)) return;
+    throw std::invalid_argument("as_of and unit must be the same for every row of a group");
+  }
+  static State copy(const State& other, MemoryContext context) {
+    return State(other, Alloc(context));
+  }
+  static void merge(State& into, const State& other) { into.acc.merge(other.acc); }
+  // Bytes: the core's lateness state (clv/trend/lateness.hpp).
+  static std::string serialize(State& state) { return state.acc.serialize(); }
+  static State deserialize(const char* data, size_t size, MemoryContext context) {
+    return State(RawArgs{}, Lateness::deserialize(data, size, Alloc(context)));
+  }
+};
+
+using LatenessAgg = clv_pg::Aggregate<LatenessPolicy>;
+
 }  // namespace
 
 extern "C" {
 
-// (state, ts, as_of [, unit]); NULL timestamps and those after as_of are skipped.
+// NULL timestamps and those after as_of are skipped. Every row's arguments
+// are checked, constants or not.
 Datum clv_lateness_transfn(PG_FUNCTION_ARGS) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_lateness_transfn");
-  auto* state =
-      PG_ARGISNULL(0) ? nullptr : reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
-  clv_pg::guarded([&] {
-    const RawArgs raw = raw_args(fcinfo);
-    if (state == nullptr) {
-      state = clv_pg::make_in_context<LatenessAggState>(context, raw,
-                                                        Lateness(settings_of(raw), Alloc(context)));
-    } else if (!(state->raw == raw)) {
-      throw std::invalid_argument("as_of and unit must be the same for every row of a group");
-    }
-    if (!has_ts) return;
-    // Infinite timestamps are errors even after as_of, as in clv.rfm_agg.
-    state->acc.add(ts, clv_pg::local_microseconds(ts, "ts"));
-  });
-  PG_RETURN_POINTER(state);
+  return LatenessAgg::transition(fcinfo, "clv_lateness_transfn", clv_pg::kNoConstantArgs,
+                                 [&](LatenessAggState& state) {
+                                   if (!has_ts) return;
+                                   // Infinite timestamps are errors even after as_of, as in
+                                   // clv.rfm_agg.
+                                   state.acc.add(ts, clv_pg::local_microseconds(ts, "ts"));
+                                 });
 }
 
 Datum clv_lateness_combinefn(PG_FUNCTION_ARGS) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, "clv_lateness_combinefn");
-  auto* left =
-      PG_ARGISNULL(0) ? nullptr : reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
-  auto* right =
-      PG_ARGISNULL(1) ? nullptr : reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(1));
-  if (right == nullptr) PG_RETURN_POINTER(left);
-  clv_pg::guarded([&] {
-    if (left == nullptr) {
-      // Never hand back the other argument: copy it into our context.
-      left = clv_pg::make_in_context<LatenessAggState>(context, *right, Alloc(context));
-    } else {
-      left->acc.merge(right->acc);
-    }
-  });
-  PG_RETURN_POINTER(left);
+  return LatenessAgg::combine(fcinfo, "clv_lateness_combinefn");
 }
 
-// Bytes: the core's lateness state (clv/lateness_state.hpp).
 Datum clv_lateness_serialfn(PG_FUNCTION_ARGS) {
-  auto* state = reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
-  bytea* out = nullptr;
-  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->acc.serialize()); });
-  PG_RETURN_BYTEA_P(out);
+  return LatenessAgg::serialize(fcinfo);
 }
 
-// The rebuilt state lives in the current (per-input) context, like the
-// built-in aggregates' deserialized states; combine copies what it keeps.
 Datum clv_lateness_deserialfn(PG_FUNCTION_ARGS) {
-  clv_pg::aggregate_context(fcinfo, "clv_lateness_deserialfn");
-  MemoryContext context = CurrentMemoryContext;
-  bytea* bytes = PG_GETARG_BYTEA_PP(0);
-  LatenessAggState* state = nullptr;
-  clv_pg::guarded([&] {
-    state = clv_pg::make_in_context<LatenessAggState>(
-        context, RawArgs{},
-        Lateness::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), Alloc(context)));
-  });
-  PG_RETURN_POINTER(state);
+  return LatenessAgg::deserialize(fcinfo, "clv_lateness_deserialfn");
 }
 
 Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<LatenessAggState*>(PG_GETARG_POINTER(0));
-  const std::optional<double> late = clv_pg::guarded([&] { return state->acc.result(); });
-  if (!late) PG_RETURN_NULL();
-  PG_RETURN_FLOAT8(*late);
+  return LatenessAgg::finalize(fcinfo, [&](LatenessAggState& state) -> Datum {
+    const std::optional<double> late = clv_pg::guarded([&] { return state.acc.result(); });
+    if (!late) PG_RETURN_NULL();
+    PG_RETURN_FLOAT8(*late);
+  });
 }
 
 }  // extern "C"
