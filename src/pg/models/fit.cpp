@@ -44,74 +44,55 @@ namespace {
 
 namespace models = clv::models;
 
-// The data to fit and the L2 penalizer (clv/models/fit_state.hpp).
-using RfmState = models::FitState<models::RfmData>;
-using SpendState = models::FitState<models::SpendData>;
-using CohortState = models::FitState<models::CohortData>;
+// The aggregate's arguments: `Inputs` inputs, then an optional penalizer.
+template <class Data, int Inputs>
+struct FitPolicy {
+  using State = models::FitState<Data>;
+  static constexpr int penalizer_arg = Inputs + 1;  // of the transition function
 
-// Rows with a NULL in any of the first `inputs` arguments are skipped; the
-// optional penalizer follows them.
-template <class State, class AddRow>
+  static double penalizer(FunctionCallInfo fcinfo) {
+    return PG_NARGS() > penalizer_arg ? PG_GETARG_FLOAT8(penalizer_arg) : 0.0;
+  }
+  static State create(MemoryContext, FunctionCallInfo fcinfo) {
+    const double p = penalizer(fcinfo);
+    models::validate_penalizer(p);
+    State state;
+    state.penalizer = p;
+    return state;
+  }
+  static void check(const State& state, FunctionCallInfo fcinfo) {
+    if (state.penalizer != penalizer(fcinfo))
+      throw std::invalid_argument("penalizer must be the same for every row of a group");
+  }
+  static State copy(const State& other, MemoryContext) { return other; }
+  static void merge(State& into, const State& other) { into.merge(other); }
+  // Bytes: the core's fit state (clv/models/fit_state.hpp).
+  static std::string serialize(State& state) { return state.serialize(); }
+  static State deserialize(const char* data, size_t size, MemoryContext) {
+    return State::deserialize(std::string_view(data, size));
+  }
+};
+
+using RfmFit = clv_pg::Aggregate<FitPolicy<models::RfmData, 3>>;
+using SpendFit = clv_pg::Aggregate<FitPolicy<models::SpendData, 2>>;
+using CohortFit = clv_pg::Aggregate<FitPolicy<models::CohortData, 2>>;
+using RfmState = RfmFit::State;
+using SpendState = SpendFit::State;
+using CohortState = CohortFit::State;
+
+// Rows with a NULL in any of the inputs are skipped; a NULL penalizer is an
+// error on every row.
+template <class Agg, class AddRow>
 Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddRow add_row) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
-  auto* state = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
   bool has_row = true;
   for (int i = 1; i <= inputs; ++i) has_row = has_row && !PG_ARGISNULL(i);
   const int penalizer_arg = inputs + 1;
-  const bool has_penalizer = PG_NARGS() > penalizer_arg;
-  if (has_penalizer && PG_ARGISNULL(penalizer_arg))
+  if (PG_NARGS() > penalizer_arg && PG_ARGISNULL(penalizer_arg))
     ereport(ERROR,
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("penalizer must not be NULL")));
-  const double penalizer = has_penalizer ? PG_GETARG_FLOAT8(penalizer_arg) : 0.0;
-  clv_pg::guarded([&] {
-    if (state == nullptr) {
-      models::validate_penalizer(penalizer);
-      state = clv_pg::make_in_context<State>(context);
-      state->penalizer = penalizer;
-    } else if (state->penalizer != penalizer) {
-      throw std::invalid_argument("penalizer must be the same for every row of a group");
-    }
-    if (has_row) add_row(state->data, fcinfo);
+  return Agg::transition(fcinfo, name, clv_pg::kNoConstantArgs, [&](typename Agg::State& state) {
+    if (has_row) add_row(state.data, fcinfo);
   });
-  PG_RETURN_POINTER(state);
-}
-
-template <class State>
-Datum fit_combine(FunctionCallInfo fcinfo, const char* name) {
-  MemoryContext context = clv_pg::aggregate_context(fcinfo, name);
-  auto* left = PG_ARGISNULL(0) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(0));
-  auto* right = PG_ARGISNULL(1) ? nullptr : reinterpret_cast<State*>(PG_GETARG_POINTER(1));
-  if (right == nullptr) PG_RETURN_POINTER(left);
-  clv_pg::guarded([&] {
-    if (left == nullptr) {
-      left = clv_pg::make_in_context<State>(context, *right);  // a copy, never `right`
-    } else {
-      left->merge(*right);
-    }
-  });
-  PG_RETURN_POINTER(left);
-}
-
-// Bytes: the core's fit state (clv/models/fit_state.hpp).
-template <class State>
-Datum fit_serialize(FunctionCallInfo fcinfo) {
-  auto* state = reinterpret_cast<State*>(PG_GETARG_POINTER(0));
-  bytea* out = nullptr;
-  clv_pg::guarded([&] { out = clv_pg::to_bytea(state->serialize()); });
-  PG_RETURN_BYTEA_P(out);
-}
-
-template <class State>
-Datum fit_deserialize(FunctionCallInfo fcinfo, const char* name) {
-  clv_pg::aggregate_context(fcinfo, name);
-  bytea* bytes = PG_GETARG_BYTEA_PP(0);
-  State* state = nullptr;
-  clv_pg::guarded([&] {
-    state = clv_pg::make_in_context<State>(
-        CurrentMemoryContext,
-        State::deserialize(std::string_view(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes))));
-  });
-  PG_RETURN_POINTER(state);
 }
 
 std::array<double, 4> fields(const models::bgnbd::Params& p) {
@@ -189,19 +170,19 @@ void add_fit_fields(clv_pg::CompositeBuilder& row, const models::FitResult<Param
 // BG/NBD, MBG/NBD and Pareto/NBD share their inputs and the shape of their result.
 template <class Params, class FitFn>
 Datum rfm_model_final(FunctionCallInfo fcinfo, FitFn fit, const char* model) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<RfmState*>(PG_GETARG_POINTER(0));
-  if (state->data.customers() == 0) PG_RETURN_NULL();
-  models::FitOptions options;
-  options.penalizer = state->penalizer;
-  auto result = clv_pg::guarded([&] {
-    return checked_fit([&] { return fit(state->data, options, clv_pg::interrupts()); },
-                       kRepeatBuyersHint);
+  return RfmFit::finalize(fcinfo, [&](RfmState& state) -> Datum {
+    if (state.data.customers() == 0) PG_RETURN_NULL();
+    models::FitOptions options;
+    options.penalizer = state.penalizer;
+    auto result = clv_pg::guarded([&] {
+      return checked_fit([&] { return fit(state.data, options, clv_pg::interrupts()); },
+                         kRepeatBuyersHint);
+    });
+    warn_unless_converged(result.converged, model, result.evaluations, result.limit);
+    clv_pg::CompositeBuilder row(fcinfo, 8);
+    add_fit_fields(row, result);
+    return row.datum();
   });
-  warn_unless_converged(result.converged, model, result.evaluations, result.limit);
-  clv_pg::CompositeBuilder row(fcinfo, 8);
-  add_fit_fields(row, result);
-  return row.datum();
 }
 
 }  // namespace
@@ -209,21 +190,21 @@ Datum rfm_model_final(FunctionCallInfo fcinfo, FitFn fit, const char* model) {
 extern "C" {
 
 Datum clv_rfm_fit_transfn(PG_FUNCTION_ARGS) {
-  return fit_transition<RfmState>(
+  return fit_transition<RfmFit>(
       fcinfo, 3, "clv_rfm_fit_transfn", [](models::RfmData& data, FunctionCallInfo fcinfo) {
         data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
       });
 }
 
 Datum clv_spend_fit_transfn(PG_FUNCTION_ARGS) {
-  return fit_transition<SpendState>(fcinfo, 2, "clv_spend_fit_transfn",
-                                    [](models::SpendData& data, FunctionCallInfo fcinfo) {
-                                      data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
-                                    });
+  return fit_transition<SpendFit>(fcinfo, 2, "clv_spend_fit_transfn",
+                                  [](models::SpendData& data, FunctionCallInfo fcinfo) {
+                                    data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
+                                  });
 }
 
 Datum clv_cohort_fit_transfn(PG_FUNCTION_ARGS) {
-  return fit_transition<CohortState>(
+  return fit_transition<CohortFit>(
       fcinfo, 2, "clv_cohort_fit_transfn", [](models::CohortData& data, FunctionCallInfo fcinfo) {
         const int32 period = PG_GETARG_INT32(1);
         const int64 active = PG_GETARG_INT64(2);
@@ -234,33 +215,33 @@ Datum clv_cohort_fit_transfn(PG_FUNCTION_ARGS) {
 }
 
 Datum clv_rfm_fit_combinefn(PG_FUNCTION_ARGS) {
-  return fit_combine<RfmState>(fcinfo, "clv_rfm_fit_combinefn");
+  return RfmFit::combine(fcinfo, "clv_rfm_fit_combinefn");
 }
 Datum clv_spend_fit_combinefn(PG_FUNCTION_ARGS) {
-  return fit_combine<SpendState>(fcinfo, "clv_spend_fit_combinefn");
+  return SpendFit::combine(fcinfo, "clv_spend_fit_combinefn");
 }
 Datum clv_cohort_fit_combinefn(PG_FUNCTION_ARGS) {
-  return fit_combine<CohortState>(fcinfo, "clv_cohort_fit_combinefn");
+  return CohortFit::combine(fcinfo, "clv_cohort_fit_combinefn");
 }
 
 Datum clv_rfm_fit_serialfn(PG_FUNCTION_ARGS) {
-  return fit_serialize<RfmState>(fcinfo);
+  return RfmFit::serialize(fcinfo);
 }
 Datum clv_spend_fit_serialfn(PG_FUNCTION_ARGS) {
-  return fit_serialize<SpendState>(fcinfo);
+  return SpendFit::serialize(fcinfo);
 }
 Datum clv_cohort_fit_serialfn(PG_FUNCTION_ARGS) {
-  return fit_serialize<CohortState>(fcinfo);
+  return CohortFit::serialize(fcinfo);
 }
 
 Datum clv_rfm_fit_deserialfn(PG_FUNCTION_ARGS) {
-  return fit_deserialize<RfmState>(fcinfo, "clv_rfm_fit_deserialfn");
+  return RfmFit::deserialize(fcinfo, "clv_rfm_fit_deserialfn");
 }
 Datum clv_spend_fit_deserialfn(PG_FUNCTION_ARGS) {
-  return fit_deserialize<SpendState>(fcinfo, "clv_spend_fit_deserialfn");
+  return SpendFit::deserialize(fcinfo, "clv_spend_fit_deserialfn");
 }
 Datum clv_cohort_fit_deserialfn(PG_FUNCTION_ARGS) {
-  return fit_deserialize<CohortState>(fcinfo, "clv_cohort_fit_deserialfn");
+  return CohortFit::deserialize(fcinfo, "clv_cohort_fit_deserialfn");
 }
 
 Datum clv_bgnbd_fit_finalfn(PG_FUNCTION_ARGS) {
@@ -276,39 +257,39 @@ Datum clv_pareto_nbd_fit_finalfn(PG_FUNCTION_ARGS) {
 }
 
 Datum clv_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<SpendState*>(PG_GETARG_POINTER(0));
-  if (state->data.customers() == 0) PG_RETURN_NULL();
-  models::FitOptions options;
-  options.penalizer = state->penalizer;
-  auto result = clv_pg::guarded([&] {
-    return checked_fit(
-        [&] { return models::gamma_gamma::fit(state->data, options, clv_pg::interrupts()); },
-        "The Gamma-Gamma model needs several customers with repeat purchases (frequency > 0).");
+  return SpendFit::finalize(fcinfo, [&](SpendState& state) -> Datum {
+    if (state.data.customers() == 0) PG_RETURN_NULL();
+    models::FitOptions options;
+    options.penalizer = state.penalizer;
+    auto result = clv_pg::guarded([&] {
+      return checked_fit(
+          [&] { return models::gamma_gamma::fit(state.data, options, clv_pg::interrupts()); },
+          "The Gamma-Gamma model needs several customers with repeat purchases (frequency > 0).");
+    });
+    warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations, result.limit);
+    clv_pg::CompositeBuilder row(fcinfo, 7);
+    add_fit_fields(row, result);
+    return row.datum();
   });
-  warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations, result.limit);
-  clv_pg::CompositeBuilder row(fcinfo, 7);
-  add_fit_fields(row, result);
-  return row.datum();
 }
 
 Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
-  if (PG_ARGISNULL(0)) PG_RETURN_NULL();
-  auto* state = reinterpret_cast<CohortState*>(PG_GETARG_POINTER(0));
-  bool empty = clv_pg::guarded([&] { return state->data.rows().empty(); });
-  if (empty) PG_RETURN_NULL();
-  models::FitOptions options;
-  options.penalizer = state->penalizer;
-  auto result = clv_pg::guarded([&] {
-    return checked_fit(
-        [&] { return models::sbg::fit(state->data, options, clv_pg::interrupts()); },
-        "The sBG model needs the active counts of at least two consecutive periods, starting at "
-        "period 0, with some customers lost.");
+  return CohortFit::finalize(fcinfo, [&](CohortState& state) -> Datum {
+    bool empty = clv_pg::guarded([&] { return state.data.rows().empty(); });
+    if (empty) PG_RETURN_NULL();
+    models::FitOptions options;
+    options.penalizer = state.penalizer;
+    auto result = clv_pg::guarded([&] {
+      return checked_fit(
+          [&] { return models::sbg::fit(state.data, options, clv_pg::interrupts()); },
+          "The sBG model needs the active counts of at least two consecutive periods, starting at "
+          "period 0, with some customers lost.");
+    });
+    warn_unless_converged(result.converged, "sBG", result.evaluations, result.limit, false);
+    clv_pg::CompositeBuilder row(fcinfo, 6);
+    add_fit_fields(row, result);
+    return row.datum();
   });
-  warn_unless_converged(result.converged, "sBG", result.evaluations, result.limit, false);
-  clv_pg::CompositeBuilder row(fcinfo, 6);
-  add_fit_fields(row, result);
-  return row.datum();
 }
 
 }  // extern "C"
