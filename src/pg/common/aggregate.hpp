@@ -147,3 +147,23 @@ class Aggregate {
 };
 
 }  // namespace clv_pg
+
+// The combine, serialize and deserialize entry points of the aggregate whose
+// state `Agg` (an Aggregate<Policy>) manages: PREFIX_combinefn,
+// PREFIX_serialfn and PREFIX_deserialfn. At file scope, outside any
+// namespace.
+#define CLV_AGGREGATE_STATE_FUNCTIONS(Agg, PREFIX)          \
+  extern "C" {                                              \
+  PG_FUNCTION_INFO_V1(PREFIX##_combinefn);                  \
+  PG_FUNCTION_INFO_V1(PREFIX##_serialfn);                   \
+  PG_FUNCTION_INFO_V1(PREFIX##_deserialfn);                 \
+  Datum PREFIX##_combinefn(PG_FUNCTION_ARGS) {              \
+    return Agg::combine(fcinfo, #PREFIX "_combinefn");      \
+  }                                                         \
+  Datum PREFIX##_serialfn(PG_FUNCTION_ARGS) {               \
+    return Agg::serialize(fcinfo);                          \
+  }                                                         \
+  Datum PREFIX##_deserialfn(PG_FUNCTION_ARGS) {             \
+    return Agg::deserialize(fcinfo, #PREFIX "_deserialfn"); \
+  }                                                         \
+  }

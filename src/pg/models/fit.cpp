@@ -24,15 +24,6 @@ extern "C" {
 PG_FUNCTION_INFO_V1(clv_rfm_fit_transfn);
 PG_FUNCTION_INFO_V1(clv_spend_fit_transfn);
 PG_FUNCTION_INFO_V1(clv_cohort_fit_transfn);
-PG_FUNCTION_INFO_V1(clv_rfm_fit_combinefn);
-PG_FUNCTION_INFO_V1(clv_spend_fit_combinefn);
-PG_FUNCTION_INFO_V1(clv_cohort_fit_combinefn);
-PG_FUNCTION_INFO_V1(clv_rfm_fit_serialfn);
-PG_FUNCTION_INFO_V1(clv_spend_fit_serialfn);
-PG_FUNCTION_INFO_V1(clv_cohort_fit_serialfn);
-PG_FUNCTION_INFO_V1(clv_rfm_fit_deserialfn);
-PG_FUNCTION_INFO_V1(clv_spend_fit_deserialfn);
-PG_FUNCTION_INFO_V1(clv_cohort_fit_deserialfn);
 PG_FUNCTION_INFO_V1(clv_bgnbd_fit_finalfn);
 PG_FUNCTION_INFO_V1(clv_mbgnbd_fit_finalfn);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_fit_finalfn);
@@ -214,36 +205,6 @@ Datum clv_cohort_fit_transfn(PG_FUNCTION_ARGS) {
       });
 }
 
-Datum clv_rfm_fit_combinefn(PG_FUNCTION_ARGS) {
-  return RfmFit::combine(fcinfo, "clv_rfm_fit_combinefn");
-}
-Datum clv_spend_fit_combinefn(PG_FUNCTION_ARGS) {
-  return SpendFit::combine(fcinfo, "clv_spend_fit_combinefn");
-}
-Datum clv_cohort_fit_combinefn(PG_FUNCTION_ARGS) {
-  return CohortFit::combine(fcinfo, "clv_cohort_fit_combinefn");
-}
-
-Datum clv_rfm_fit_serialfn(PG_FUNCTION_ARGS) {
-  return RfmFit::serialize(fcinfo);
-}
-Datum clv_spend_fit_serialfn(PG_FUNCTION_ARGS) {
-  return SpendFit::serialize(fcinfo);
-}
-Datum clv_cohort_fit_serialfn(PG_FUNCTION_ARGS) {
-  return CohortFit::serialize(fcinfo);
-}
-
-Datum clv_rfm_fit_deserialfn(PG_FUNCTION_ARGS) {
-  return RfmFit::deserialize(fcinfo, "clv_rfm_fit_deserialfn");
-}
-Datum clv_spend_fit_deserialfn(PG_FUNCTION_ARGS) {
-  return SpendFit::deserialize(fcinfo, "clv_spend_fit_deserialfn");
-}
-Datum clv_cohort_fit_deserialfn(PG_FUNCTION_ARGS) {
-  return CohortFit::deserialize(fcinfo, "clv_cohort_fit_deserialfn");
-}
-
 Datum clv_bgnbd_fit_finalfn(PG_FUNCTION_ARGS) {
   return rfm_model_final<models::bgnbd::Params>(fcinfo, models::bgnbd::fit, "BG/NBD");
 }
@@ -293,3 +254,7 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+CLV_AGGREGATE_STATE_FUNCTIONS(RfmFit, clv_rfm_fit)
+CLV_AGGREGATE_STATE_FUNCTIONS(SpendFit, clv_spend_fit)
+CLV_AGGREGATE_STATE_FUNCTIONS(CohortFit, clv_cohort_fit)

@@ -16,15 +16,9 @@
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_rfm_transfn);
 PG_FUNCTION_INFO_V1(clv_rfm_numeric_transfn);
-PG_FUNCTION_INFO_V1(clv_rfm_combinefn);
-PG_FUNCTION_INFO_V1(clv_rfm_serialfn);
-PG_FUNCTION_INFO_V1(clv_rfm_deserialfn);
 PG_FUNCTION_INFO_V1(clv_rfm_finalfn);
 PG_FUNCTION_INFO_V1(clv_rfm_holdout_transfn);
 PG_FUNCTION_INFO_V1(clv_rfm_holdout_numeric_transfn);
-PG_FUNCTION_INFO_V1(clv_rfm_holdout_combinefn);
-PG_FUNCTION_INFO_V1(clv_rfm_holdout_serialfn);
-PG_FUNCTION_INFO_V1(clv_rfm_holdout_deserialfn);
 PG_FUNCTION_INFO_V1(clv_rfm_holdout_finalfn);
 }
 
@@ -175,18 +169,6 @@ Datum clv_rfm_numeric_transfn(PG_FUNCTION_ARGS) {
   return transition<RfmAgg>(fcinfo, numeric_amount(fcinfo), "clv_rfm_numeric_transfn");
 }
 
-Datum clv_rfm_combinefn(PG_FUNCTION_ARGS) {
-  return RfmAgg::combine(fcinfo, "clv_rfm_combinefn");
-}
-
-Datum clv_rfm_serialfn(PG_FUNCTION_ARGS) {
-  return RfmAgg::serialize(fcinfo);
-}
-
-Datum clv_rfm_deserialfn(PG_FUNCTION_ARGS) {
-  return RfmAgg::deserialize(fcinfo, "clv_rfm_deserialfn");
-}
-
 Datum clv_rfm_finalfn(PG_FUNCTION_ARGS) {
   return RfmAgg::finalize(fcinfo, [&](RfmAgg::State& state) -> Datum {
     if (state.acc.empty()) PG_RETURN_NULL();
@@ -206,18 +188,6 @@ Datum clv_rfm_holdout_numeric_transfn(PG_FUNCTION_ARGS) {
                                    "clv_rfm_holdout_numeric_transfn");
 }
 
-Datum clv_rfm_holdout_combinefn(PG_FUNCTION_ARGS) {
-  return RfmHoldoutAgg::combine(fcinfo, "clv_rfm_holdout_combinefn");
-}
-
-Datum clv_rfm_holdout_serialfn(PG_FUNCTION_ARGS) {
-  return RfmHoldoutAgg::serialize(fcinfo);
-}
-
-Datum clv_rfm_holdout_deserialfn(PG_FUNCTION_ARGS) {
-  return RfmHoldoutAgg::deserialize(fcinfo, "clv_rfm_holdout_deserialfn");
-}
-
 Datum clv_rfm_holdout_finalfn(PG_FUNCTION_ARGS) {
   return RfmHoldoutAgg::finalize(fcinfo, [&](RfmHoldoutAgg::State& state) -> Datum {
     if (state.acc.empty()) PG_RETURN_NULL();
@@ -232,3 +202,6 @@ Datum clv_rfm_holdout_finalfn(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+CLV_AGGREGATE_STATE_FUNCTIONS(RfmAgg, clv_rfm)
+CLV_AGGREGATE_STATE_FUNCTIONS(RfmHoldoutAgg, clv_rfm_holdout)

@@ -16,9 +16,6 @@
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_lateness_transfn);
-PG_FUNCTION_INFO_V1(clv_lateness_combinefn);
-PG_FUNCTION_INFO_V1(clv_lateness_serialfn);
-PG_FUNCTION_INFO_V1(clv_lateness_deserialfn);
 PG_FUNCTION_INFO_V1(clv_lateness_finalfn);
 }
 
@@ -114,18 +111,6 @@ Datum clv_lateness_transfn(PG_FUNCTION_ARGS) {
                                  });
 }
 
-Datum clv_lateness_combinefn(PG_FUNCTION_ARGS) {
-  return LatenessAgg::combine(fcinfo, "clv_lateness_combinefn");
-}
-
-Datum clv_lateness_serialfn(PG_FUNCTION_ARGS) {
-  return LatenessAgg::serialize(fcinfo);
-}
-
-Datum clv_lateness_deserialfn(PG_FUNCTION_ARGS) {
-  return LatenessAgg::deserialize(fcinfo, "clv_lateness_deserialfn");
-}
-
 Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {
   return LatenessAgg::finalize(fcinfo, [&](LatenessAggState& state) -> Datum {
     const std::optional<double> late = clv_pg::guarded([&] { return state.acc.result(); });
@@ -135,3 +120,5 @@ Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+CLV_AGGREGATE_STATE_FUNCTIONS(LatenessAgg, clv_lateness)

@@ -24,9 +24,6 @@
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_trend_transfn);
 PG_FUNCTION_INFO_V1(clv_trend_numeric_transfn);
-PG_FUNCTION_INFO_V1(clv_trend_combinefn);
-PG_FUNCTION_INFO_V1(clv_trend_serialfn);
-PG_FUNCTION_INFO_V1(clv_trend_deserialfn);
 PG_FUNCTION_INFO_V1(clv_trend_finalfn);
 }
 
@@ -163,18 +160,6 @@ Datum clv_trend_numeric_transfn(PG_FUNCTION_ARGS) {
   return trend_transition(fcinfo, amount);
 }
 
-Datum clv_trend_combinefn(PG_FUNCTION_ARGS) {
-  return TrendAgg::combine(fcinfo, "clv_trend_combinefn");
-}
-
-Datum clv_trend_serialfn(PG_FUNCTION_ARGS) {
-  return TrendAgg::serialize(fcinfo);
-}
-
-Datum clv_trend_deserialfn(PG_FUNCTION_ARGS) {
-  return TrendAgg::deserialize(fcinfo, "clv_trend_deserialfn");
-}
-
 // NULL for a group without transactions at or before as_of.
 Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
   return TrendAgg::finalize(fcinfo, [&](TrendState& state) -> Datum {
@@ -201,3 +186,5 @@ Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
 }
 
 }  // extern "C"
+
+CLV_AGGREGATE_STATE_FUNCTIONS(TrendAgg, clv_trend)
