@@ -1,8 +1,8 @@
 // clv.refresh_profile_as_owner: switches to the profile's owner under
 // SECURITY_RESTRICTED_OPERATION and runs the refresh step.
 //
-// Runs in whichever process calls the SQL function: a profile worker
-// (worker.cpp, through SPI) or a user backend (clv.refresh_profile).
+// Runs in a profile worker (worker.cpp calls refresh_as_owner directly) or
+// in a user backend (clv.refresh_profile calls the SQL function).
 #include "profiles/run_as_owner.hpp"
 
 extern "C" {
@@ -21,22 +21,15 @@ extern "C" {
 PG_FUNCTION_INFO_V1(clv_refresh_profile_as_owner);
 }
 
-using clv_pg::profiles::pin_text_settings;
+namespace clv_pg::profiles {
 
-// Runs the profile's refresh step as its owner, the way REFRESH MATERIALIZED
-// VIEW runs a view's query: owner's user id, security-restricted operation,
-// a private GUC nest level with a safe search_path, the capture's text
-// settings and no parallel query. An error unwinds through the
-// (sub)transaction abort, which restores both.
-Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
-  int32 profile_id = PG_GETARG_INT32(0);
-  bool full_refresh = PG_GETARG_BOOL(1);
-  TupleDesc result_type;
-  if (get_call_result_type(fcinfo, nullptr, &result_type) != TYPEFUNC_COMPOSITE)
-    elog(ERROR, "refresh_profile_as_owner must return a composite");
-  Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-  const char* schema_name = quote_identifier(get_namespace_name(schema));
-
+// The way REFRESH MATERIALIZED VIEW runs a view's query: owner's user id,
+// security-restricted operation, a private GUC nest level with a safe
+// search_path, the capture's text settings and no parallel query. An error
+// unwinds through the (sub)transaction abort, which restores both.
+HeapTuple refresh_as_owner(const char* schema_name, int32 profile_id, bool full_refresh,
+                           TupleDesc* row_type) {
+  MemoryContext caller_context = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "clv_ext: SPI_connect failed");
   const char* query =
       psprintf("SELECT owner::pg_catalog.oid FROM %s.profiles WHERE id OPERATOR(pg_catalog.=) $1",
@@ -73,10 +66,29 @@ Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
       SPI_processed != 1)
     elog(ERROR, "clv_ext: refresh of profile %d returned no result", profile_id);
   HeapTuple row = SPI_copytuple(SPI_tuptable->vals[0]);
+  MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+  *row_type = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+  MemoryContextSwitchTo(spi_context);
 
   AtEOXact_GUC(false, nest_level);
   SetUserIdAndSecContext(saved_user, saved_security_context);
   SPI_finish();
+  return row;
+}
+
+}  // namespace clv_pg::profiles
+
+Datum clv_refresh_profile_as_owner(PG_FUNCTION_ARGS) {
+  int32 profile_id = PG_GETARG_INT32(0);
+  bool full_refresh = PG_GETARG_BOOL(1);
+  TupleDesc result_type;
+  if (get_call_result_type(fcinfo, nullptr, &result_type) != TYPEFUNC_COMPOSITE)
+    elog(ERROR, "refresh_profile_as_owner must return a composite");
+  Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+  const char* schema_name = quote_identifier(get_namespace_name(schema));
+  TupleDesc row_type;
+  HeapTuple row =
+      clv_pg::profiles::refresh_as_owner(schema_name, profile_id, full_refresh, &row_type);
 
   Datum result_values[3];
   bool result_nulls[3];

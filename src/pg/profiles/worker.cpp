@@ -1,7 +1,7 @@
 // The profile worker: one dynamic background worker per database, started
 // by the launcher (launcher.cpp, bgw_notify_pid, never restarted). It
 // refreshes the database's due profiles, each in its own transactions, as
-// the profile's owner (clv.refresh_profile_as_owner, run_as_owner.cpp), and
+// the profile's owner (refresh_as_owner, run_as_owner.cpp), and
 // sleeps on its latch, which commits that captured changes set.
 //
 // Runs in the worker process. PostgreSQL-process code throughout (signals,
@@ -10,6 +10,7 @@
 #include "profiles/worker.hpp"
 
 extern "C" {
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -29,6 +30,7 @@ extern "C" {
 }
 
 #include "common/settings.hpp"
+#include "profiles/run_as_owner.hpp"
 #include "profiles/shmem.hpp"
 
 using clv_pg::profiles::DatabaseSlot;
@@ -148,14 +150,11 @@ bool refresh_one(const char* schema, int profile_id, MemoryContext loop_context)
     record(schema, "profile_record_start", profile_id, nullptr);
     begin_step(activity);
     arm_refresh_timeouts();
-    const char* query = psprintf("SELECT * FROM %s.refresh_profile_as_owner($1, false)", schema);
-    Oid types[1] = {INT4OID};
-    Datum values[1] = {Int32GetDatum(profile_id)};
-    int rc = SPI_execute_with_args(query, 1, types, values, nullptr, false, 0);
-    if (rc != SPI_OK_SELECT || SPI_processed != 1)
-      elog(ERROR, "clv_ext: refresh of profile %d failed: %d", profile_id, rc);
-    char* mode = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-    bool changed = mode != nullptr && strcmp(mode, "none") != 0;
+    TupleDesc row_type;
+    HeapTuple row = clv_pg::profiles::refresh_as_owner(schema, profile_id, false, &row_type);
+    bool isnull;
+    Datum mode = heap_getattr(row, 1, row_type, &isnull);
+    bool changed = !isnull && strcmp(TextDatumGetCString(mode), "none") != 0;
     disable_timeout(STATEMENT_TIMEOUT, false);
     end_step();
     took_in = changed;
