@@ -622,11 +622,18 @@ DECLARE
   removed bigint;
   profile_name text;
 BEGIN
+  -- The lock of clv.profile_lock, taken by id: only on a profile the caller
+  -- sees (another owner's refreshes cannot be held up by a stranger's lock).
   SELECT pr.name INTO profile_name FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) profile_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = pg_catalog.format('profile %s does not exist', profile_id);
   END IF;
-  p := @extschema@.profile_lock(profile_name);
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('clv_ext.profile'), profile_id);
+  -- re-read: an alter or drop may have committed while we waited
+  SELECT * INTO p FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) profile_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = pg_catalog.format('profile "%s" was dropped', profile_name);
+  END IF;
   PERFORM @extschema@.profile_check_source(p);
   facts := @extschema@.profile_object(p, '_facts');
   -- a due refit recomputes every customer first (trends as of now)
