@@ -91,7 +91,10 @@ class Aggregate {
     MemoryContext context = aggregate_context(fcinfo, name);
     Slot* left = slot_arg(fcinfo, 0);
     Slot* right = slot_arg(fcinfo, 1);
-    if (right == nullptr) PG_RETURN_POINTER(left);
+    if (right == nullptr) {
+      if (left == nullptr) PG_RETURN_NULL();  // no rows on either side
+      PG_RETURN_POINTER(left);
+    }
     guarded([&] {
       if (left == nullptr) {
         left = make_in_context<Slot>(context, Policy::copy(right->state, context));
