@@ -8,9 +8,9 @@
 # refuses to do as root: scripts/test.sh runs them with prove as the postgres
 # user.
 EXTENSION = clv_ext
-EXTVERSION = 0.5.0
+EXTVERSION = 0.6.0
 # The last released version: the generated upgrade starts there.
-PREVIOUS_VERSION = 0.4.0
+PREVIOUS_VERSION = 0.5.0
 MODULE_big = clv_ext
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(EXTENSION)--$(PREVIOUS_VERSION)--$(EXTVERSION).sql
 DATA = $(wildcard extension/released/$(EXTENSION)--*.sql)
