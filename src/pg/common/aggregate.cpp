@@ -49,4 +49,31 @@ bytea* to_bytea(const std::string& bytes) {
   return out;
 }
 
+MemoryContext state_object_context(MemoryContext parent) {
+  return AllocSetContextCreate(parent, "clv_ext aggregate state", ALLOCSET_SMALL_SIZES);
+}
+
+bytea* state_bytes_from_text(const char* text, const char* type_name) {
+  const size_t length = std::strlen(text);
+  if (length < 2 || text[0] != '\\' || text[1] != 'x' || length % 2 != 0)
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+             errmsg("invalid input syntax for type %s", type_name),
+             errdetail("A state is written as \\x followed by pairs of hexadecimal digits.")));
+  const size_t size = (length - 2) / 2;
+  auto* out = static_cast<bytea*>(palloc(VARHDRSZ + size));
+  SET_VARSIZE(out, VARHDRSZ + hex_decode(text + 2, length - 2, VARDATA(out)));
+  return out;
+}
+
+char* state_text(const std::string& bytes) {
+  void* mem = palloc_extended(3 + 2 * bytes.size(), MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+  if (mem == nullptr) throw std::bad_alloc();
+  auto* text = static_cast<char*>(mem);
+  text[0] = '\\';
+  text[1] = 'x';
+  text[2 + hex_encode(bytes.data(), bytes.size(), text + 2)] = '\0';
+  return text;
+}
+
 }  // namespace clv_pg

@@ -1,9 +1,9 @@
-// The aggregate template shared by every aggregate with an internal C++
-// state, and the small helpers around it.
+// The aggregate template shared by every aggregate with a C++ state, and the
+// small helpers around it.
 //
-// clv_pg::Aggregate<Policy> provides the transition, combine, serialize,
-// deserialize and final steps. Policy names the state and how to build,
-// check, copy, merge and (de)serialise it; it holds no PostgreSQL plumbing:
+// clv_pg::Aggregate<Policy> provides the transition, combine, final and
+// state-type steps. Policy names the state and how to build, check, copy,
+// merge and (de)serialise it; it holds no PostgreSQL plumbing:
 //
 //   using State = ...;  // the core's state with the arguments as given
 //   // The first row's state.
@@ -17,13 +17,28 @@
 //   // Validating: throws std::invalid_argument on bad bytes.
 //   static State deserialize(const char* data, size_t size, MemoryContext context);
 //
-// Every policy step runs inside guarded() and may throw. The state lives in
-// a memory context whose reset runs its destructor (make_in_context).
+// Each state family is a SQL varlena type whose flat form is the core's byte
+// format (versioned, validated on the way in) and whose in-memory form is an
+// expanded object (utils/expandeddatum.h): the transition function updates
+// the aggregate's read-write object in place, so rows pay no serialisation;
+// PostgreSQL flattens the object only when it leaves the aggregate (a
+// parallel worker's partial state, a state returned to the client, a shard's
+// partial aggregate). The object lives in a memory context of its own, a
+// child of the aggregate context, which is what lets the executor adopt it
+// without a copy; deleting that context runs the state's destructor.
+//
+// The same entry points also serve the declarations with an `internal`
+// state of versions before 0.6.0 (until ALTER EXTENSION UPDATE): there the
+// executor passes the object's read-write pointer around unchanged, and the
+// serialize/deserialize functions flatten and expand it.
+//
+// Every policy step runs inside guarded() and may throw.
 #pragma once
 
 #include "common/postgres.hpp"
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -45,9 +60,18 @@ bool constant_args(FunctionCallInfo fcinfo, int first);
 // value in short form rather than with its hundreds of digits.
 double numeric_to_double(Datum numeric, const char* what);
 
-// A bytea copy of a serialized state; throws std::bad_alloc instead of
-// raising, so it may run inside guarded().
+// A varlena (bytea or a state type's flat form) holding `bytes`; throws
+// std::bad_alloc instead of raising, so it may run inside guarded().
 bytea* to_bytea(const std::string& bytes);
+
+// A memory context for one expanded state, a child of `parent`. A C frame.
+MemoryContext state_object_context(MemoryContext parent);
+
+// The bytes of a state type's text form: \x and hex digits, as bytea's hex
+// output. A C frame: ERROR 22P02 on anything else.
+bytea* state_bytes_from_text(const char* text, const char* type_name);
+// The text form of `bytes`; throws std::bad_alloc.
+char* state_text(const std::string& bytes);
 
 // For Aggregate::transition: check every row's arguments, constants or not.
 constexpr int kNoConstantArgs = -1;
@@ -57,12 +81,6 @@ class Aggregate {
  public:
   using State = typename Policy::State;
 
-  // The state in argument `arg`, or nullptr when it is NULL.
-  static State* state(FunctionCallInfo fcinfo, int arg) {
-    if (PG_ARGISNULL(arg)) return nullptr;
-    return &reinterpret_cast<Slot*>(PG_GETARG_POINTER(arg))->state;
-  }
-
   // Gets or creates the state in the aggregate context, checks the row's
   // arguments unless those from aggregate argument `constant_from` on are
   // constants of the query (kNoConstantArgs: always check), then runs
@@ -71,102 +89,218 @@ class Aggregate {
   template <class Add>
   static Datum transition(FunctionCallInfo fcinfo, const char* name, int constant_from, Add&& add) {
     MemoryContext context = aggregate_context(fcinfo, name);
-    Slot* slot = slot_arg(fcinfo, 0);
-    const bool fresh = slot == nullptr;
+    Slot* slot = PG_ARGISNULL(0) ? nullptr : own(PG_GETARG_DATUM(0), context);
+    const bool fresh = PG_ARGISNULL(0);
+    // Not the aggregate's own object (a flat state: a user's aggregate with
+    // an initial condition): its arguments are checked on every row.
+    Slot* given = slot == nullptr && !fresh ? read_arg(fcinfo, 0) : nullptr;
+    MemoryContext object_context = slot == nullptr ? state_object_context(context) : nullptr;
     guarded([&] {
       if (fresh) {
-        slot = make_in_context<Slot>(context, Policy::create(context, fcinfo));
-      } else if (!slot->args_constant) {
-        Policy::check(slot->state, fcinfo);
+        slot = make_object(object_context, Policy::create(object_context, fcinfo));
+      } else if (given != nullptr) {
+        slot = make_object(object_context, Policy::copy(given->state, object_context));
       }
+      if (!fresh && !slot->args_constant) Policy::check(slot->state, fcinfo);
       add(slot->state);
     });
     if (fresh && constant_from >= 0) slot->args_constant = constant_args(fcinfo, constant_from);
-    PG_RETURN_POINTER(slot);
+    return datum(slot);
   }
 
-  // The result lives in the aggregate context: a NULL left side gets a copy
-  // of the right one, never the right argument itself.
+  // The result is an object of the aggregate context: a left side that is
+  // not (NULL, or flat) becomes a copy, never the right argument itself.
   static Datum combine(FunctionCallInfo fcinfo, const char* name) {
     MemoryContext context = aggregate_context(fcinfo, name);
-    Slot* left = slot_arg(fcinfo, 0);
-    Slot* right = slot_arg(fcinfo, 1);
+    Slot* right = read_arg(fcinfo, 1);
+    Slot* left = PG_ARGISNULL(0) ? nullptr : own(PG_GETARG_DATUM(0), context);
+    if (left == nullptr && !PG_ARGISNULL(0)) left = adopt(context, read_arg(fcinfo, 0));
     if (right == nullptr) {
       if (left == nullptr) PG_RETURN_NULL();  // no rows on either side
-      PG_RETURN_POINTER(left);
+      return datum(left);
     }
-    guarded([&] {
-      if (left == nullptr) {
-        left = make_in_context<Slot>(context, Policy::copy(right->state, context));
-      } else {
-        Policy::merge(left->state, right->state);
-      }
-    });
-    PG_RETURN_POINTER(left);
+    if (left == nullptr) return datum(adopt(context, right));
+    guarded([&] { Policy::merge(left->state, right->state); });
+    return datum(left);
   }
 
+  // NULL for a NULL state, else finish(State&): a C frame that runs its C++
+  // work in guarded() itself and builds the result datum. It must not change
+  // the state (a window aggregate calls it again).
+  template <class Finish>
+  static Datum finalize(FunctionCallInfo fcinfo, Finish&& finish) {
+    Slot* slot = read_arg(fcinfo, 0);
+    if (slot == nullptr) PG_RETURN_NULL();
+    return finish(slot->state);
+  }
+
+  // The flat bytes of the state in argument 0 (bytea), for the internal-state
+  // declarations' serialize function.
   static Datum serialize(FunctionCallInfo fcinfo) {
-    Slot* slot = slot_arg(fcinfo, 0);
+    Slot* slot = read_arg(fcinfo, 0);
     bytea* out = nullptr;
     guarded([&] { out = to_bytea(Policy::serialize(slot->state)); });
     PG_RETURN_BYTEA_P(out);
   }
 
-  // The rebuilt state lives in the current (per-input) context, like the
-  // built-in aggregates' deserialized states; combine copies what it keeps.
+  // The bytea in argument 0 as an object of the current (per-input) context,
+  // like the built-in aggregates' deserialized states; combine copies what
+  // it keeps.
   static Datum deserialize(FunctionCallInfo fcinfo, const char* name) {
     aggregate_context(fcinfo, name);
-    MemoryContext context = CurrentMemoryContext;
-    bytea* bytes = PG_GETARG_BYTEA_PP(0);
-    Slot* slot = nullptr;
-    guarded([&] {
-      slot = make_in_context<Slot>(
-          context, Policy::deserialize(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes), context));
-    });
-    PG_RETURN_POINTER(slot);
+    return datum(read_arg(fcinfo, 0, true));
   }
 
-  // NULL for a NULL state, else finish(State&): a C frame that runs its C++
-  // work in guarded() itself and builds the result datum.
-  template <class Finish>
-  static Datum finalize(FunctionCallInfo fcinfo, Finish&& finish) {
-    State* s = state(fcinfo, 0);
-    if (s == nullptr) PG_RETURN_NULL();
-    return finish(*s);
+  // The state type's input function: validated bytes, re-serialised.
+  static Datum input(FunctionCallInfo fcinfo, const char* type_name) {
+    const bytea* bytes = state_bytes_from_text(PG_GETARG_CSTRING(0), type_name);
+    return flat_datum(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ);
   }
+  static Datum output(FunctionCallInfo fcinfo) {
+    Slot* slot = read_arg(fcinfo, 0);
+    char* text = nullptr;
+    guarded([&] { text = state_text(Policy::serialize(slot->state)); });
+    PG_RETURN_CSTRING(text);
+  }
+  static Datum receive(FunctionCallInfo fcinfo) {
+    StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
+    const int size = buf->len - buf->cursor;
+    const char* data = pq_getmsgbytes(buf, size);
+    return flat_datum(data, static_cast<size_t>(size));
+  }
+  static Datum send(FunctionCallInfo fcinfo) { return serialize(fcinfo); }
 
  private:
+  struct Slot;
+  // The expanded object: PostgreSQL's header first, so that a header
+  // pointer is an Object pointer.
+  struct Object {
+    ExpandedObjectHeader header;
+    Slot* slot;
+  };
   struct Slot {
     explicit Slot(State&& s) : state(std::move(s)) {}
     State state;
     // True when the checked arguments are constants of the query: then rows
     // need no check that they stay the same.
     bool args_constant = false;
+    Object* object = nullptr;  // none for a temporary read from flat bytes
+    std::string flat;          // between get_flat_size and flatten_into
   };
 
-  static Slot* slot_arg(FunctionCallInfo fcinfo, int arg) {
-    return PG_ARGISNULL(arg) ? nullptr : reinterpret_cast<Slot*>(PG_GETARG_POINTER(arg));
+  static Size flat_size(ExpandedObjectHeader* header) {
+    Slot* slot = reinterpret_cast<Object*>(header)->slot;
+    guarded([&] { slot->flat = Policy::serialize(slot->state); });
+    return VARHDRSZ + slot->flat.size();
+  }
+  static void flatten_into(ExpandedObjectHeader* header, void* result, Size size) {
+    Slot* slot = reinterpret_cast<Object*>(header)->slot;
+    auto* out = static_cast<varlena*>(result);
+    SET_VARSIZE(out, size);
+    std::memcpy(VARDATA(out), slot->flat.data(), size - VARHDRSZ);
+    std::string().swap(slot->flat);
+  }
+  static constexpr ExpandedObjectMethods kMethods = {flat_size, flatten_into};
+
+  static Datum datum(Slot* slot) { return EOHPGetRWDatum(&slot->object->header); }
+
+  // The object of `value` when it is this family's read-write object of the
+  // aggregate context `context` (the transition value, updated in place).
+  static Slot* own(Datum value, MemoryContext context) {
+    if (!VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(value))) return nullptr;
+    ExpandedObjectHeader* header = DatumGetEOHP(value);
+    if (header->eoh_methods != &kMethods || MemoryContextGetParent(header->eoh_context) != context)
+      return nullptr;
+    return reinterpret_cast<Object*>(header)->slot;
+  }
+
+  // The state of argument `arg` to read, nullptr for NULL: this family's
+  // object, or flat bytes validated into a temporary of the current context
+  // (an object when `as_object`). A C frame.
+  static Slot* read_arg(FunctionCallInfo fcinfo, int arg, bool as_object = false) {
+    if (PG_ARGISNULL(arg)) return nullptr;
+    const Datum value = PG_GETARG_DATUM(arg);
+    if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(value))) {
+      ExpandedObjectHeader* header = DatumGetEOHP(value);
+      if (header->eoh_methods == &kMethods) return reinterpret_cast<Object*>(header)->slot;
+    }
+    varlena* flat = PG_DETOAST_DATUM_PACKED(value);
+    MemoryContext context =
+        as_object ? state_object_context(CurrentMemoryContext) : CurrentMemoryContext;
+    Slot* slot = nullptr;
+    guarded([&] {
+      State state = Policy::deserialize(VARDATA_ANY(flat), VARSIZE_ANY_EXHDR(flat), context);
+      slot = as_object ? make_object(context, std::move(state))
+                       : make_in_context<Slot>(context, std::move(state));
+    });
+    return slot;
+  }
+
+  // A copy of `from` as an object of the aggregate context. A C frame.
+  static Slot* adopt(MemoryContext context, Slot* from) {
+    MemoryContext object_context = state_object_context(context);
+    Slot* slot = nullptr;
+    guarded([&] { slot = make_object(object_context, Policy::copy(from->state, object_context)); });
+    return slot;
+  }
+
+  // `state` as the expanded object owning `context` (its own context).
+  static Slot* make_object(MemoryContext context, State&& state) {
+    void* raw = MemoryContextAllocExtended(context, sizeof(Object), MCXT_ALLOC_NO_OOM);
+    if (raw == nullptr) throw std::bad_alloc();
+    auto* object = static_cast<Object*>(raw);
+    EOH_init_header(&object->header, &kMethods, context);
+    object->slot = make_in_context<Slot>(context, std::move(state));
+    object->slot->object = object;
+    return object->slot;
+  }
+
+  // A flat state of `data` after validating and re-serialising it. A C frame.
+  static Datum flat_datum(const char* data, size_t size) {
+    bytea* out = nullptr;
+    guarded([&] {
+      State state = Policy::deserialize(data, size, CurrentMemoryContext);
+      out = to_bytea(Policy::serialize(state));
+    });
+    PG_RETURN_POINTER(out);
   }
 };
 
 }  // namespace clv_pg
 
-// The combine, serialize and deserialize entry points of the aggregate whose
-// state `Agg` (an Aggregate<Policy>) manages: PREFIX_combinefn,
-// PREFIX_serialfn and PREFIX_deserialfn. At file scope, outside any
+// The entry points of the state family `Agg` (an Aggregate<Policy>) besides
+// its transition and final functions: PREFIX_combinefn; the internal-state
+// declarations' PREFIX_serialfn and PREFIX_deserialfn; the state type's
+// PREFIX_state_in, _out, _recv and _send. At file scope, outside any
 // namespace.
-#define CLV_AGGREGATE_STATE_FUNCTIONS(Agg, PREFIX)          \
-  extern "C" {                                              \
-  PG_FUNCTION_INFO_V1(PREFIX##_combinefn);                  \
-  PG_FUNCTION_INFO_V1(PREFIX##_serialfn);                   \
-  PG_FUNCTION_INFO_V1(PREFIX##_deserialfn);                 \
-  Datum PREFIX##_combinefn(PG_FUNCTION_ARGS) {              \
-    return Agg::combine(fcinfo, #PREFIX "_combinefn");      \
-  }                                                         \
-  Datum PREFIX##_serialfn(PG_FUNCTION_ARGS) {               \
-    return Agg::serialize(fcinfo);                          \
-  }                                                         \
-  Datum PREFIX##_deserialfn(PG_FUNCTION_ARGS) {             \
-    return Agg::deserialize(fcinfo, #PREFIX "_deserialfn"); \
-  }                                                         \
+#define CLV_AGGREGATE_STATE_FUNCTIONS(Agg, PREFIX, TYPE_NAME) \
+  extern "C" {                                                \
+  PG_FUNCTION_INFO_V1(PREFIX##_combinefn);                    \
+  PG_FUNCTION_INFO_V1(PREFIX##_serialfn);                     \
+  PG_FUNCTION_INFO_V1(PREFIX##_deserialfn);                   \
+  PG_FUNCTION_INFO_V1(PREFIX##_state_in);                     \
+  PG_FUNCTION_INFO_V1(PREFIX##_state_out);                    \
+  PG_FUNCTION_INFO_V1(PREFIX##_state_recv);                   \
+  PG_FUNCTION_INFO_V1(PREFIX##_state_send);                   \
+  Datum PREFIX##_combinefn(PG_FUNCTION_ARGS) {                \
+    return Agg::combine(fcinfo, #PREFIX "_combinefn");        \
+  }                                                           \
+  Datum PREFIX##_serialfn(PG_FUNCTION_ARGS) {                 \
+    return Agg::serialize(fcinfo);                            \
+  }                                                           \
+  Datum PREFIX##_deserialfn(PG_FUNCTION_ARGS) {               \
+    return Agg::deserialize(fcinfo, #PREFIX "_deserialfn");   \
+  }                                                           \
+  Datum PREFIX##_state_in(PG_FUNCTION_ARGS) {                 \
+    return Agg::input(fcinfo, TYPE_NAME);                     \
+  }                                                           \
+  Datum PREFIX##_state_out(PG_FUNCTION_ARGS) {                \
+    return Agg::output(fcinfo);                               \
+  }                                                           \
+  Datum PREFIX##_state_recv(PG_FUNCTION_ARGS) {               \
+    return Agg::receive(fcinfo);                              \
+  }                                                           \
+  Datum PREFIX##_state_send(PG_FUNCTION_ARGS) {               \
+    return Agg::send(fcinfo);                                 \
+  }                                                           \
   }

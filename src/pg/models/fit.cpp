@@ -255,6 +255,6 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
 
 }  // extern "C"
 
-CLV_AGGREGATE_STATE_FUNCTIONS(RfmFit, clv_rfm_fit)
-CLV_AGGREGATE_STATE_FUNCTIONS(SpendFit, clv_spend_fit)
-CLV_AGGREGATE_STATE_FUNCTIONS(CohortFit, clv_cohort_fit)
+CLV_AGGREGATE_STATE_FUNCTIONS(RfmFit, clv_rfm_fit, "clv.rfm_fit_state")
+CLV_AGGREGATE_STATE_FUNCTIONS(SpendFit, clv_spend_fit, "clv.spend_fit_state")
+CLV_AGGREGATE_STATE_FUNCTIONS(CohortFit, clv_cohort_fit, "clv.cohort_fit_state")

@@ -203,5 +203,5 @@ Datum clv_rfm_holdout_finalfn(PG_FUNCTION_ARGS) {
 
 }  // extern "C"
 
-CLV_AGGREGATE_STATE_FUNCTIONS(RfmAgg, clv_rfm)
-CLV_AGGREGATE_STATE_FUNCTIONS(RfmHoldoutAgg, clv_rfm_holdout)
+CLV_AGGREGATE_STATE_FUNCTIONS(RfmAgg, clv_rfm, "clv.rfm_state")
+CLV_AGGREGATE_STATE_FUNCTIONS(RfmHoldoutAgg, clv_rfm_holdout, "clv.rfm_holdout_state")

@@ -121,4 +121,4 @@ Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {
 
 }  // extern "C"
 
-CLV_AGGREGATE_STATE_FUNCTIONS(LatenessAgg, clv_lateness)
+CLV_AGGREGATE_STATE_FUNCTIONS(LatenessAgg, clv_lateness, "clv.lateness_state")

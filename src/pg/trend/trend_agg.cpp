@@ -187,4 +187,4 @@ Datum clv_trend_finalfn(PG_FUNCTION_ARGS) {
 
 }  // extern "C"
 
-CLV_AGGREGATE_STATE_FUNCTIONS(TrendAgg, clv_trend)
+CLV_AGGREGATE_STATE_FUNCTIONS(TrendAgg, clv_trend, "clv.trend_state")
