@@ -4,91 +4,77 @@
 
 -- Transition functions read the session TimeZone (purchase periods follow
 -- local calendar days), hence STABLE.
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz)
+RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval)
+RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval, interval)
+RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz)
+RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval)
+RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval, interval)
+RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_combinefn(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_combinefn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_combinefn(@extschema@.rfm_state, @extschema@.rfm_state)
+RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_serialfn(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'clv_rfm_serialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_deserialfn(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_deserialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_finalfn(@extschema@.rfm_state)
 RETURNS @extschema@.rfm AS 'MODULE_PATHNAME', 'clv_rfm_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz) IS 'transition function of clv.rfm_agg';
-COMMENT ON FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval) IS 'transition function of clv.rfm_agg';
-COMMENT ON FUNCTION @extschema@.rfm_transfn(internal, timestamptz, double precision, timestamptz, interval, interval) IS 'transition function of clv.rfm_agg';
-COMMENT ON FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz) IS 'transition function of clv.rfm_agg (numeric amounts)';
-COMMENT ON FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval) IS 'transition function of clv.rfm_agg (numeric amounts)';
-COMMENT ON FUNCTION @extschema@.rfm_transfn(internal, timestamptz, numeric, timestamptz, interval, interval) IS 'transition function of clv.rfm_agg (numeric amounts)';
-COMMENT ON FUNCTION @extschema@.rfm_combinefn(internal, internal) IS 'combines partial clv.rfm_agg states (parallel query)';
-COMMENT ON FUNCTION @extschema@.rfm_serialfn(internal) IS 'serializes a clv.rfm_agg state (versioned, architecture-independent)';
-COMMENT ON FUNCTION @extschema@.rfm_deserialfn(bytea, internal) IS 'deserializes and validates a clv.rfm_agg state';
-COMMENT ON FUNCTION @extschema@.rfm_finalfn(internal) IS 'final function of clv.rfm_agg';
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz) IS 'transition function of clv.rfm_agg';
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval) IS 'transition function of clv.rfm_agg';
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval, interval) IS 'transition function of clv.rfm_agg';
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz) IS 'transition function of clv.rfm_agg (numeric amounts)';
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval) IS 'transition function of clv.rfm_agg (numeric amounts)';
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval, interval) IS 'transition function of clv.rfm_agg (numeric amounts)';
+COMMENT ON FUNCTION @extschema@.rfm_combinefn(@extschema@.rfm_state, @extschema@.rfm_state) IS 'combines partial clv.rfm_agg states (parallel query)';
+COMMENT ON FUNCTION @extschema@.rfm_finalfn(@extschema@.rfm_state) IS 'final function of clv.rfm_agg';
 
 -- SSPACE: bytes per group the planner should expect for hash aggregation
--- (the state with room for a few purchase periods), instead of the 8 kB it
--- assumes for internal states.
+-- (the state's own memory context, with room for a few purchase periods),
+-- instead of the average width of a varlena value it assumes otherwise.
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
-    SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
-    SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
-    SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
-    SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
-    SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = internal, SSPACE = 320,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
-    SERIALFUNC = @extschema@.rfm_serialfn, DESERIALFUNC = @extschema@.rfm_deserialfn,
     PARALLEL = SAFE
 );
 
@@ -105,88 +91,74 @@ COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, numeric, timestamptz, inte
 COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, numeric, timestamptz, interval, interval) IS
 'RFM summary (clv.rfm) of numeric amounts, recency and t in unit, purchase periods of the given length';
 
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz)
+RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval)
+RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval, interval)
+RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz)
+RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval)
+RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval, interval)
+RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_combinefn(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_combinefn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_combinefn(@extschema@.rfm_holdout_state, @extschema@.rfm_holdout_state)
+RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_serialfn(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'clv_rfm_holdout_serialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_deserialfn(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_holdout_deserialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_finalfn(@extschema@.rfm_holdout_state)
 RETURNS @extschema@.rfm_holdout AS 'MODULE_PATHNAME', 'clv_rfm_holdout_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz) IS 'transition function of clv.rfm_holdout_agg';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval) IS 'transition function of clv.rfm_holdout_agg';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, double precision, timestamptz, timestamptz, interval, interval) IS 'transition function of clv.rfm_holdout_agg';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz) IS 'transition function of clv.rfm_holdout_agg (numeric amounts)';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval) IS 'transition function of clv.rfm_holdout_agg (numeric amounts)';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(internal, timestamptz, numeric, timestamptz, timestamptz, interval, interval) IS 'transition function of clv.rfm_holdout_agg (numeric amounts)';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_combinefn(internal, internal) IS 'combines partial clv.rfm_holdout_agg states (parallel query)';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_serialfn(internal) IS 'serializes a clv.rfm_holdout_agg state (versioned, architecture-independent)';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_deserialfn(bytea, internal) IS 'deserializes and validates a clv.rfm_holdout_agg state';
-COMMENT ON FUNCTION @extschema@.rfm_holdout_finalfn(internal) IS 'final function of clv.rfm_holdout_agg';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz) IS 'transition function of clv.rfm_holdout_agg';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval) IS 'transition function of clv.rfm_holdout_agg';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval, interval) IS 'transition function of clv.rfm_holdout_agg';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz) IS 'transition function of clv.rfm_holdout_agg (numeric amounts)';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval) IS 'transition function of clv.rfm_holdout_agg (numeric amounts)';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval, interval) IS 'transition function of clv.rfm_holdout_agg (numeric amounts)';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_combinefn(@extschema@.rfm_holdout_state, @extschema@.rfm_holdout_state) IS 'combines partial clv.rfm_holdout_agg states (parallel query)';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_finalfn(@extschema@.rfm_holdout_state) IS 'final function of clv.rfm_holdout_agg';
 
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
-    SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
-    SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
-    SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
-    SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
-    SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = internal, SSPACE = 400,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
-    SERIALFUNC = @extschema@.rfm_holdout_serialfn, DESERIALFUNC = @extschema@.rfm_holdout_deserialfn,
     PARALLEL = SAFE
 );
 
@@ -224,3 +196,107 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_retention_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.retention_clv(double precision, double precision, double precision) IS
 'Retention CLV with discounting: m * r / (1 + d - r), retention_rate in [0, 1), discount_rate > -1 and above retention_rate - 1';
+
+-- Two-stage forms: NAME_state(args) returns the partial state (a shard's or
+-- a part's), NAME_merge(state) finishes from any number of them; any split
+-- of the rows gives the result of NAME(args) over all of them.
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz) (
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz) IS
+'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_merge(state @extschema@.rfm_state) (
+    SFUNC = @extschema@.rfm_combinefn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    FINALFUNC = @extschema@.rfm_finalfn,
+    COMBINEFUNC = @extschema@.rfm_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_agg_merge(@extschema@.rfm_state) IS
+'clv.rfm_agg finished from partial states (clv.rfm_agg_state): over any split of the rows, the same result as clv.rfm_agg over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz, unit interval) (
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz, interval) IS
+'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval) (
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz, interval, interval) IS
+'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz) (
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz) IS
+'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz, unit interval) (
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz, interval) IS
+'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval) (
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz, interval, interval) IS
+'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz) (
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz) IS
+'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_merge(state @extschema@.rfm_holdout_state) (
+    SFUNC = @extschema@.rfm_holdout_combinefn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    FINALFUNC = @extschema@.rfm_holdout_finalfn,
+    COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_merge(@extschema@.rfm_holdout_state) IS
+'clv.rfm_holdout_agg finished from partial states (clv.rfm_holdout_agg_state): over any split of the rows, the same result as clv.rfm_holdout_agg over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval) (
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz, interval) IS
+'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz, interval, interval) IS
+'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz) (
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, timestamptz, timestamptz) IS
+'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval) (
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, timestamptz, timestamptz, interval) IS
+'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, timestamptz, timestamptz, interval, interval) IS
+'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';

@@ -9,174 +9,141 @@
 -- a NULL input are skipped.
 --------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state, double precision, double precision, double precision)
+RETURNS @extschema@.rfm_fit_state AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
-CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision, double precision)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
+COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state, double precision, double precision, double precision) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state, double precision, double precision, double precision, double precision)
+RETURNS @extschema@.rfm_fit_state AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(internal, double precision, double precision, double precision, double precision) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
-CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_combinefn(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_combinefn'
+COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state, double precision, double precision, double precision, double precision) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_combinefn(@extschema@.rfm_fit_state, @extschema@.rfm_fit_state)
+RETURNS @extschema@.rfm_fit_state AS 'MODULE_PATHNAME', 'clv_rfm_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_fit_combinefn(internal, internal) IS 'combines partial states of (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits (parallel query)';
-CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_serialfn(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'clv_rfm_fit_serialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_fit_serialfn(internal) IS 'serializes a state of (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits (versioned, architecture-independent)';
-CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_deserialfn(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_rfm_fit_deserialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_fit_deserialfn(bytea, internal) IS 'deserializes and validates a state of (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
+COMMENT ON FUNCTION @extschema@.rfm_fit_combinefn(@extschema@.rfm_fit_state, @extschema@.rfm_fit_state) IS 'combines partial states of (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits (parallel query)';
 
-CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_state, double precision, double precision)
+RETURNS @extschema@.spend_fit_state AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits';
-CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision, double precision)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
+COMMENT ON FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_state, double precision, double precision) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits';
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_state, double precision, double precision, double precision)
+RETURNS @extschema@.spend_fit_state AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.spend_fit_transfn(internal, double precision, double precision, double precision) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits';
-CREATE OR REPLACE FUNCTION @extschema@.spend_fit_combinefn(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_combinefn'
+COMMENT ON FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_state, double precision, double precision, double precision) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits';
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_combinefn(@extschema@.spend_fit_state, @extschema@.spend_fit_state)
+RETURNS @extschema@.spend_fit_state AS 'MODULE_PATHNAME', 'clv_spend_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.spend_fit_combinefn(internal, internal) IS 'combines partial states of (frequency, monetary) pairs of Gamma-Gamma fits (parallel query)';
-CREATE OR REPLACE FUNCTION @extschema@.spend_fit_serialfn(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'clv_spend_fit_serialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.spend_fit_serialfn(internal) IS 'serializes a state of (frequency, monetary) pairs of Gamma-Gamma fits (versioned, architecture-independent)';
-CREATE OR REPLACE FUNCTION @extschema@.spend_fit_deserialfn(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_spend_fit_deserialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.spend_fit_deserialfn(bytea, internal) IS 'deserializes and validates a state of (frequency, monetary) pairs of Gamma-Gamma fits';
+COMMENT ON FUNCTION @extschema@.spend_fit_combinefn(@extschema@.spend_fit_state, @extschema@.spend_fit_state) IS 'combines partial states of (frequency, monetary) pairs of Gamma-Gamma fits (parallel query)';
 
-CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_transfn(@extschema@.cohort_fit_state, integer, bigint)
+RETURNS @extschema@.cohort_fit_state AS 'MODULE_PATHNAME', 'clv_cohort_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint) IS 'transition function collecting the (period, active) counts of sBG fits';
-CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint, double precision)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_transfn'
+COMMENT ON FUNCTION @extschema@.cohort_fit_transfn(@extschema@.cohort_fit_state, integer, bigint) IS 'transition function collecting the (period, active) counts of sBG fits';
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_transfn(@extschema@.cohort_fit_state, integer, bigint, double precision)
+RETURNS @extschema@.cohort_fit_state AS 'MODULE_PATHNAME', 'clv_cohort_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_fit_transfn(internal, integer, bigint, double precision) IS 'transition function collecting the (period, active) counts of sBG fits';
-CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_combinefn(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_combinefn'
+COMMENT ON FUNCTION @extschema@.cohort_fit_transfn(@extschema@.cohort_fit_state, integer, bigint, double precision) IS 'transition function collecting the (period, active) counts of sBG fits';
+CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_combinefn(@extschema@.cohort_fit_state, @extschema@.cohort_fit_state)
+RETURNS @extschema@.cohort_fit_state AS 'MODULE_PATHNAME', 'clv_cohort_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_fit_combinefn(internal, internal) IS 'combines partial states of (period, active) counts of sBG fits (parallel query)';
-CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_serialfn(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'clv_cohort_fit_serialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_fit_serialfn(internal) IS 'serializes a state of (period, active) counts of sBG fits (versioned, architecture-independent)';
-CREATE OR REPLACE FUNCTION @extschema@.cohort_fit_deserialfn(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_cohort_fit_deserialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.cohort_fit_deserialfn(bytea, internal) IS 'deserializes and validates a state of (period, active) counts of sBG fits';
+COMMENT ON FUNCTION @extschema@.cohort_fit_combinefn(@extschema@.cohort_fit_state, @extschema@.cohort_fit_state) IS 'combines partial states of (period, active) counts of sBG fits (parallel query)';
 
-CREATE OR REPLACE FUNCTION @extschema@.bgnbd_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.bgnbd_fit_finalfn(@extschema@.rfm_fit_state)
 RETURNS @extschema@.bgnbd AS 'MODULE_PATHNAME', 'clv_bgnbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_fit_finalfn(internal) IS 'fits the BG/NBD model by maximum likelihood (final function of clv.bgnbd_fit)';
+COMMENT ON FUNCTION @extschema@.bgnbd_fit_finalfn(@extschema@.rfm_fit_state) IS 'fits the BG/NBD model by maximum likelihood (final function of clv.bgnbd_fit)';
 CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency double precision, t double precision) (
-    SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.bgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
-    SERIALFUNC = @extschema@.rfm_fit_serialfn, DESERIALFUNC = @extschema@.rfm_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit';
 
 CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
-    SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.bgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
-    SERIALFUNC = @extschema@.rfm_fit_serialfn, DESERIALFUNC = @extschema@.rfm_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
-CREATE OR REPLACE FUNCTION @extschema@.mbgnbd_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.mbgnbd_fit_finalfn(@extschema@.rfm_fit_state)
 RETURNS @extschema@.mbgnbd AS 'MODULE_PATHNAME', 'clv_mbgnbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_fit_finalfn(internal) IS 'fits the MBG/NBD model by maximum likelihood (final function of clv.mbgnbd_fit)';
+COMMENT ON FUNCTION @extschema@.mbgnbd_fit_finalfn(@extschema@.rfm_fit_state) IS 'fits the MBG/NBD model by maximum likelihood (final function of clv.mbgnbd_fit)';
 CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency double precision, t double precision) (
-    SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.mbgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
-    SERIALFUNC = @extschema@.rfm_fit_serialfn, DESERIALFUNC = @extschema@.rfm_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit';
 
 CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
-    SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.mbgnbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
-    SERIALFUNC = @extschema@.rfm_fit_serialfn, DESERIALFUNC = @extschema@.rfm_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
-CREATE OR REPLACE FUNCTION @extschema@.pareto_nbd_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.pareto_nbd_fit_finalfn(@extschema@.rfm_fit_state)
 RETURNS @extschema@.pareto_nbd AS 'MODULE_PATHNAME', 'clv_pareto_nbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.pareto_nbd_fit_finalfn(internal) IS 'fits the Pareto/NBD model by maximum likelihood (final function of clv.pareto_nbd_fit)';
+COMMENT ON FUNCTION @extschema@.pareto_nbd_fit_finalfn(@extschema@.rfm_fit_state) IS 'fits the Pareto/NBD model by maximum likelihood (final function of clv.pareto_nbd_fit)';
 CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency double precision, t double precision) (
-    SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.pareto_nbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
-    SERIALFUNC = @extschema@.rfm_fit_serialfn, DESERIALFUNC = @extschema@.rfm_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit';
 
 CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision) (
-    SFUNC = @extschema@.rfm_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.pareto_nbd_fit_finalfn,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
-    SERIALFUNC = @extschema@.rfm_fit_serialfn, DESERIALFUNC = @extschema@.rfm_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha and beta divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
-CREATE OR REPLACE FUNCTION @extschema@.gamma_gamma_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.gamma_gamma_fit_finalfn(@extschema@.spend_fit_state)
 RETURNS @extschema@.gamma_gamma AS 'MODULE_PATHNAME', 'clv_gamma_gamma_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gamma_gamma_fit_finalfn(internal) IS 'fits the Gamma-Gamma model by maximum likelihood (final function of clv.gamma_gamma_fit)';
+COMMENT ON FUNCTION @extschema@.gamma_gamma_fit_finalfn(@extschema@.spend_fit_state) IS 'fits the Gamma-Gamma model by maximum likelihood (final function of clv.gamma_gamma_fit)';
 CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetary double precision) (
-    SFUNC = @extschema@.spend_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.spend_fit_transfn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.gamma_gamma_fit_finalfn,
     COMBINEFUNC = @extschema@.spend_fit_combinefn,
-    SERIALFUNC = @extschema@.spend_fit_serialfn, DESERIALFUNC = @extschema@.spend_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(double precision, double precision) IS
 'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others';
 
 CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetary double precision, penalizer double precision) (
-    SFUNC = @extschema@.spend_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.spend_fit_transfn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.gamma_gamma_fit_finalfn,
     COMBINEFUNC = @extschema@.spend_fit_combinefn,
-    SERIALFUNC = @extschema@.spend_fit_serialfn, DESERIALFUNC = @extschema@.spend_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others; penalizer adds penalizer * (p^2 + q^2 + v^2) to the mean negative log-likelihood, as the lifetimes librarys penalizer_coef (v is in the unit of monetary)';
 
-CREATE OR REPLACE FUNCTION @extschema@.sbg_fit_finalfn(internal)
+CREATE OR REPLACE FUNCTION @extschema@.sbg_fit_finalfn(@extschema@.cohort_fit_state)
 RETURNS @extschema@.sbg AS 'MODULE_PATHNAME', 'clv_sbg_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_fit_finalfn(internal) IS 'fits the shifted-beta-geometric model by maximum likelihood (final function of clv.sbg_fit)';
+COMMENT ON FUNCTION @extschema@.sbg_fit_finalfn(@extschema@.cohort_fit_state) IS 'fits the shifted-beta-geometric model by maximum likelihood (final function of clv.sbg_fit)';
 CREATE OR REPLACE AGGREGATE @extschema@.sbg_fit(period integer, active bigint) (
-    SFUNC = @extschema@.cohort_fit_transfn, STYPE = internal, SSPACE = 2048,
+    SFUNC = @extschema@.cohort_fit_transfn, STYPE = @extschema@.cohort_fit_state, SSPACE = 2048,
     FINALFUNC = @extschema@.sbg_fit_finalfn,
     COMBINEFUNC = @extschema@.cohort_fit_combinefn,
-    SERIALFUNC = @extschema@.cohort_fit_serialfn, DESERIALFUNC = @extschema@.cohort_fit_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, bigint) IS
@@ -325,3 +292,110 @@ AS 'MODULE_PATHNAME', 'clv_pareto_nbd_calibration_holdout'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
 COMMENT ON FUNCTION @extschema@.calibration_holdout(@extschema@.pareto_nbd, @extschema@.rfm_holdout[], integer) IS
 'Per calibration frequency (frequencies of max_frequency and more in one row labelled max_frequency): customers, mean actual holdout purchases (frequency_holdout) and mean Pareto/NBD prediction expected_purchases(model, frequency, recency, t, duration_holdout), for summaries from clv.rfm_holdout_agg (e.g. ARRAY(SELECT clv.rfm_holdout_agg(...) ... GROUP BY customer)); NULL summaries are skipped; fit the model on the same calibration data';
+
+-- Two-stage forms: NAME_state(args) returns the partial state (a shard's or
+-- a part's), NAME_merge(state) finishes from any number of them; any split
+-- of the rows gives the result of NAME(args) over all of them.
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit_state(frequency double precision, recency double precision, t double precision) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit_state(double precision, double precision, double precision) IS
+'Partial state of clv.bgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.bgnbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit_merge(state @extschema@.rfm_fit_state) (
+    SFUNC = @extschema@.rfm_fit_combinefn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.bgnbd_fit_finalfn,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit_merge(@extschema@.rfm_fit_state) IS
+'clv.bgnbd_fit finished from partial states (clv.bgnbd_fit_state): over any split of the rows, the same result as clv.bgnbd_fit over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit_state(frequency double precision, recency double precision, t double precision, penalizer double precision) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit_state(double precision, double precision, double precision, double precision) IS
+'Partial state of clv.bgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.bgnbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit_state(frequency double precision, recency double precision, t double precision) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit_state(double precision, double precision, double precision) IS
+'Partial state of clv.mbgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.mbgnbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit_merge(state @extschema@.rfm_fit_state) (
+    SFUNC = @extschema@.rfm_fit_combinefn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.mbgnbd_fit_finalfn,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit_merge(@extschema@.rfm_fit_state) IS
+'clv.mbgnbd_fit finished from partial states (clv.mbgnbd_fit_state): over any split of the rows, the same result as clv.mbgnbd_fit over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit_state(frequency double precision, recency double precision, t double precision, penalizer double precision) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit_state(double precision, double precision, double precision, double precision) IS
+'Partial state of clv.mbgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.mbgnbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit_state(frequency double precision, recency double precision, t double precision) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit_state(double precision, double precision, double precision) IS
+'Partial state of clv.pareto_nbd_fit over these rows (clv.rfm_fit_state), to finish with clv.pareto_nbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit_merge(state @extschema@.rfm_fit_state) (
+    SFUNC = @extschema@.rfm_fit_combinefn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.pareto_nbd_fit_finalfn,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit_merge(@extschema@.rfm_fit_state) IS
+'clv.pareto_nbd_fit finished from partial states (clv.pareto_nbd_fit_state): over any split of the rows, the same result as clv.pareto_nbd_fit over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit_state(frequency double precision, recency double precision, t double precision, penalizer double precision) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit_state(double precision, double precision, double precision, double precision) IS
+'Partial state of clv.pareto_nbd_fit over these rows (clv.rfm_fit_state), to finish with clv.pareto_nbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit_state(frequency double precision, monetary double precision) (
+    SFUNC = @extschema@.spend_fit_transfn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.spend_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit_state(double precision, double precision) IS
+'Partial state of clv.gamma_gamma_fit over these rows (clv.spend_fit_state), to finish with clv.gamma_gamma_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit_merge(state @extschema@.spend_fit_state) (
+    SFUNC = @extschema@.spend_fit_combinefn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.gamma_gamma_fit_finalfn,
+    COMBINEFUNC = @extschema@.spend_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit_merge(@extschema@.spend_fit_state) IS
+'clv.gamma_gamma_fit finished from partial states (clv.gamma_gamma_fit_state): over any split of the rows, the same result as clv.gamma_gamma_fit over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit_state(frequency double precision, monetary double precision, penalizer double precision) (
+    SFUNC = @extschema@.spend_fit_transfn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.spend_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit_state(double precision, double precision, double precision) IS
+'Partial state of clv.gamma_gamma_fit over these rows (clv.spend_fit_state), to finish with clv.gamma_gamma_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.sbg_fit_state(period integer, active bigint) (
+    SFUNC = @extschema@.cohort_fit_transfn, STYPE = @extschema@.cohort_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.cohort_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.sbg_fit_state(integer, bigint) IS
+'Partial state of clv.sbg_fit over these rows (clv.cohort_fit_state), to finish with clv.sbg_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.sbg_fit_merge(state @extschema@.cohort_fit_state) (
+    SFUNC = @extschema@.cohort_fit_combinefn, STYPE = @extschema@.cohort_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.sbg_fit_finalfn,
+    COMBINEFUNC = @extschema@.cohort_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.sbg_fit_merge(@extschema@.cohort_fit_state) IS
+'clv.sbg_fit finished from partial states (clv.sbg_fit_state): over any split of the rows, the same result as clv.sbg_fit over all of them; NULL states are skipped';

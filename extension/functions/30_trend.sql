@@ -3,62 +3,51 @@
 -- Idempotent (CREATE OR REPLACE): the install script and every upgrade load
 -- this file as it is; the trend type is in install/30_trend_types.sql.
 
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval)
+RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval) IS 'transition function of clv.trend_agg';
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval) IS 'transition function of clv.trend_agg';
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval)
+RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval) IS 'transition function of clv.trend_agg (numeric amounts)';
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_transfn'
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval) IS 'transition function of clv.trend_agg (numeric amounts)';
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision)
+RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds';
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds';
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision)
+RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(internal, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds (numeric amounts)';
-CREATE OR REPLACE FUNCTION @extschema@.trend_combinefn(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_combinefn'
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS 'transition function of clv.trend_agg with thresholds (numeric amounts)';
+CREATE OR REPLACE FUNCTION @extschema@.trend_combinefn(@extschema@.trend_state, @extschema@.trend_state)
+RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_combinefn(internal, internal) IS 'combines partial clv.trend_agg states (parallel query); per-period sums add exactly';
-CREATE OR REPLACE FUNCTION @extschema@.trend_serialfn(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'clv_trend_serialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_serialfn(internal) IS 'serializes a clv.trend_agg state (versioned, architecture-independent)';
-CREATE OR REPLACE FUNCTION @extschema@.trend_deserialfn(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_trend_deserialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_deserialfn(bytea, internal) IS 'deserializes and validates a clv.trend_agg state';
-CREATE OR REPLACE FUNCTION @extschema@.trend_finalfn(internal)
+COMMENT ON FUNCTION @extschema@.trend_combinefn(@extschema@.trend_state, @extschema@.trend_state) IS 'combines partial clv.trend_agg states (parallel query); per-period sums add exactly';
+CREATE OR REPLACE FUNCTION @extschema@.trend_finalfn(@extschema@.trend_state)
 RETURNS @extschema@.trend AS 'MODULE_PATHNAME', 'clv_trend_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_finalfn(internal) IS 'final function of clv.trend_agg';
+COMMENT ON FUNCTION @extschema@.trend_finalfn(@extschema@.trend_state) IS 'final function of clv.trend_agg';
 
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval) (
-    SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
-    SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval) IS
 'Value trend (clv.trend) of the transactions at or before as_of, summed per period of the given length (local calendar days for whole days, as clv.rfm_agg); a NULL amount counts as a purchase worth 0; NULL for a group without such transactions';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval) (
-    SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
-    SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
-    SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
-    SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS
@@ -68,10 +57,9 @@ COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, in
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
-    SFUNC = @extschema@.trend_transfn, STYPE = internal, SSPACE = 512,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
-    SERIALFUNC = @extschema@.trend_serialfn, DESERIALFUNC = @extschema@.trend_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS
@@ -217,46 +205,102 @@ COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval) IS
 -- Churn trend: lateness against the customer's own median inter-purchase gap
 -- (clv.lateness_agg).
 
-CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
+CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz)
+RETURNS @extschema@.lateness_state AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz) IS 'transition function of clv.lateness_agg';
-CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz, interval)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
+COMMENT ON FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz) IS 'transition function of clv.lateness_agg';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz, interval)
+RETURNS @extschema@.lateness_state AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lateness_transfn(internal, timestamptz, timestamptz, interval) IS 'transition function of clv.lateness_agg with a unit';
-CREATE OR REPLACE FUNCTION @extschema@.lateness_combinefn(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_combinefn'
+COMMENT ON FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz, interval) IS 'transition function of clv.lateness_agg with a unit';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_combinefn(@extschema@.lateness_state, @extschema@.lateness_state)
+RETURNS @extschema@.lateness_state AS 'MODULE_PATHNAME', 'clv_lateness_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lateness_combinefn(internal, internal) IS 'combine function of clv.lateness_agg';
-CREATE OR REPLACE FUNCTION @extschema@.lateness_serialfn(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'clv_lateness_serialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lateness_serialfn(internal) IS 'serialization function of clv.lateness_agg (versioned, little-endian)';
-CREATE OR REPLACE FUNCTION @extschema@.lateness_deserialfn(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'clv_lateness_deserialfn'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lateness_deserialfn(bytea, internal) IS 'deserialization function of clv.lateness_agg (validates its input)';
-CREATE OR REPLACE FUNCTION @extschema@.lateness_finalfn(internal)
+COMMENT ON FUNCTION @extschema@.lateness_combinefn(@extschema@.lateness_state, @extschema@.lateness_state) IS 'combine function of clv.lateness_agg';
+CREATE OR REPLACE FUNCTION @extschema@.lateness_finalfn(@extschema@.lateness_state)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_lateness_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lateness_finalfn(internal) IS 'final function of clv.lateness_agg';
+COMMENT ON FUNCTION @extschema@.lateness_finalfn(@extschema@.lateness_state) IS 'final function of clv.lateness_agg';
 
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = internal, SSPACE = 256,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
     FINALFUNC = @extschema@.lateness_finalfn,
     COMBINEFUNC = @extschema@.lateness_combinefn,
-    SERIALFUNC = @extschema@.lateness_serialfn, DESERIALFUNC = @extschema@.lateness_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz) IS
 'Lateness against the customer''s own rhythm, by local calendar days: (as_of - start of the last purchase day) / median gap between the distinct purchase days (robust to one long pause; 1 = on schedule). Purchases after as_of and NULL timestamps are ignored; NULL with fewer than two distinct purchase days';
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = internal, SSPACE = 256,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
     FINALFUNC = @extschema@.lateness_finalfn,
     COMBINEFUNC = @extschema@.lateness_combinefn,
-    SERIALFUNC = @extschema@.lateness_serialfn, DESERIALFUNC = @extschema@.lateness_deserialfn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz, interval) IS
 'Lateness against the customer''s own rhythm with purchases cut into periods of unit (days and time only, local wall clock from 2000-01-01 as clv.rfm_agg): (as_of - start of the last purchase period) / median gap between the distinct purchase periods; NULL with fewer than two';
+
+-- Two-stage forms: NAME_state(args) returns the partial state (a shard's or
+-- a part's), NAME_merge(state) finishes from any number of them; any split
+-- of the rows gives the result of NAME(args) over all of them.
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval) (
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.trend_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval) IS
+'Partial state of clv.trend_agg over these rows (clv.trend_state), to finish with clv.trend_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_merge(state @extschema@.trend_state) (
+    SFUNC = @extschema@.trend_combinefn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    FINALFUNC = @extschema@.trend_finalfn,
+    COMBINEFUNC = @extschema@.trend_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.trend_agg_merge(@extschema@.trend_state) IS
+'clv.trend_agg finished from partial states (clv.trend_agg_state): over any split of the rows, the same result as clv.trend_agg over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval) (
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.trend_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval) IS
+'Partial state of clv.trend_agg over these rows (clv.trend_state), to finish with clv.trend_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval,
+                                       window_periods integer, min_periods integer,
+                                       min_relative_slope double precision, slope_significance double precision) (
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.trend_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision) IS
+'Partial state of clv.trend_agg over these rows (clv.trend_state), to finish with clv.trend_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval,
+                                       window_periods integer, min_periods integer,
+                                       min_relative_slope double precision, slope_significance double precision) (
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.trend_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS
+'Partial state of clv.trend_agg over these rows (clv.trend_state), to finish with clv.trend_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_state(ts timestamptz, as_of timestamptz) (
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.lateness_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.lateness_agg_state(timestamptz, timestamptz) IS
+'Partial state of clv.lateness_agg over these rows (clv.lateness_state), to finish with clv.lateness_agg_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_merge(state @extschema@.lateness_state) (
+    SFUNC = @extschema@.lateness_combinefn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    FINALFUNC = @extschema@.lateness_finalfn,
+    COMBINEFUNC = @extschema@.lateness_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.lateness_agg_merge(@extschema@.lateness_state) IS
+'clv.lateness_agg finished from partial states (clv.lateness_agg_state): over any split of the rows, the same result as clv.lateness_agg over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_state(ts timestamptz, as_of timestamptz, unit interval) (
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    COMBINEFUNC = @extschema@.lateness_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.lateness_agg_state(timestamptz, timestamptz, interval) IS
+'Partial state of clv.lateness_agg over these rows (clv.lateness_state), to finish with clv.lateness_agg_merge: ship states instead of rows from shards or parts';

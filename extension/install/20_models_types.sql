@@ -62,3 +62,68 @@ CREATE TYPE @extschema@.sbg AS (
 );
 COMMENT ON TYPE @extschema@.sbg IS
 'Shifted-beta-geometric contractual retention model (Fader & Hardie 2007): churn probability ~ Beta(alpha, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
+
+-- Aggregate state types: flat form = the core's byte format; in memory an
+-- expanded object updated in place (src/pg/common/aggregate.hpp).
+CREATE TYPE @extschema@.rfm_fit_state;
+CREATE FUNCTION @extschema@.rfm_fit_state_in(cstring) RETURNS @extschema@.rfm_fit_state
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_fit_state_out(@extschema@.rfm_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_fit_state_recv(internal) RETURNS @extschema@.rfm_fit_state
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_fit_state_send(@extschema@.rfm_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.rfm_fit_state (
+    INPUT = @extschema@.rfm_fit_state_in, OUTPUT = @extschema@.rfm_fit_state_out,
+    RECEIVE = @extschema@.rfm_fit_state_recv, SEND = @extschema@.rfm_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rfm_fit_state IS
+'Partial aggregate state of clv.bgnbd_fit, clv.mbgnbd_fit and clv.pareto_nbd_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_in(cstring) IS 'input function of clv.rfm_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_out(@extschema@.rfm_fit_state) IS 'output function of clv.rfm_fit_state';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_recv(internal) IS 'binary input function of clv.rfm_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_send(@extschema@.rfm_fit_state) IS 'binary output function of clv.rfm_fit_state';
+
+CREATE TYPE @extschema@.spend_fit_state;
+CREATE FUNCTION @extschema@.spend_fit_state_in(cstring) RETURNS @extschema@.spend_fit_state
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.spend_fit_state_out(@extschema@.spend_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.spend_fit_state_recv(internal) RETURNS @extschema@.spend_fit_state
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.spend_fit_state_send(@extschema@.spend_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.spend_fit_state (
+    INPUT = @extschema@.spend_fit_state_in, OUTPUT = @extschema@.spend_fit_state_out,
+    RECEIVE = @extschema@.spend_fit_state_recv, SEND = @extschema@.spend_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.spend_fit_state IS
+'Partial aggregate state of clv.gamma_gamma_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_in(cstring) IS 'input function of clv.spend_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_out(@extschema@.spend_fit_state) IS 'output function of clv.spend_fit_state';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_recv(internal) IS 'binary input function of clv.spend_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_send(@extschema@.spend_fit_state) IS 'binary output function of clv.spend_fit_state';
+
+CREATE TYPE @extschema@.cohort_fit_state;
+CREATE FUNCTION @extschema@.cohort_fit_state_in(cstring) RETURNS @extschema@.cohort_fit_state
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_fit_state_out(@extschema@.cohort_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_fit_state_recv(internal) RETURNS @extschema@.cohort_fit_state
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_fit_state_send(@extschema@.cohort_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.cohort_fit_state (
+    INPUT = @extschema@.cohort_fit_state_in, OUTPUT = @extschema@.cohort_fit_state_out,
+    RECEIVE = @extschema@.cohort_fit_state_recv, SEND = @extschema@.cohort_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.cohort_fit_state IS
+'Partial aggregate state of clv.sbg_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_in(cstring) IS 'input function of clv.cohort_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_out(@extschema@.cohort_fit_state) IS 'output function of clv.cohort_fit_state';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_recv(internal) IS 'binary input function of clv.cohort_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_send(@extschema@.cohort_fit_state) IS 'binary output function of clv.cohort_fit_state';

@@ -1,3 +1,156 @@
 -- 0.5.0 -> 0.6.0: once-only DDL, before the idempotent function files
 -- (extension/functions/*.sql) that the upgrade script loads after it.
 \echo Use "ALTER EXTENSION clv_ext UPDATE TO '0.6.0'" to load this file. \quit
+
+-- Aggregate state types: flat form = the core's byte format; in memory an
+-- expanded object updated in place (src/pg/common/aggregate.hpp).
+CREATE TYPE @extschema@.rfm_state;
+CREATE FUNCTION @extschema@.rfm_state_in(cstring) RETURNS @extschema@.rfm_state
+AS 'MODULE_PATHNAME', 'clv_rfm_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_state_out(@extschema@.rfm_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_rfm_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_state_recv(internal) RETURNS @extschema@.rfm_state
+AS 'MODULE_PATHNAME', 'clv_rfm_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_state_send(@extschema@.rfm_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_rfm_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.rfm_state (
+    INPUT = @extschema@.rfm_state_in, OUTPUT = @extschema@.rfm_state_out,
+    RECEIVE = @extschema@.rfm_state_recv, SEND = @extschema@.rfm_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rfm_state IS
+'Partial aggregate state of clv.rfm_agg (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.rfm_state_in(cstring) IS 'input function of clv.rfm_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_state_out(@extschema@.rfm_state) IS 'output function of clv.rfm_state';
+COMMENT ON FUNCTION @extschema@.rfm_state_recv(internal) IS 'binary input function of clv.rfm_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_state_send(@extschema@.rfm_state) IS 'binary output function of clv.rfm_state';
+
+CREATE TYPE @extschema@.rfm_holdout_state;
+CREATE FUNCTION @extschema@.rfm_holdout_state_in(cstring) RETURNS @extschema@.rfm_holdout_state
+AS 'MODULE_PATHNAME', 'clv_rfm_holdout_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_holdout_state_out(@extschema@.rfm_holdout_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_rfm_holdout_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_holdout_state_recv(internal) RETURNS @extschema@.rfm_holdout_state
+AS 'MODULE_PATHNAME', 'clv_rfm_holdout_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_holdout_state_send(@extschema@.rfm_holdout_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_rfm_holdout_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.rfm_holdout_state (
+    INPUT = @extschema@.rfm_holdout_state_in, OUTPUT = @extschema@.rfm_holdout_state_out,
+    RECEIVE = @extschema@.rfm_holdout_state_recv, SEND = @extschema@.rfm_holdout_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rfm_holdout_state IS
+'Partial aggregate state of clv.rfm_holdout_agg (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_state_in(cstring) IS 'input function of clv.rfm_holdout_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_state_out(@extschema@.rfm_holdout_state) IS 'output function of clv.rfm_holdout_state';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_state_recv(internal) IS 'binary input function of clv.rfm_holdout_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_holdout_state_send(@extschema@.rfm_holdout_state) IS 'binary output function of clv.rfm_holdout_state';
+
+-- Aggregate state types: flat form = the core's byte format; in memory an
+-- expanded object updated in place (src/pg/common/aggregate.hpp).
+CREATE TYPE @extschema@.rfm_fit_state;
+CREATE FUNCTION @extschema@.rfm_fit_state_in(cstring) RETURNS @extschema@.rfm_fit_state
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_fit_state_out(@extschema@.rfm_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_fit_state_recv(internal) RETURNS @extschema@.rfm_fit_state
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_fit_state_send(@extschema@.rfm_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_rfm_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.rfm_fit_state (
+    INPUT = @extschema@.rfm_fit_state_in, OUTPUT = @extschema@.rfm_fit_state_out,
+    RECEIVE = @extschema@.rfm_fit_state_recv, SEND = @extschema@.rfm_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.rfm_fit_state IS
+'Partial aggregate state of clv.bgnbd_fit, clv.mbgnbd_fit and clv.pareto_nbd_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_in(cstring) IS 'input function of clv.rfm_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_out(@extschema@.rfm_fit_state) IS 'output function of clv.rfm_fit_state';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_recv(internal) IS 'binary input function of clv.rfm_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.rfm_fit_state_send(@extschema@.rfm_fit_state) IS 'binary output function of clv.rfm_fit_state';
+
+CREATE TYPE @extschema@.spend_fit_state;
+CREATE FUNCTION @extschema@.spend_fit_state_in(cstring) RETURNS @extschema@.spend_fit_state
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.spend_fit_state_out(@extschema@.spend_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.spend_fit_state_recv(internal) RETURNS @extschema@.spend_fit_state
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.spend_fit_state_send(@extschema@.spend_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_spend_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.spend_fit_state (
+    INPUT = @extschema@.spend_fit_state_in, OUTPUT = @extschema@.spend_fit_state_out,
+    RECEIVE = @extschema@.spend_fit_state_recv, SEND = @extschema@.spend_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.spend_fit_state IS
+'Partial aggregate state of clv.gamma_gamma_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_in(cstring) IS 'input function of clv.spend_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_out(@extschema@.spend_fit_state) IS 'output function of clv.spend_fit_state';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_recv(internal) IS 'binary input function of clv.spend_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.spend_fit_state_send(@extschema@.spend_fit_state) IS 'binary output function of clv.spend_fit_state';
+
+CREATE TYPE @extschema@.cohort_fit_state;
+CREATE FUNCTION @extschema@.cohort_fit_state_in(cstring) RETURNS @extschema@.cohort_fit_state
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_fit_state_out(@extschema@.cohort_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_fit_state_recv(internal) RETURNS @extschema@.cohort_fit_state
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.cohort_fit_state_send(@extschema@.cohort_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_cohort_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.cohort_fit_state (
+    INPUT = @extschema@.cohort_fit_state_in, OUTPUT = @extschema@.cohort_fit_state_out,
+    RECEIVE = @extschema@.cohort_fit_state_recv, SEND = @extschema@.cohort_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.cohort_fit_state IS
+'Partial aggregate state of clv.sbg_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_in(cstring) IS 'input function of clv.cohort_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_out(@extschema@.cohort_fit_state) IS 'output function of clv.cohort_fit_state';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_recv(internal) IS 'binary input function of clv.cohort_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.cohort_fit_state_send(@extschema@.cohort_fit_state) IS 'binary output function of clv.cohort_fit_state';
+
+-- Aggregate state types: flat form = the core's byte format; in memory an
+-- expanded object updated in place (src/pg/common/aggregate.hpp).
+CREATE TYPE @extschema@.trend_state;
+CREATE FUNCTION @extschema@.trend_state_in(cstring) RETURNS @extschema@.trend_state
+AS 'MODULE_PATHNAME', 'clv_trend_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.trend_state_out(@extschema@.trend_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_trend_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.trend_state_recv(internal) RETURNS @extschema@.trend_state
+AS 'MODULE_PATHNAME', 'clv_trend_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.trend_state_send(@extschema@.trend_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_trend_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.trend_state (
+    INPUT = @extschema@.trend_state_in, OUTPUT = @extschema@.trend_state_out,
+    RECEIVE = @extschema@.trend_state_recv, SEND = @extschema@.trend_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.trend_state IS
+'Partial aggregate state of clv.trend_agg (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.trend_state_in(cstring) IS 'input function of clv.trend_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.trend_state_out(@extschema@.trend_state) IS 'output function of clv.trend_state';
+COMMENT ON FUNCTION @extschema@.trend_state_recv(internal) IS 'binary input function of clv.trend_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.trend_state_send(@extschema@.trend_state) IS 'binary output function of clv.trend_state';
+
+CREATE TYPE @extschema@.lateness_state;
+CREATE FUNCTION @extschema@.lateness_state_in(cstring) RETURNS @extschema@.lateness_state
+AS 'MODULE_PATHNAME', 'clv_lateness_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.lateness_state_out(@extschema@.lateness_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_lateness_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.lateness_state_recv(internal) RETURNS @extschema@.lateness_state
+AS 'MODULE_PATHNAME', 'clv_lateness_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.lateness_state_send(@extschema@.lateness_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_lateness_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.lateness_state (
+    INPUT = @extschema@.lateness_state_in, OUTPUT = @extschema@.lateness_state_out,
+    RECEIVE = @extschema@.lateness_state_recv, SEND = @extschema@.lateness_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.lateness_state IS
+'Partial aggregate state of clv.lateness_agg (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.lateness_state_in(cstring) IS 'input function of clv.lateness_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.lateness_state_out(@extschema@.lateness_state) IS 'output function of clv.lateness_state';
+COMMENT ON FUNCTION @extschema@.lateness_state_recv(internal) IS 'binary input function of clv.lateness_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.lateness_state_send(@extschema@.lateness_state) IS 'binary output function of clv.lateness_state';
