@@ -39,6 +39,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -154,7 +155,7 @@ class Aggregate {
   // The state type's input function: validated bytes, re-serialised.
   static Datum input(FunctionCallInfo fcinfo, const char* type_name) {
     const bytea* bytes = state_bytes_from_text(PG_GETARG_CSTRING(0), type_name);
-    return flat_datum(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ);
+    return flat_datum(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ, ERRCODE_INVALID_TEXT_REPRESENTATION);
   }
   static Datum output(FunctionCallInfo fcinfo) {
     Slot* slot = read_arg(fcinfo, 0);
@@ -166,7 +167,7 @@ class Aggregate {
     StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
     const int size = buf->len - buf->cursor;
     const char* data = pq_getmsgbytes(buf, size);
-    return flat_datum(data, static_cast<size_t>(size));
+    return flat_datum(data, static_cast<size_t>(size), ERRCODE_INVALID_BINARY_REPRESENTATION);
   }
   static Datum send(FunctionCallInfo fcinfo) { return serialize(fcinfo); }
 
@@ -255,12 +256,17 @@ class Aggregate {
     return object->slot;
   }
 
-  // A flat state of `data` after validating and re-serialising it. A C frame.
-  static Datum flat_datum(const char* data, size_t size) {
+  // A flat state of `data` after validating and re-serialising it; bad bytes
+  // are ERROR `sqlstate`. A C frame.
+  static Datum flat_datum(const char* data, size_t size, int sqlstate) {
     bytea* out = nullptr;
     guarded([&] {
-      State state = Policy::deserialize(data, size, CurrentMemoryContext);
-      out = to_bytea(Policy::serialize(state));
+      try {
+        State state = Policy::deserialize(data, size, CurrentMemoryContext);
+        out = to_bytea(Policy::serialize(state));
+      } catch (const std::invalid_argument& e) {
+        throw PgError(sqlstate, e.what(), "", "");
+      }
     });
     PG_RETURN_POINTER(out);
   }
