@@ -7,8 +7,9 @@
 # shows them in each foreign scan's remote SQL) and give the same rows as on
 # a local copy of the table, and a model fit over the per-customer
 # summaries equals the local one exactly. The time-zone pitfall: the remote
-# sessions of postgres_fdw run with TimeZone = UTC, so with the coordinator
-# at another time zone the shards cut purchase days in UTC. Also an
+# sessions of postgres_fdw run with TimeZone = UTC (whatever the shards'
+# own setting), so with the coordinator session in another time zone the
+# shards cut purchase days in UTC and the results differ. Also an
 # ordinary role (no superuser) with the documented grants: USAGE on the
 # foreign servers and a user mapping with a password, which postgres_fdw
 # requires of non-superusers and the shards check (scram-sha-256).
@@ -20,10 +21,16 @@ use Test::More;
 
 my $coordinator = PostgreSQL::Test::Cluster->new('coordinator');
 my @shards = map { PostgreSQL::Test::Cluster->new("shard$_") } (0, 1);
+# The coordinator's sessions start in UTC and the shards' in Tokyo time:
+# postgres_fdw's remote sessions run in UTC whatever the shards' setting.
 for my $node ($coordinator, @shards)
 {
 	$node->init;
-	$node->append_conf('postgresql.conf', q{autovacuum = off});
+	my $zone = $node == $coordinator ? 'UTC' : 'Asia/Tokyo';
+	$node->append_conf('postgresql.conf', qq{
+autovacuum = off
+timezone = '$zone'
+});
 }
 
 # The ordinary role logs in to the shards with a password (the harness
@@ -58,6 +65,9 @@ CREATE EXTENSION clv_ext;
 CREATE TABLE tx_shard (customer_id bigint, ts timestamptz, amount numeric);
 CREATE ROLE analyst LOGIN PASSWORD '$analyst_password';
 GRANT SELECT ON tx_shard TO analyst;
+CREATE VIEW session_zone AS
+  SELECT current_setting('TimeZone') AS zone,
+         (timestamptz '2024-07-01 12:00:00+00')::timestamp - timestamp '2024-07-01 12:00:00' AS utc_offset;
 });
 }
 
@@ -68,10 +78,12 @@ for my $i (0, 1)
 	$servers .= qq{
 CREATE SERVER shard$i FOREIGN DATA WRAPPER postgres_fdw
   OPTIONS (host '$host', port '$port', dbname 'postgres',
-           extensions 'clv_ext', use_remote_estimate 'true', batch_size '1000');
+           extensions 'clv_ext', batch_size '1000');
 CREATE USER MAPPING FOR CURRENT_USER SERVER shard$i;
 CREATE FOREIGN TABLE tx_p$i PARTITION OF tx FOR VALUES WITH (MODULUS 2, REMAINDER $i)
   SERVER shard$i OPTIONS (schema_name 'public', table_name 'tx_shard');
+CREATE FOREIGN TABLE session_zone_$i (zone text, utc_offset interval)
+  SERVER shard$i OPTIONS (schema_name 'public', table_name 'session_zone');
 };
 }
 $coordinator->safe_psql('postgres', qq{
@@ -111,22 +123,27 @@ my %per_customer = (
 
 my $pushdown = q{SET enable_partitionwise_aggregate = on;};
 
-# The number of rows in which a query on the sharded table and the same
-# query on the local table differ (both ways, duplicates counted), in one
-# coordinator session after $settings. $template has %s for the table; the
-# results are compared as text.
-sub differing_rows
+# A query that counts the rows in which a query on the sharded table and
+# the same query on the local table differ (both ways, duplicates counted);
+# $template has %s for the table, the results are compared as text.
+sub comparison
 {
-	my ($settings, $template, $sharded, $local, %psql) = @_;
+	my ($template, $sharded, $local) = @_;
 	my $on_sharded = sprintf($template, $sharded);
 	my $on_local = sprintf($template, $local);
-	return $coordinator->safe_psql('postgres', qq{
-$settings
+	return qq{
 WITH s AS (SELECT q::text AS row FROM ($on_sharded) q),
      l AS (SELECT q::text AS row FROM ($on_local) q)
 SELECT (SELECT count(*) FROM (SELECT row FROM s EXCEPT ALL SELECT row FROM l) d)
      + (SELECT count(*) FROM (SELECT row FROM l EXCEPT ALL SELECT row FROM s) d)
-}, %psql);
+};
+}
+
+# The number of differing rows, in one coordinator session after $settings.
+sub differing_rows
+{
+	my ($settings, $template, $sharded, $local, %psql) = @_;
+	return $coordinator->safe_psql('postgres', $settings . comparison($template, $sharded, $local), %psql);
 }
 
 # The Remote SQL lines of the foreign scans of the plan of a query on the
@@ -192,11 +209,27 @@ is($fit_sharded, $fit_local, 'clv.bgnbd_fit over the sharded summaries equals th
 # periods follow TimeZone. Under a coordinator TimeZone of
 # America/Los_Angeles the shards cut days in UTC and the local table in Los
 # Angeles time, so some per-customer summaries differ; under UTC they agree.
+for my $i (0, 1)
+{
+	is($shards[$i]->safe_psql('postgres', q{SELECT zone || ' ' || utc_offset FROM session_zone}),
+		'Asia/Tokyo 09:00:00', "time-zone pitfall: shard ${i}'s own sessions run in Asia/Tokyo");
+	like($coordinator->safe_psql('postgres', qq{SET TimeZone = 'America/Los_Angeles';
+		SELECT current_setting('TimeZone') || ' ' || zone || ' ' || utc_offset FROM session_zone_$i}),
+		qr{^America/Los_Angeles (UTC|GMT) 00:00:00$},
+		"time-zone pitfall: a coordinator session in America/Los_Angeles reads shard $i through a session in UTC");
+}
 my %zone_sensitive = (
 	'clv.rfm_agg by day' => $per_customer{'clv.rfm_agg by day'},
 	'clv.lateness_agg'   => $per_customer{'clv.lateness_agg'});
 for my $name (sort keys %zone_sensitive)
 {
+	my ($function) = $name =~ /^(\S+)/;
+	my $quoted = quotemeta($function);
+	my @remote = remote_sql(qq{$pushdown SET TimeZone = 'America/Los_Angeles';},
+		comparison($zone_sensitive{$name}, 'tx', 'tx_local'));
+	is(scalar(grep { /$quoted\(.*GROUP BY/ } @remote), 2,
+		"time-zone pitfall, $name: the comparison sends the aggregate to both shards")
+	  or diag(join("\n", @remote));
 	my $los_angeles = differing_rows(qq{$pushdown SET TimeZone = 'America/Los_Angeles';},
 		$zone_sensitive{$name}, 'tx', 'tx_local');
 	cmp_ok($los_angeles, '>', 0,
