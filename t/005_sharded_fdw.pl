@@ -33,8 +33,8 @@ timezone = '$zone'
 });
 }
 
-# The ordinary role logs in to the shards with a password (the harness
-# trusts every other local connection).
+# The ordinary role logs in to the shards with a password; the harness
+# trusts every other local connection (also that of a role "reader").
 my $analyst_password = 'analyst-secret';
 for my $shard (@shards)
 {
@@ -65,6 +65,8 @@ CREATE EXTENSION clv_ext;
 CREATE TABLE tx_shard (customer_id bigint, ts timestamptz, amount numeric);
 CREATE ROLE analyst LOGIN PASSWORD '$analyst_password';
 GRANT SELECT ON tx_shard TO analyst;
+CREATE ROLE reader LOGIN;
+GRANT SELECT ON tx_shard TO reader;
 CREATE VIEW session_zone AS
   SELECT current_setting('TimeZone') AS zone,
          (timestamptz '2024-07-01 12:00:00+00')::timestamp - timestamp '2024-07-01 12:00:00' AS utc_offset;
@@ -280,6 +282,25 @@ $coordinator->safe_psql('postgres', q{ALTER USER MAPPING FOR CURRENT_USER SERVER
 my ($ret, $stdout, $stderr) = $coordinator->psql('postgres', q{SELECT count(*) FROM analyst.tx}, %as_analyst);
 isnt($ret, 0, 'ordinary role without a password in its user mapping: the query fails');
 like($stderr, qr/password is required/, 'postgres_fdw says that a password is required');
+
+# A password in the user mapping is not enough: the shard must ask for it.
+# Through a role that the shard trusts, postgres_fdw refuses the ordinary
+# role, which cannot waive the check itself; a superuser can, with
+# password_required 'false' on the ordinary role's user mapping.
+$coordinator->safe_psql('postgres',
+	q{ALTER USER MAPPING FOR CURRENT_USER SERVER shard0 OPTIONS (SET user 'reader', ADD password 'not-asked-for')},
+	%as_analyst);
+($ret, $stdout, $stderr) = $coordinator->psql('postgres', q{SELECT count(*) FROM analyst.tx}, %as_analyst);
+isnt($ret, 0, 'ordinary role through a role the shard trusts: the query fails');
+like($stderr, qr/does not request a password/, 'postgres_fdw says that the shard did not ask for the password');
+($ret, $stdout, $stderr) = $coordinator->psql('postgres',
+	q{ALTER USER MAPPING FOR CURRENT_USER SERVER shard0 OPTIONS (ADD password_required 'false')}, %as_analyst);
+like($stderr, qr/password_required=false is superuser-only/,
+	'the ordinary role cannot set password_required false on its user mapping');
+$coordinator->safe_psql('postgres',
+	q{ALTER USER MAPPING FOR analyst SERVER shard0 OPTIONS (ADD password_required 'false')});
+is(differing_rows($pushdown, $per_customer{'clv.rfm_agg'}, 'analyst.tx', 'tx_local', %as_analyst), '0',
+	'ordinary role with password_required false set by a superuser: the sharded table gives the local rows');
 
 $_->stop for ($coordinator, @shards);
 done_testing();
