@@ -84,6 +84,12 @@ CREATE SERVER shard$i FOREIGN DATA WRAPPER postgres_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER shard$i;
 CREATE FOREIGN TABLE tx_p$i PARTITION OF tx FOR VALUES WITH (MODULUS 2, REMAINDER $i)
   SERVER shard$i OPTIONS (schema_name 'public', table_name 'tx_shard');
+CREATE SERVER shard${i}_without_extensions FOREIGN DATA WRAPPER postgres_fdw
+  OPTIONS (host '$host', port '$port', dbname 'postgres');
+CREATE USER MAPPING FOR CURRENT_USER SERVER shard${i}_without_extensions;
+CREATE FOREIGN TABLE tx_without_extensions_p$i PARTITION OF tx_without_extensions
+  FOR VALUES WITH (MODULUS 2, REMAINDER $i)
+  SERVER shard${i}_without_extensions OPTIONS (schema_name 'public', table_name 'tx_shard');
 CREATE FOREIGN TABLE session_zone_$i (zone text, utc_offset interval)
   SERVER shard$i OPTIONS (schema_name 'public', table_name 'session_zone');
 };
@@ -92,12 +98,14 @@ $coordinator->safe_psql('postgres', qq{
 CREATE EXTENSION clv_ext;
 CREATE EXTENSION postgres_fdw;
 CREATE TABLE tx (customer_id bigint, ts timestamptz, amount numeric) PARTITION BY HASH (customer_id);
+CREATE TABLE tx_without_extensions (LIKE tx) PARTITION BY HASH (customer_id);
 $servers
 CREATE TABLE tx_local (customer_id bigint, ts timestamptz, amount numeric);
 INSERT INTO tx_local $rows;
 INSERT INTO tx SELECT * FROM tx_local;
 ANALYZE tx_local;
 ANALYZE tx;
+ANALYZE tx_without_extensions;
 });
 
 is($coordinator->safe_psql('postgres', q{SELECT count(*) FROM tx_local}), '31500',
@@ -182,7 +190,15 @@ my @remote_rows = remote_sql(q{SET enable_partitionwise_aggregate = off;}, sprin
 is(scalar(grep { /clv\.rfm_agg/ } @remote_rows), 0,
 	'without enable_partitionwise_aggregate no aggregate is sent to the shards');
 is(differing_rows(q{SET enable_partitionwise_aggregate = off;}, $per_customer{'clv.rfm_agg'}, 'tx', 'tx_local'),
-	'0', 'and the coordinator computes the same rows');
+	'0', 'without enable_partitionwise_aggregate the coordinator computes the same rows');
+
+# Without clv_ext in the foreign servers' "extensions" option the same:
+# postgres_fdw sends no function of an extension it is not told of.
+@remote_rows = remote_sql($pushdown, sprintf($per_customer{'clv.rfm_agg'}, 'tx_without_extensions'));
+is(scalar(grep { /clv\.rfm_agg/ } @remote_rows), 0,
+	'without extensions \'clv_ext\' on the foreign servers no aggregate is sent to the shards');
+is(differing_rows($pushdown, $per_customer{'clv.rfm_agg'}, 'tx_without_extensions', 'tx_local'),
+	'0', 'without the extensions option the coordinator computes the same rows');
 
 # A grouping without the partition key is computed on the coordinator from
 # the rows: postgres_fdw sends no partial aggregates.
@@ -238,6 +254,9 @@ for my $name (sort keys %zone_sensitive)
 		"time-zone pitfall, $name: with the coordinator in America/Los_Angeles the shards cut days in UTC and rows differ");
 	is(differing_rows(qq{$pushdown SET TimeZone = 'UTC';}, $zone_sensitive{$name}, 'tx', 'tx_local'),
 		'0', "time-zone pitfall, $name: with the coordinator in UTC the rows agree");
+	is(differing_rows(q{SET enable_partitionwise_aggregate = off; SET TimeZone = 'America/Los_Angeles';},
+			$zone_sensitive{$name}, 'tx', 'tx_local'),
+		'0', "time-zone pitfall, $name: aggregated on the coordinator in America/Los_Angeles the rows agree");
 }
 
 # An ordinary role with the documented grants: USAGE on the foreign
