@@ -6,10 +6,10 @@
 # clv.trend_agg, clv.lateness_agg) are sent to the shards whole (EXPLAIN
 # shows them in each foreign scan's remote SQL) and give the same rows as on
 # a local copy of the table, and a model fit over the per-customer
-# summaries equals the local one exactly. The time-zone pitfall: the remote
-# sessions of postgres_fdw run with TimeZone = UTC (whatever the shards'
-# own setting), so with the coordinator session in another time zone the
-# shards cut purchase days in UTC and the results differ. Also an
+# summaries equals the local one exactly. The time-zone pitfall:
+# postgres_fdw sets TimeZone = UTC on its connections to the shards
+# (whatever the shards' own setting), so with the coordinator in another
+# time zone the shards cut purchase days in UTC and the results differ. Also an
 # ordinary role (no superuser) with the documented grants: USAGE on the
 # foreign servers and a user mapping with a password, which postgres_fdw
 # requires of non-superusers and the shards check (scram-sha-256).
@@ -21,8 +21,9 @@ use Test::More;
 
 my $coordinator = PostgreSQL::Test::Cluster->new('coordinator');
 my @shards = map { PostgreSQL::Test::Cluster->new("shard$_") } (0, 1);
-# The coordinator's sessions start in UTC and the shards' in Tokyo time:
-# postgres_fdw's remote sessions run in UTC whatever the shards' setting.
+# The coordinator is configured for UTC and the shards for Tokyo time:
+# postgres_fdw's connections to the shards run in UTC whatever the shards'
+# setting.
 for my $node ($coordinator, @shards)
 {
 	$node->init;
@@ -67,7 +68,7 @@ CREATE ROLE analyst LOGIN PASSWORD '$analyst_password';
 GRANT SELECT ON tx_shard TO analyst;
 CREATE ROLE reader LOGIN;
 GRANT SELECT ON tx_shard TO reader;
-CREATE VIEW session_zone AS
+CREATE VIEW zone_setting AS
   SELECT current_setting('TimeZone') AS zone,
          (timestamptz '2024-07-01 12:00:00+00')::timestamp - timestamp '2024-07-01 12:00:00' AS utc_offset;
 });
@@ -90,8 +91,8 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER shard${i}_without_extensions;
 CREATE FOREIGN TABLE tx_without_extensions_p$i PARTITION OF tx_without_extensions
   FOR VALUES WITH (MODULUS 2, REMAINDER $i)
   SERVER shard${i}_without_extensions OPTIONS (schema_name 'public', table_name 'tx_shard');
-CREATE FOREIGN TABLE session_zone_$i (zone text, utc_offset interval)
-  SERVER shard$i OPTIONS (schema_name 'public', table_name 'session_zone');
+CREATE FOREIGN TABLE zone_setting_$i (zone text, utc_offset interval)
+  SERVER shard$i OPTIONS (schema_name 'public', table_name 'zone_setting');
 };
 }
 $coordinator->safe_psql('postgres', qq{
@@ -149,7 +150,8 @@ SELECT (SELECT count(*) FROM (SELECT row FROM s EXCEPT ALL SELECT row FROM l) d)
 };
 }
 
-# The number of differing rows, in one coordinator session after $settings.
+# The number of differing rows, in one coordinator connection after
+# $settings.
 sub differing_rows
 {
 	my ($settings, $template, $sharded, $local, %psql) = @_;
@@ -224,19 +226,19 @@ my $fit_local = $coordinator->safe_psql('postgres', $pushdown . sprintf($fit, 't
 like($fit_local, qr/^\(.*,3000,t,\d+\)$/, 'clv.bgnbd_fit on the local table converges over 3000 customers');
 is($fit_sharded, $fit_local, 'clv.bgnbd_fit over the sharded summaries equals the local fit exactly');
 
-# The time-zone pitfall: postgres_fdw runs its remote sessions with
-# TimeZone = UTC whatever the coordinator's session has, and purchase
+# The time-zone pitfall: postgres_fdw runs its connections to the shards
+# with TimeZone = UTC whatever the coordinator's setting, and purchase
 # periods follow TimeZone. Under a coordinator TimeZone of
 # America/Los_Angeles the shards cut days in UTC and the local table in Los
 # Angeles time, so some per-customer summaries differ; under UTC they agree.
 for my $i (0, 1)
 {
-	is($shards[$i]->safe_psql('postgres', q{SELECT zone || ' ' || utc_offset FROM session_zone}),
-		'Asia/Tokyo 09:00:00', "time-zone pitfall: shard ${i}'s own sessions run in Asia/Tokyo");
+	is($shards[$i]->safe_psql('postgres', q{SELECT zone || ' ' || utc_offset FROM zone_setting}),
+		'Asia/Tokyo 09:00:00', "time-zone pitfall: shard ${i}'s own connections run in Asia/Tokyo");
 	like($coordinator->safe_psql('postgres', qq{SET TimeZone = 'America/Los_Angeles';
-		SELECT current_setting('TimeZone') || ' ' || zone || ' ' || utc_offset FROM session_zone_$i}),
+		SELECT current_setting('TimeZone') || ' ' || zone || ' ' || utc_offset FROM zone_setting_$i}),
 		qr{^America/Los_Angeles (UTC|GMT) 00:00:00$},
-		"time-zone pitfall: a coordinator session in America/Los_Angeles reads shard $i through a session in UTC");
+		"time-zone pitfall: a coordinator in America/Los_Angeles reads shard $i through a connection in UTC");
 }
 my %zone_sensitive = (
 	'clv.rfm_agg by day' => $per_customer{'clv.rfm_agg by day'},
