@@ -54,12 +54,16 @@ FROM (VALUES
   ('rfm numeric', 'rfm_agg', $$ts, amount, '1998-06-30'$$),
   ('rfm float8 weeks', 'rfm_agg', $$ts, amount8, '1998-06-30', '7 days'$$),
   ('rfm 6-hour periods', 'rfm_agg', $$ts, amount, '1998-06-30', '1 day', '6 hours'$$),
+  ('rfm in Tokyo', 'rfm_agg', $$ts, amount8, '1998-06-30', '1 day', '1 day', 'Asia/Tokyo'$$),
   ('holdout', 'rfm_holdout_agg', $$ts, amount, '1997-09-30', '1998-06-30'$$),
   ('holdout float8 weeks', 'rfm_holdout_agg', $$ts, amount8, '1997-09-30', '1998-06-30', '7 days', '7 days'$$),
   ('trend', 'trend_agg', $$ts, amount, '1998-06-30', '30 days'$$),
   ('trend float8 thresholds', 'trend_agg', $$ts, amount8, '1998-06-30', '14 days', 4, 5, 0.1, 0.1$$),
   ('lateness', 'lateness_agg', $$ts, '1998-06-30'$$),
-  ('lateness weeks', 'lateness_agg', $$ts, '1998-06-30', '7 days'$$)) v(name, agg, args)
+  ('lateness weeks', 'lateness_agg', $$ts, '1998-06-30', '7 days'$$),
+  ('lateness in Tokyo', 'lateness_agg', $$ts, '1998-06-30', '1 day', 'Asia/Tokyo'$$),
+  ('trend in Tokyo', 'trend_agg', $$ts, amount, '1998-06-30', '7 days', 'Asia/Tokyo'$$),
+  ('holdout in Tokyo', 'rfm_holdout_agg', $$ts, amount, '1997-09-30', '1998-06-30', '1 day', '1 day', 'Asia/Tokyo'$$)) v(name, agg, args)
 ORDER BY 1;
 
 -- Fits: states per part of the customers, and one state per customer in

@@ -155,7 +155,8 @@ class Aggregate {
   // The state type's input function: validated bytes, re-serialised.
   static Datum input(FunctionCallInfo fcinfo, const char* type_name) {
     const bytea* bytes = state_bytes_from_text(PG_GETARG_CSTRING(0), type_name);
-    return flat_datum(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ, ERRCODE_INVALID_TEXT_REPRESENTATION);
+    return flat_datum(VARDATA(bytes), VARSIZE(bytes) - VARHDRSZ,
+                      ERRCODE_INVALID_TEXT_REPRESENTATION);
   }
   static Datum output(FunctionCallInfo fcinfo) {
     Slot* slot = read_arg(fcinfo, 0);

@@ -38,7 +38,7 @@ OffsetWindow find_window(pg_time_t t, const pg_tz* tz) {
     pg_time_t boundary;
     int found = pg_next_dst_boundary(&probe, &before_gmtoff, &before_isdst, &boundary,
                                      &after_gmtoff, &after_isdst, tz);
-    if (found < 0) throw std::runtime_error("cannot load the session time zone");
+    if (found < 0) throw std::runtime_error("cannot load the time zone");
     if (found == 0) return OffsetWindow{probe, INT64_MAX, before_gmtoff};
     if (boundary > t) return OffsetWindow{probe, boundary, before_gmtoff};
     probe = boundary;
@@ -46,10 +46,10 @@ OffsetWindow find_window(pg_time_t t, const pg_tz* tz) {
   throw std::runtime_error("too many time zone transitions");
 }
 
-long utc_offset_seconds(pg_time_t t) {
+long utc_offset_seconds(pg_time_t t, const pg_tz* zone) {
   OffsetCache& c = offset_cache;
-  if (c.tz != session_timezone) {
-    c.tz = session_timezone;
+  if (c.tz != zone) {
+    c.tz = zone;
     c.count = 0;
     c.last_hit = 0;
   }
@@ -63,21 +63,65 @@ long utc_offset_seconds(pg_time_t t) {
       }
     }
   }
-  OffsetWindow w = find_window(t, session_timezone);
+  OffsetWindow w = find_window(t, zone);
   if (c.count == kMaxWindows) c.count = 0;
   c.windows[c.count] = w;
   c.last_hit = c.count++;
   return w.gmtoff;
 }
 
+// A call site's last time zone argument, so that rows repeating it cost a
+// comparison.
+struct ZoneCache {
+  const pg_tz* zone;
+  int length;
+  char name[TZ_STRLEN_MAX + 1];
+};
+
 }  // namespace
 
-int64_t local_microseconds(TimestampTz ts, const char* what) {
+const pg_tz* time_zone_arg(FunctionCallInfo fcinfo, int arg) {
+  if (PG_ARGISNULL(arg))
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("time_zone must not be NULL")));
+  const text* value = PG_GETARG_TEXT_PP(arg);
+  const char* name = VARDATA_ANY(value);
+  const int length = VARSIZE_ANY_EXHDR(value);
+  auto* cache = static_cast<ZoneCache*>(fcinfo->flinfo->fn_extra);
+  if (cache != nullptr && cache->length == length && memcmp(cache->name, name, length) == 0)
+    return cache->zone;
+  char* cname = text_to_cstring(value);
+  // A leading sign or digit would be read as a POSIX offset, whose sign is
+  // the opposite of ISO 8601's: refuse it rather than guess.
+  const bool offset = length > 0 && (name[0] == '+' || name[0] == '-' || isdigit(name[0]));
+  const pg_tz* zone = offset || length > TZ_STRLEN_MAX ? nullptr : pg_tzset(cname);
+  if (zone == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("time zone \"%s\" not recognized", cname),
+                    errhint("Use a name from pg_timezone_names, such as 'Europe/Berlin', 'UTC' "
+                            "or 'Etc/GMT-2' (two hours east of UTC).")));
+  if (cache == nullptr) {
+    cache = static_cast<ZoneCache*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ZoneCache)));
+    fcinfo->flinfo->fn_extra = cache;
+  }
+  cache->zone = zone;
+  cache->length = length;
+  memcpy(cache->name, name, length);
+  return zone;
+}
+
+const pg_tz* cached_time_zone(FunctionCallInfo fcinfo) {
+  const auto* cache = static_cast<const ZoneCache*>(fcinfo->flinfo->fn_extra);
+  return cache == nullptr ? nullptr : cache->zone;
+}
+
+int64_t local_microseconds(TimestampTz ts, const char* what, const pg_tz* zone) {
   if (TIMESTAMP_NOT_FINITE(ts)) throw std::invalid_argument(std::string(what) + " must be finite");
   // Seconds since the Unix epoch, rounded down for times before it.
   int64_t secs = ts / USECS_PER_SEC - (ts % USECS_PER_SEC < 0 ? 1 : 0);
   pg_time_t unix_secs = secs + (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
-  return ts + static_cast<int64_t>(utc_offset_seconds(unix_secs)) * USECS_PER_SEC;
+  return ts + static_cast<int64_t>(utc_offset_seconds(unix_secs, zone ? zone : session_timezone)) *
+                  USECS_PER_SEC;
 }
 
 int64_t interval_microseconds(const Interval* interval, const char* what) {

@@ -1,5 +1,6 @@
-// Wall-clock time of timestamptz values in the session's TimeZone, as
-// microseconds since 2000-01-01 00:00 local: what date_trunc sees.
+// Wall-clock time of timestamptz values in the session's TimeZone or a given
+// time zone, as microseconds since 2000-01-01 00:00 local: what date_trunc
+// sees.
 #pragma once
 
 #include "common/postgres.hpp"
@@ -8,8 +9,17 @@
 
 namespace clv_pg {
 
-// Throws std::invalid_argument for infinite timestamps (naming `what`).
-int64_t local_microseconds(TimestampTz ts, const char* what);
+// In `zone`, or in the session's TimeZone for nullptr. Throws
+// std::invalid_argument for infinite timestamps (naming `what`).
+int64_t local_microseconds(TimestampTz ts, const char* what, const pg_tz* zone = nullptr);
+
+// The time zone named by text argument `arg` (a name PostgreSQL's TimeZone
+// setting accepts, not a numeric offset), cached per call site in fn_extra.
+// ERROR 22023 for NULL or an unknown zone. A C frame.
+const pg_tz* time_zone_arg(FunctionCallInfo fcinfo, int arg);
+// The zone time_zone_arg last returned for this call site, nullptr before:
+// no PostgreSQL call, so safe inside guarded().
+const pg_tz* cached_time_zone(FunctionCallInfo fcinfo);
 
 // Interval length in microseconds, months and years as extract(epoch) counts
 // them (30 days, 365.25 days). Throws std::invalid_argument unless positive,

@@ -4,6 +4,7 @@
 #include "common/postgres.hpp"
 
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 
@@ -35,11 +36,12 @@ struct RawArgs {
   TimestampTz observation_end;
   Interval unit;
   Interval period;
+  const pg_tz* zone;  // nullptr: the session's TimeZone
 
   bool operator==(const RawArgs& o) const {
     return as_of == o.as_of && observation_end == o.observation_end && unit.time == o.unit.time &&
            unit.day == o.unit.day && unit.month == o.unit.month && period.time == o.period.time &&
-           period.day == o.period.day && period.month == o.period.month;
+           period.day == o.period.day && period.month == o.period.month && zone == o.zone;
   }
 };
 
@@ -49,7 +51,8 @@ Interval one_day() {
   return i;
 }
 
-// Reads (as_of [, observation_end], [unit [, period]]) from argument `first` on.
+// Reads (as_of [, observation_end], [unit [, period [, time_zone]]]) from
+// argument `first` on; the time zone as resolved by the caller's C frame.
 RawArgs raw_args(FunctionCallInfo fcinfo, int first, bool holdout) {
   RawArgs a{};
   int next = first;
@@ -72,13 +75,15 @@ RawArgs raw_args(FunctionCallInfo fcinfo, int first, bool holdout) {
     if (PG_ARGISNULL(next)) throw std::invalid_argument("period must not be NULL");
     a.period = *PG_GETARG_INTERVAL_P(next);
   }
+  ++next;
+  if (PG_NARGS() > next) a.zone = clv_pg::cached_time_zone(fcinfo);
   return a;
 }
 
 clv::RfmSettings settings_of(const RawArgs& a) {
   clv::RfmSettings s;
   s.as_of = a.as_of;
-  s.as_of_local = clv_pg::local_microseconds(a.as_of, "as_of");
+  s.as_of_local = clv_pg::local_microseconds(a.as_of, "as_of", a.zone);
   s.unit_us = clv_pg::interval_microseconds(&a.unit, "unit");
   s.period_us = clv_pg::period_microseconds(&a.period);
   return s;
@@ -97,7 +102,8 @@ Rfm new_accumulator(MemoryContext context, const RawArgs& raw) {
 }
 
 RfmHoldout new_accumulator_holdout(MemoryContext context, const RawArgs& raw) {
-  const int64_t end_local = clv_pg::local_microseconds(raw.observation_end, "observation_end");
+  const int64_t end_local =
+      clv_pg::local_microseconds(raw.observation_end, "observation_end", raw.zone);
   return RfmHoldout(settings_of(raw), raw.observation_end, end_local, Alloc(context));
 }
 
@@ -117,7 +123,11 @@ struct RfmPolicy {
   // The first row fixes the arguments; later rows must agree with it.
   static void check(const State& state, FunctionCallInfo fcinfo) {
     if (state.raw == raw_args(fcinfo, 3, Holdout)) return;
-    throw std::invalid_argument("as_of, unit and period must be the same for every row of a group");
+    throw std::invalid_argument(state.raw.zone != nullptr
+                                    ? "as_of, unit, period and time_zone must be the same for "
+                                      "every row of a group"
+                                    : "as_of, unit and period must be the same for every row of "
+                                      "a group");
   }
   static State copy(const State& other, MemoryContext context) {
     return State(other.raw, other.acc, Alloc(context));
@@ -137,12 +147,18 @@ using RfmHoldoutAgg = clv_pg::Aggregate<RfmPolicy<RfmHoldout, true>>;
 // are constants of most queries.
 constexpr int kFirstSetting = 2;
 
+// The transition function's argument holding the time zone, when given: the
+// last of (state, ts, amount, as_of [, observation_end], unit, period, zone).
+template <class Agg>
+constexpr int kZoneArg = std::is_same_v<Agg, RfmHoldoutAgg> ? 7 : 6;
+
 template <class Agg>
 Datum transition(FunctionCallInfo fcinfo, std::optional<double> amount, const char* name) {
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
+  if (PG_NARGS() > kZoneArg<Agg>) clv_pg::time_zone_arg(fcinfo, kZoneArg<Agg>);
   return Agg::transition(fcinfo, name, kFirstSetting, [&](typename Agg::State& state) {
-    if (has_ts) state.acc.add(ts, clv_pg::local_microseconds(ts, "ts"), amount);
+    if (has_ts) state.acc.add(ts, clv_pg::local_microseconds(ts, "ts", state.raw.zone), amount);
   });
 }
 

@@ -28,9 +28,10 @@ using Lateness = clv::trend::BasicLatenessState<Alloc>;
 struct RawArgs {
   TimestampTz as_of = 0;
   Interval unit{};
+  const pg_tz* zone = nullptr;  // nullptr: the session's TimeZone
   bool operator==(const RawArgs& o) const {
     return as_of == o.as_of && unit.time == o.unit.time && unit.day == o.unit.day &&
-           unit.month == o.unit.month;
+           unit.month == o.unit.month && zone == o.zone;
   }
 };
 
@@ -48,6 +49,12 @@ Interval one_day() {
   return unit;
 }
 
+// The transition function's argument holding the time zone, when given:
+// (state, ts, as_of, unit, zone).
+constexpr int kZoneArg = 4;
+
+// (as_of [, unit [, time_zone]]); the time zone as resolved by the caller's
+// C frame.
 RawArgs raw_args(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(2)) throw std::invalid_argument("as_of must not be NULL");
   RawArgs raw;
@@ -57,13 +64,14 @@ RawArgs raw_args(FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(3)) throw std::invalid_argument("unit must not be NULL");
     raw.unit = *PG_GETARG_INTERVAL_P(3);
   }
+  if (PG_NARGS() > kZoneArg) raw.zone = clv_pg::cached_time_zone(fcinfo);
   return raw;
 }
 
 clv::trend::LatenessSettings settings_of(const RawArgs& raw) {
   clv::trend::LatenessSettings s;
   s.as_of = raw.as_of;
-  s.as_of_local = clv_pg::local_microseconds(raw.as_of, "as_of");
+  s.as_of_local = clv_pg::local_microseconds(raw.as_of, "as_of", raw.zone);
   s.unit_us = clv_pg::period_microseconds(&raw.unit, "unit");
   return s;
 }
@@ -78,7 +86,10 @@ struct LatenessPolicy {
   }
   static void check(const State& state, FunctionCallInfo fcinfo) {
     if (state.raw == raw_args(fcinfo)) return;
-    throw std::invalid_argument("as_of and unit must be the same for every row of a group");
+    throw std::invalid_argument(
+        state.raw.zone != nullptr
+            ? "as_of, unit and time_zone must be the same for every row of a group"
+            : "as_of and unit must be the same for every row of a group");
   }
   static State copy(const State& other, MemoryContext context) {
     return State(other, Alloc(context));
@@ -102,13 +113,14 @@ extern "C" {
 Datum clv_lateness_transfn(PG_FUNCTION_ARGS) {
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
-  return LatenessAgg::transition(fcinfo, "clv_lateness_transfn", clv_pg::kNoConstantArgs,
-                                 [&](LatenessAggState& state) {
-                                   if (!has_ts) return;
-                                   // Infinite timestamps are errors even after as_of, as in
-                                   // clv.rfm_agg.
-                                   state.acc.add(ts, clv_pg::local_microseconds(ts, "ts"));
-                                 });
+  if (PG_NARGS() > kZoneArg) clv_pg::time_zone_arg(fcinfo, kZoneArg);
+  return LatenessAgg::transition(
+      fcinfo, "clv_lateness_transfn", clv_pg::kNoConstantArgs, [&](LatenessAggState& state) {
+        if (!has_ts) return;
+        // Infinite timestamps are errors even after as_of, as in
+        // clv.rfm_agg.
+        state.acc.add(ts, clv_pg::local_microseconds(ts, "ts", state.raw.zone));
+      });
 }
 
 Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {

@@ -42,12 +42,14 @@ struct RawArgs {
   int32 min_periods = 0;
   double min_relative_slope = 0;
   double slope_significance = 0;
+  const pg_tz* zone = nullptr;  // nullptr: the session's TimeZone
 
   bool operator==(const RawArgs& o) const {
     return as_of == o.as_of && period.time == o.period.time && period.day == o.period.day &&
            period.month == o.period.month && has_options == o.has_options &&
            window_periods == o.window_periods && min_periods == o.min_periods &&
-           min_relative_slope == o.min_relative_slope && slope_significance == o.slope_significance;
+           min_relative_slope == o.min_relative_slope &&
+           slope_significance == o.slope_significance && zone == o.zone;
   }
 };
 
@@ -64,14 +66,27 @@ struct TrendState {
   RawArgs raw;  // as given; unset in states rebuilt from bytes, which only combine
 };
 
-// Arguments 3.. of the transition function (as_of, period [, thresholds]).
+// Transition function argument counts of the forms with a time zone (the
+// last argument): (state, ts, amount, as_of, period, zone) and the same with
+// the four thresholds before the zone.
+constexpr int kNargsWithZone = 6;
+constexpr int kNargsWithThresholdsAndZone = 10;
+
+int zone_arg(FunctionCallInfo fcinfo) {
+  return PG_NARGS() == kNargsWithZone || PG_NARGS() == kNargsWithThresholdsAndZone ? PG_NARGS() - 1
+                                                                                   : -1;
+}
+
+// Arguments 3.. of the transition function (as_of, period [, thresholds]
+// [, time_zone]); the time zone as resolved by the caller's C frame.
 RawArgs raw_args(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(3)) throw std::invalid_argument("as_of must not be NULL");
   if (PG_ARGISNULL(4)) throw std::invalid_argument("period must not be NULL");
   RawArgs raw;
   raw.as_of = PG_GETARG_TIMESTAMPTZ(3);
   raw.period = *PG_GETARG_INTERVAL_P(4);
-  if (PG_NARGS() > 5) {
+  if (zone_arg(fcinfo) >= 0) raw.zone = clv_pg::cached_time_zone(fcinfo);
+  if (PG_NARGS() >= 9) {
     static const char* const names[] = {"window_periods", "min_periods", "min_relative_slope",
                                         "slope_significance"};
     for (int i = 5; i < 9; ++i)
@@ -89,7 +104,7 @@ RawArgs raw_args(FunctionCallInfo fcinfo) {
 TrendSettings settings_of(const RawArgs& raw) {
   TrendSettings s;
   s.as_of = raw.as_of;
-  s.as_of_local = clv_pg::local_microseconds(raw.as_of, "as_of");
+  s.as_of_local = clv_pg::local_microseconds(raw.as_of, "as_of", raw.zone);
   s.period_us = clv_pg::period_microseconds(&raw.period);
   if (raw.has_options) {
     s.options.window_periods = raw.window_periods;
@@ -111,7 +126,10 @@ struct TrendPolicy {
   static void check(const State& state, FunctionCallInfo fcinfo) {
     if (state.raw == raw_args(fcinfo)) return;
     throw std::invalid_argument(
-        "as_of, period and the thresholds must be the same for every row of a group");
+        state.raw.zone != nullptr
+            ? "as_of, period, the thresholds and time_zone must be the same for every row of a "
+              "group"
+            : "as_of, period and the thresholds must be the same for every row of a group");
   }
   static State copy(const State& other, MemoryContext context) {
     return State(other, Alloc(context));
@@ -134,11 +152,12 @@ using TrendAgg = clv_pg::Aggregate<TrendPolicy>;
 Datum trend_transition(FunctionCallInfo fcinfo, std::optional<double> amount) {
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
-  // Aggregate arguments: ts, amount, as_of, period, thresholds.
+  if (zone_arg(fcinfo) >= 0) clv_pg::time_zone_arg(fcinfo, zone_arg(fcinfo));
+  // Aggregate arguments: ts, amount, as_of, period, thresholds, time zone.
   return TrendAgg::transition(fcinfo, "clv_trend_transfn", 2, [&](TrendState& state) {
     if (!has_ts) return;
     // Infinite timestamps are errors even after as_of, as in clv.rfm_agg.
-    const int64_t local = clv_pg::local_microseconds(ts, "ts");
+    const int64_t local = clv_pg::local_microseconds(ts, "ts", state.raw.zone);
     if (ts > state.agg.settings.as_of) return;
     state.agg.acc.add(clv::floor_div(local, state.agg.settings.period_us), amount.value_or(0.0));
   });
