@@ -9,7 +9,10 @@
 # summaries equals the local one exactly. The time-zone pitfall:
 # postgres_fdw sets TimeZone = UTC on its connections to the shards
 # (whatever the shards' own setting), so with the coordinator in another
-# time zone the shards cut purchase days in UTC and the results differ. Also an
+# time zone the shards cut purchase days in UTC and the results differ;
+# the forms with an explicit time zone agree. Fits and groupings without the
+# partition key from per-shard partial states (clv.*_state on the shards,
+# clv.*_merge on the coordinator) equal the local results bit for bit. Also an
 # ordinary role (no superuser) with the documented grants: USAGE on the
 # foreign servers and a user mapping with a password, which postgres_fdw
 # requires of non-superusers and the shards check (scram-sha-256).
@@ -262,6 +265,92 @@ for my $name (sort keys %zone_sensitive)
 			$zone_sensitive{$name}, 'tx', 'tx_local'),
 		'0', "time-zone pitfall, $name: aggregated on the coordinator in America/Los_Angeles the rows agree");
 }
+
+# The explicit time zone: the forms with a time_zone argument cut days on
+# that zone's wall clock on the shards and locally alike, whatever the
+# coordinator's TimeZone.
+my %with_zone = (
+	'clv.rfm_agg by day' => qq{SELECT customer_id, clv.rfm_agg(ts, amount, $as_of, '1 day', '1 day', 'America/Los_Angeles') AS r FROM %s GROUP BY customer_id},
+	'clv.trend_agg by day' => qq{SELECT customer_id, clv.trend_agg(ts, amount, $as_of, '1 day', 'America/Los_Angeles') AS r FROM %s GROUP BY customer_id},
+	'clv.lateness_agg' => qq{SELECT customer_id, clv.lateness_agg(ts, $as_of, '1 day', 'America/Los_Angeles') AS r FROM %s GROUP BY customer_id},
+	'clv.rfm_holdout_agg by day' => qq{SELECT customer_id, clv.rfm_holdout_agg(ts, amount, '2024-07-01 00:00:00+00', $as_of, '1 day', '1 day', 'America/Los_Angeles') AS r FROM %s GROUP BY customer_id});
+for my $name (sort keys %with_zone)
+{
+	my ($function) = $name =~ /^(\S+)/;
+	my $quoted = quotemeta($function);
+	my @remote = remote_sql(qq{$pushdown SET TimeZone = 'America/Los_Angeles';}, sprintf($with_zone{$name}, 'tx'));
+	is(scalar(grep { /$quoted\(.*'America\/Los_Angeles'.*GROUP BY/ } @remote), 2,
+		"explicit time zone, $name: the aggregate with its zone runs on both shards")
+	  or diag(join("\n", @remote));
+	for my $zone ('America/Los_Angeles', 'UTC', 'Asia/Tokyo')
+	{
+		is(differing_rows(qq{$pushdown SET TimeZone = '$zone';}, $with_zone{$name}, 'tx', 'tx_local'),
+			'0', "explicit time zone, $name: with the coordinator in $zone the rows agree");
+	}
+}
+
+# Fits from per-shard states: each shard computes the partial state of the
+# fit over its own customers' summaries (the state aggregate runs on the
+# shard, the state travels as text), the coordinator merges the states;
+# the result equals the local fit bit for bit. Likewise a grouping without
+# the partition key, from per-shard states of each group.
+for my $shard (@shards)
+{
+	$shard->safe_psql('postgres', qq{
+CREATE VIEW tx_summary AS
+  SELECT customer_id, (clv.rfm_agg(ts, amount, $as_of, '7 days', '1 day', 'UTC')).*
+  FROM tx_shard GROUP BY customer_id;
+GRANT SELECT ON tx_summary TO reader;
+});
+}
+for my $i (0, 1)
+{
+	$coordinator->safe_psql('postgres', qq{
+CREATE FOREIGN TABLE summary_p$i (customer_id bigint, frequency integer, recency double precision,
+                                  t double precision, monetary double precision)
+  SERVER shard$i OPTIONS (schema_name 'public', table_name 'tx_summary');
+ANALYZE summary_p$i;
+});
+}
+my $states_fit = q{SELECT clv.bgnbd_fit_merge(s) FROM (
+  SELECT clv.bgnbd_fit_state(frequency, recency, t) FROM summary_p0
+  UNION ALL SELECT clv.bgnbd_fit_state(frequency, recency, t) FROM summary_p1) x(s)};
+@remote_rows = remote_sql('', $states_fit);
+is(scalar(grep { /clv\.bgnbd_fit_state\(frequency, recency, t\)/ } @remote_rows), 2,
+	'fit from per-shard states: clv.bgnbd_fit_state runs on both shards')
+  or diag(join("\n", @remote_rows));
+my $local_zone_fit = $coordinator->safe_psql('postgres', qq{SELECT clv.bgnbd_fit(frequency, recency, t)
+  FROM (SELECT (clv.rfm_agg(ts, amount, $as_of, '7 days', '1 day', 'UTC')).* FROM tx_local GROUP BY customer_id) s});
+like($local_zone_fit, qr/^\(.*,3000,t,\d+\)$/, 'fit from per-shard states: the local fit converges');
+is($coordinator->safe_psql('postgres', $states_fit), $local_zone_fit,
+	'fit from per-shard states: the merged states give the local fit bit for bit');
+my $gg_states = q{SELECT clv.gamma_gamma_fit_merge(s) FROM (
+  SELECT clv.gamma_gamma_fit_state(frequency, monetary) FROM summary_p0 WHERE frequency > 0
+  UNION ALL SELECT clv.gamma_gamma_fit_state(frequency, monetary) FROM summary_p1 WHERE frequency > 0) x(s)};
+is($coordinator->safe_psql('postgres', $gg_states),
+	$coordinator->safe_psql('postgres', qq{SELECT clv.gamma_gamma_fit(frequency, monetary)
+  FROM (SELECT (clv.rfm_agg(ts, amount, $as_of, '7 days', '1 day', 'UTC')).* FROM tx_local GROUP BY customer_id) s
+  WHERE frequency > 0}),
+	'fit from per-shard states: the Gamma-Gamma fit equals the local one bit for bit');
+# (30-day buckets by date_bin: an expression without a collatable argument,
+# which postgres_fdw would not ship)
+my $monthly_states = q{SELECT m, clv.trend_agg_merge(s) AS r FROM (
+  SELECT date_bin('30 days', ts, timestamptz '2023-01-01 00:00:00+00') AS m,
+         clv.trend_agg_state(ts, amount, '2025-01-01 00:00:00+00', '7 days', 'UTC') AS s FROM tx_p0 GROUP BY 1
+  UNION ALL
+  SELECT date_bin('30 days', ts, timestamptz '2023-01-01 00:00:00+00'), clv.trend_agg_state(ts, amount, '2025-01-01 00:00:00+00', '7 days', 'UTC') FROM tx_p1 GROUP BY 1) x
+  GROUP BY m};
+@remote_rows = remote_sql('', $monthly_states);
+is(scalar(grep { /clv\.trend_agg_state\(.*GROUP BY/ } @remote_rows), 2,
+	'grouping without the partition key from per-shard states: the state aggregate runs on both shards')
+  or diag(join("\n", @remote_rows));
+is($coordinator->safe_psql('postgres', qq{
+WITH s AS (SELECT m, r::text AS r FROM ($monthly_states) q),
+     l AS (SELECT date_bin('30 days', ts, timestamptz '2023-01-01 00:00:00+00') AS m,
+                  clv.trend_agg(ts, amount, '2025-01-01 00:00:00+00', '7 days', 'UTC')::text AS r
+           FROM tx_local GROUP BY 1)
+SELECT count(*) FROM s FULL JOIN l USING (m) WHERE s.r IS DISTINCT FROM l.r}), '0',
+	'grouping without the partition key from per-shard states: the merged 30-day buckets equal the local ones');
 
 # An ordinary role with the documented grants: USAGE on the foreign
 # servers, its own user mapping with the password of its role on the

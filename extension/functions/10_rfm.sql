@@ -303,80 +303,82 @@ COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, tim
 
 -- Forms with an explicit time zone (the last argument): periods are cut on
 -- that zone's wall clock whatever the session's TimeZone, so shards, parallel
--- workers and sessions agree. IMMUTABLE like timezone(text, timestamptz).
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval, interval, text)
+-- workers and sessions agree. IMMUTABLE like timezone(text, timestamptz). The zone is a
+-- clv.time_zone (not text, whose collation would keep postgres_fdw from
+-- shipping the aggregate).
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval, interval, @extschema@.time_zone)
 RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval, interval, text) IS 'transition function of clv.rfm_agg with a time zone';
-CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval, interval, text)
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, double precision, timestamptz, interval, interval, @extschema@.time_zone) IS 'transition function of clv.rfm_agg with a time zone';
+CREATE OR REPLACE FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval, interval, @extschema@.time_zone)
 RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval, interval, text) IS 'transition function of clv.rfm_agg with a time zone (numeric amounts)';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval, time_zone text) (
+COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval, interval, @extschema@.time_zone) IS 'transition function of clv.rfm_agg with a time zone (numeric amounts)';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, double precision, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, double precision, timestamptz, interval, interval, @extschema@.time_zone) IS
 'RFM summary (clv.rfm) with purchase periods cut on the wall clock of time_zone (a name of pg_timezone_names) instead of the session''s TimeZone: the same result in every session, on every shard';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Partial state of clv.rfm_agg with a time zone over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, numeric, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, numeric, timestamptz, interval, interval, @extschema@.time_zone) IS
 'RFM summary (clv.rfm) with purchase periods cut on the wall clock of time_zone (a name of pg_timezone_names) instead of the session''s TimeZone: the same result in every session, on every shard';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Partial state of clv.rfm_agg with a time zone over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge';
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval, interval, text)
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval, interval, @extschema@.time_zone)
 RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval, interval, text) IS 'transition function of clv.rfm_holdout_agg with a time zone';
-CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval, interval, text)
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, double precision, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS 'transition function of clv.rfm_holdout_agg with a time zone';
+CREATE OR REPLACE FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval, interval, @extschema@.time_zone)
 RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_numeric_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval, interval, text) IS 'transition function of clv.rfm_holdout_agg with a time zone (numeric amounts)';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone text) (
+COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS 'transition function of clv.rfm_holdout_agg with a time zone (numeric amounts)';
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg(timestamptz, double precision, timestamptz, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg(timestamptz, double precision, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Calibration/holdout RFM summary (clv.rfm_holdout) with purchase periods cut on the wall clock of time_zone instead of the session''s TimeZone';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Partial state of clv.rfm_holdout_agg with a time zone over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg(timestamptz, numeric, timestamptz, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg(timestamptz, numeric, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Calibration/holdout RFM summary (clv.rfm_holdout) with purchase periods cut on the wall clock of time_zone instead of the session''s TimeZone';
-CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, timestamptz, timestamptz, interval, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Partial state of clv.rfm_holdout_agg with a time zone over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge';

@@ -106,7 +106,7 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_revenue(numeric) IS
 'A cohort period''s revenue as double precision, 22023 unless finite, 22003 beyond double precision (internal; clv.cohort_retention)';
 
-CREATE OR REPLACE FUNCTION @extschema@.cohort_retention(transactions_query text, period interval, time_zone text)
+CREATE OR REPLACE FUNCTION @extschema@.cohort_retention(transactions_query text, period interval, time_zone @extschema@.time_zone)
 RETURNS TABLE (cohort_start timestamptz, period_index integer, customers bigint, active bigint,
                retention double precision, churn_rate double precision, revenue double precision)
 LANGUAGE plpgsql STABLE
@@ -129,14 +129,6 @@ BEGIN
   IF time_zone IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'time_zone must not be NULL';
   END IF;
-  -- As the aggregates' time zone argument: a zone name, not a numeric offset
-  -- (whose POSIX sign is the opposite of ISO 8601's); an unknown name is
-  -- 22023 from timezone().
-  IF pg_catalog.left(time_zone, 1) OPERATOR(pg_catalog.~) '^[-+0-9]' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('time zone "%s" not recognized', time_zone),
-      HINT = 'Use a name from pg_timezone_names, such as ''Europe/Berlin'', ''UTC'' or ''Etc/GMT-2'' (two hours east of UTC).';
-  END IF;
-  PERFORM pg_catalog.timezone(time_zone, timestamptz '2000-01-01 00:00+00');
   IF pg_catalog.date_part('month', period) OPERATOR(pg_catalog.<>) 0::double precision
      OR pg_catalog.date_part('year', period) OPERATOR(pg_catalog.<>) 0::double precision THEN
     RAISE EXCEPTION USING ERRCODE = '22023',
@@ -207,10 +199,10 @@ BEGIN
            COALESCE(%2$s.cohort_revenue(a.revenue), 0::double precision)
     FROM with_previous a ORDER BY a.cohort, a.idx
   $q$, transactions_query, @extschema@.profile_ext_schema())
-  USING period, time_zone;
+  USING period, time_zone::text;
 END
 $fn$;
-COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval, text) IS
+COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval, @extschema@.time_zone) IS
 'Cohort retention table (see clv.cohort_retention(text, interval)) with periods cut on the wall clock of time_zone (a name of pg_timezone_names) instead of the session''s TimeZone';
 
 CREATE OR REPLACE FUNCTION @extschema@.cohort_retention(transactions_query text, period interval)
@@ -218,7 +210,7 @@ RETURNS TABLE (cohort_start timestamptz, period_index integer, customers bigint,
                retention double precision, churn_rate double precision, revenue double precision)
 LANGUAGE sql STABLE
 AS $fn$
-  SELECT * FROM @extschema@.cohort_retention(transactions_query, period, pg_catalog.current_setting('TimeZone'))
+  SELECT * FROM @extschema@.cohort_retention(transactions_query, period, pg_catalog.current_setting('TimeZone')::@extschema@.time_zone)
 $fn$;
 COMMENT ON FUNCTION @extschema@.cohort_retention(text, interval) IS
 'Cohort retention table of a query returning (customer, ts, amount): cohort = the period of the customer''s first purchase (periods of the given length, days or shorter, counted on the local wall clock from 2000-01-01 like clv.rfm_agg); per cohort and period_index 0.. up to the last period in the data: customers in the cohort, active = customers still active at the start of the period (their last purchase falls in it or later: the survivor count clv.sbg_fit takes), retention = active / customers, churn_rate = share of the previous period''s active customers lost (NULL for period 0), revenue = the cohort''s amount in the period';
@@ -328,99 +320,101 @@ COMMENT ON AGGREGATE @extschema@.lateness_agg_state(timestamptz, timestamptz, in
 
 -- Forms with an explicit time zone (the last argument): periods are cut on
 -- that zone's wall clock whatever the session's TimeZone, so shards, parallel
--- workers and sessions agree. IMMUTABLE like timezone(text, timestamptz).
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, text)
+-- workers and sessions agree. IMMUTABLE like timezone(text, timestamptz). The zone is a
+-- clv.time_zone (not text, whose collation would keep postgres_fdw from
+-- shipping the aggregate).
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, @extschema@.time_zone)
 RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, text) IS 'transition function of clv.trend_agg with a time zone';
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, text)
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, @extschema@.time_zone) IS 'transition function of clv.trend_agg with a time zone';
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone)
 RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, text) IS 'transition function of clv.trend_agg with thresholds and a time zone';
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, text)
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS 'transition function of clv.trend_agg with thresholds and a time zone';
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, @extschema@.time_zone)
 RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, text) IS 'transition function of clv.trend_agg with a time zone (numeric amounts)';
-CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, text)
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, @extschema@.time_zone) IS 'transition function of clv.trend_agg with a time zone (numeric amounts)';
+CREATE OR REPLACE FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone)
 RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, text) IS 'transition function of clv.trend_agg with thresholds and a time zone (numeric amounts)';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval, time_zone text) (
+COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS 'transition function of clv.trend_agg with thresholds and a time zone (numeric amounts)';
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, @extschema@.time_zone) IS
 'Value trend (clv.trend) with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval, @extschema@.time_zone) IS
 'Partial state of clv.trend_agg with a time zone over these rows (clv.trend_state), to finish with clv.trend_agg_merge';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS
 'Value trend (clv.trend) and explicit thresholds with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS
 'Partial state of clv.trend_agg and explicit thresholds with a time zone over these rows (clv.trend_state), to finish with clv.trend_agg_merge';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, @extschema@.time_zone) IS
 'Value trend (clv.trend) with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval, @extschema@.time_zone) IS
 'Partial state of clv.trend_agg with a time zone over these rows (clv.trend_state), to finish with clv.trend_agg_merge';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS
 'Value trend (clv.trend) and explicit thresholds with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
-CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, text) IS
+COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS
 'Partial state of clv.trend_agg and explicit thresholds with a time zone over these rows (clv.trend_state), to finish with clv.trend_agg_merge';
-CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz, interval, text)
+CREATE OR REPLACE FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz, interval, @extschema@.time_zone)
 RETURNS @extschema@.lateness_state AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz, interval, text) IS 'transition function of clv.lateness_agg with a unit and a time zone';
-CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz, unit interval, time_zone text) (
+COMMENT ON FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz, interval, @extschema@.time_zone) IS 'transition function of clv.lateness_agg with a unit and a time zone';
+CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz, unit interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
     FINALFUNC = @extschema@.lateness_finalfn,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz, interval, @extschema@.time_zone) IS
 'Lateness against the customer''s own rhythm with purchase periods cut on the wall clock of time_zone instead of the session''s TimeZone';
-CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_state(ts timestamptz, as_of timestamptz, unit interval, time_zone text) (
+CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_state(ts timestamptz, as_of timestamptz, unit interval, time_zone @extschema@.time_zone) (
     SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.lateness_agg_state(timestamptz, timestamptz, interval, text) IS
+COMMENT ON AGGREGATE @extschema@.lateness_agg_state(timestamptz, timestamptz, interval, @extschema@.time_zone) IS
 'Partial state of clv.lateness_agg with a time zone over these rows (clv.lateness_state), to finish with clv.lateness_agg_merge';

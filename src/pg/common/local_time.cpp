@@ -80,6 +80,22 @@ struct ZoneCache {
 
 }  // namespace
 
+// The zone of `length` bytes at `name`; ERROR 22023 unless PostgreSQL knows
+// it. A leading sign or digit would be read as a POSIX offset, whose sign is
+// the opposite of ISO 8601's: refused rather than guessed. A C frame.
+const pg_tz* find_time_zone(const char* name, int length) {
+  char* cname = pnstrdup(name, length);
+  const bool offset = length > 0 && (name[0] == '+' || name[0] == '-' || isdigit(name[0]));
+  const pg_tz* zone = offset || length > TZ_STRLEN_MAX ? nullptr : pg_tzset(cname);
+  if (zone == nullptr)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("time zone \"%s\" not recognized", cname),
+                    errhint("Use a name from pg_timezone_names, such as 'Europe/Berlin', 'UTC' "
+                            "or 'Etc/GMT-2' (two hours east of UTC).")));
+  pfree(cname);
+  return zone;
+}
+
 const pg_tz* time_zone_arg(FunctionCallInfo fcinfo, int arg) {
   if (PG_ARGISNULL(arg))
     ereport(ERROR,
@@ -90,16 +106,7 @@ const pg_tz* time_zone_arg(FunctionCallInfo fcinfo, int arg) {
   auto* cache = static_cast<ZoneCache*>(fcinfo->flinfo->fn_extra);
   if (cache != nullptr && cache->length == length && memcmp(cache->name, name, length) == 0)
     return cache->zone;
-  char* cname = text_to_cstring(value);
-  // A leading sign or digit would be read as a POSIX offset, whose sign is
-  // the opposite of ISO 8601's: refuse it rather than guess.
-  const bool offset = length > 0 && (name[0] == '+' || name[0] == '-' || isdigit(name[0]));
-  const pg_tz* zone = offset || length > TZ_STRLEN_MAX ? nullptr : pg_tzset(cname);
-  if (zone == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("time zone \"%s\" not recognized", cname),
-                    errhint("Use a name from pg_timezone_names, such as 'Europe/Berlin', 'UTC' "
-                            "or 'Etc/GMT-2' (two hours east of UTC).")));
+  const pg_tz* zone = find_time_zone(name, length);
   if (cache == nullptr) {
     cache = static_cast<ZoneCache*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ZoneCache)));
     fcinfo->flinfo->fn_extra = cache;
@@ -146,3 +153,37 @@ int64_t period_microseconds(const Interval* interval, const char* what) {
 }
 
 }  // namespace clv_pg
+
+// clv.time_zone: a zone name, stored as text, checked on the way in.
+extern "C" {
+PG_FUNCTION_INFO_V1(clv_time_zone_in);
+PG_FUNCTION_INFO_V1(clv_time_zone_out);
+PG_FUNCTION_INFO_V1(clv_time_zone_recv);
+PG_FUNCTION_INFO_V1(clv_time_zone_send);
+
+Datum clv_time_zone_in(PG_FUNCTION_ARGS) {
+  const char* name = PG_GETARG_CSTRING(0);
+  clv_pg::find_time_zone(name, static_cast<int>(strlen(name)));
+  PG_RETURN_TEXT_P(cstring_to_text(name));
+}
+
+Datum clv_time_zone_out(PG_FUNCTION_ARGS) {
+  PG_RETURN_CSTRING(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+}
+
+Datum clv_time_zone_recv(PG_FUNCTION_ARGS) {
+  StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
+  int length;
+  char* name = pq_getmsgtext(buf, buf->len - buf->cursor, &length);
+  clv_pg::find_time_zone(name, length);
+  PG_RETURN_TEXT_P(cstring_to_text_with_len(name, length));
+}
+
+Datum clv_time_zone_send(PG_FUNCTION_ARGS) {
+  const text* value = PG_GETARG_TEXT_PP(0);
+  StringInfoData buf;
+  pq_begintypsend(&buf);
+  pq_sendtext(&buf, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+  PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+}

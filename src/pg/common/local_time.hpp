@@ -13,9 +13,13 @@ namespace clv_pg {
 // std::invalid_argument for infinite timestamps (naming `what`).
 int64_t local_microseconds(TimestampTz ts, const char* what, const pg_tz* zone = nullptr);
 
-// The time zone named by text argument `arg` (a name PostgreSQL's TimeZone
-// setting accepts, not a numeric offset), cached per call site in fn_extra.
-// ERROR 22023 for NULL or an unknown zone. A C frame.
+// The zone named by `length` bytes at `name` (a name PostgreSQL's TimeZone
+// setting accepts, not a numeric offset). ERROR 22023 for an unknown zone. A
+// C frame.
+const pg_tz* find_time_zone(const char* name, int length);
+
+// The time zone of clv.time_zone argument `arg` (stored as text), cached per
+// call site in fn_extra. ERROR 22023 for NULL or an unknown zone. A C frame.
 const pg_tz* time_zone_arg(FunctionCallInfo fcinfo, int arg);
 // The zone time_zone_arg last returned for this call site, nullptr before:
 // no PostgreSQL call, so safe inside guarded().
