@@ -39,40 +39,40 @@ COMMENT ON FUNCTION @extschema@.rfm_combinefn(@extschema@.rfm_state, @extschema@
 COMMENT ON FUNCTION @extschema@.rfm_finalfn(@extschema@.rfm_state) IS 'final function of clv.rfm_agg';
 
 -- SSPACE: bytes per group the planner should expect for hash aggregation
--- (the state's own memory context, with room for a few purchase periods),
--- instead of the average width of a varlena value it assumes otherwise.
+-- (the state with room for a few purchase periods), instead of the average
+-- width of a varlena value it assumes otherwise.
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
@@ -126,37 +126,37 @@ COMMENT ON FUNCTION @extschema@.rfm_holdout_combinefn(@extschema@.rfm_holdout_st
 COMMENT ON FUNCTION @extschema@.rfm_holdout_finalfn(@extschema@.rfm_holdout_state) IS 'final function of clv.rfm_holdout_agg';
 
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
@@ -201,14 +201,14 @@ COMMENT ON FUNCTION @extschema@.retention_clv(double precision, double precision
 -- a part's), NAME_merge(state) finishes from any number of them; any split
 -- of the rows gives the result of NAME(args) over all of them.
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz) IS
 'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_merge(state @extschema@.rfm_state) (
-    SFUNC = @extschema@.rfm_combinefn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_combinefn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
@@ -216,49 +216,49 @@ CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_merge(state @extschema@.rfm_stat
 COMMENT ON AGGREGATE @extschema@.rfm_agg_merge(@extschema@.rfm_state) IS
 'clv.rfm_agg finished from partial states (clv.rfm_agg_state): over any split of the rows, the same result as clv.rfm_agg over all of them; NULL states are skipped';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz, interval) IS
 'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz, interval, interval) IS
 'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz) IS
 'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz, interval) IS
 'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, numeric, timestamptz, interval, interval) IS
 'Partial state of clv.rfm_agg over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz) IS
 'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_merge(state @extschema@.rfm_holdout_state) (
-    SFUNC = @extschema@.rfm_holdout_combinefn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_combinefn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
@@ -266,35 +266,35 @@ CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_merge(state @extschema@.
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_merge(@extschema@.rfm_holdout_state) IS
 'clv.rfm_holdout_agg finished from partial states (clv.rfm_holdout_agg_state): over any split of the rows, the same result as clv.rfm_holdout_agg over all of them; NULL states are skipped';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz, interval) IS
 'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz, interval, interval) IS
 'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, timestamptz, timestamptz) IS
 'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, numeric, timestamptz, timestamptz, interval) IS
 'Partial state of clv.rfm_holdout_agg over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
@@ -315,7 +315,7 @@ RETURNS @extschema@.rfm_state AS 'MODULE_PATHNAME', 'clv_rfm_numeric_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_transfn(@extschema@.rfm_state, timestamptz, numeric, timestamptz, interval, interval, @extschema@.time_zone) IS 'transition function of clv.rfm_agg with a time zone (numeric amounts)';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
@@ -323,14 +323,14 @@ CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount double pr
 COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, double precision, timestamptz, interval, interval, @extschema@.time_zone) IS
 'RFM summary (clv.rfm) with purchase periods cut on the wall clock of time_zone (a name of pg_timezone_names) instead of the session''s TimeZone: the same result in every session, on every shard';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount double precision, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_agg_state(timestamptz, double precision, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Partial state of clv.rfm_agg with a time zone over these rows (clv.rfm_state), to finish with clv.rfm_agg_merge';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     FINALFUNC = @extschema@.rfm_finalfn,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
@@ -338,7 +338,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg(ts timestamptz, amount numeric, 
 COMMENT ON AGGREGATE @extschema@.rfm_agg(timestamptz, numeric, timestamptz, interval, interval, @extschema@.time_zone) IS
 'RFM summary (clv.rfm) with purchase periods cut on the wall clock of time_zone (a name of pg_timezone_names) instead of the session''s TimeZone: the same result in every session, on every shard';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_agg_state(ts timestamptz, amount numeric, as_of timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_transfn, STYPE = @extschema@.rfm_state, SSPACE = 320,
     COMBINEFUNC = @extschema@.rfm_combinefn,
     PARALLEL = SAFE
 );
@@ -353,7 +353,7 @@ RETURNS @extschema@.rfm_holdout_state AS 'MODULE_PATHNAME', 'clv_rfm_holdout_num
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_holdout_transfn(@extschema@.rfm_holdout_state, timestamptz, numeric, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS 'transition function of clv.rfm_holdout_agg with a time zone (numeric amounts)';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
@@ -361,14 +361,14 @@ CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount d
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg(timestamptz, double precision, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Calibration/holdout RFM summary (clv.rfm_holdout) with purchase periods cut on the wall clock of time_zone instead of the session''s TimeZone';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount double precision, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg_state(timestamptz, double precision, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Partial state of clv.rfm_holdout_agg with a time zone over these rows (clv.rfm_holdout_state), to finish with clv.rfm_holdout_agg_merge';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     FINALFUNC = @extschema@.rfm_holdout_finalfn,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
@@ -376,7 +376,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg(ts timestamptz, amount n
 COMMENT ON AGGREGATE @extschema@.rfm_holdout_agg(timestamptz, numeric, timestamptz, timestamptz, interval, interval, @extschema@.time_zone) IS
 'Calibration/holdout RFM summary (clv.rfm_holdout) with purchase periods cut on the wall clock of time_zone instead of the session''s TimeZone';
 CREATE OR REPLACE AGGREGATE @extschema@.rfm_holdout_agg_state(ts timestamptz, amount numeric, calibration_end timestamptz, observation_end timestamptz, unit interval, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 1024,
+    SFUNC = @extschema@.rfm_holdout_transfn, STYPE = @extschema@.rfm_holdout_state, SSPACE = 400,
     COMBINEFUNC = @extschema@.rfm_holdout_combinefn,
     PARALLEL = SAFE
 );

@@ -29,7 +29,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_finalfn(@extschema@.trend_state) IS 'final function of clv.trend_agg';
 
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -37,7 +37,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double 
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval) IS
 'Value trend (clv.trend) of the transactions at or before as_of, summed per period of the given length (local calendar days for whole days, as clv.rfm_agg); a NULL amount counts as a purchase worth 0; NULL for a group without such transactions';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -45,7 +45,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -57,7 +57,7 @@ COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, in
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -236,7 +236,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.lateness_finalfn(@extschema@.lateness_state) IS 'final function of clv.lateness_agg';
 
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 256,
     FINALFUNC = @extschema@.lateness_finalfn,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
@@ -244,7 +244,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of times
 COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz) IS
 'Lateness against the customer''s own rhythm, by local calendar days: (as_of - start of the last purchase day) / median gap between the distinct purchase days (robust to one long pause; 1 = on schedule). Purchases after as_of and NULL timestamps are ignored; NULL with fewer than two distinct purchase days';
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 256,
     FINALFUNC = @extschema@.lateness_finalfn,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
@@ -256,14 +256,14 @@ COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz, interval
 -- a part's), NAME_merge(state) finishes from any number of them; any split
 -- of the rows gives the result of NAME(args) over all of them.
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval) IS
 'Partial state of clv.trend_agg over these rows (clv.trend_state), to finish with clv.trend_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_merge(state @extschema@.trend_state) (
-    SFUNC = @extschema@.trend_combinefn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_combinefn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -271,7 +271,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_merge(state @extschema@.trend_
 COMMENT ON AGGREGATE @extschema@.trend_agg_merge(@extschema@.trend_state) IS
 'clv.trend_agg finished from partial states (clv.trend_agg_state): over any split of the rows, the same result as clv.trend_agg over all of them; NULL states are skipped';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
@@ -280,7 +280,7 @@ COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamp
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
@@ -289,21 +289,21 @@ COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, 
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval,
                                        window_periods integer, min_periods integer,
                                        min_relative_slope double precision, slope_significance double precision) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision) IS
 'Partial state of clv.trend_agg over these rows (clv.trend_state), to finish with clv.trend_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_state(ts timestamptz, as_of timestamptz) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 256,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.lateness_agg_state(timestamptz, timestamptz) IS
 'Partial state of clv.lateness_agg over these rows (clv.lateness_state), to finish with clv.lateness_agg_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_merge(state @extschema@.lateness_state) (
-    SFUNC = @extschema@.lateness_combinefn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    SFUNC = @extschema@.lateness_combinefn, STYPE = @extschema@.lateness_state, SSPACE = 256,
     FINALFUNC = @extschema@.lateness_finalfn,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
@@ -311,7 +311,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_merge(state @extschema@.lat
 COMMENT ON AGGREGATE @extschema@.lateness_agg_merge(@extschema@.lateness_state) IS
 'clv.lateness_agg finished from partial states (clv.lateness_agg_state): over any split of the rows, the same result as clv.lateness_agg over all of them; NULL states are skipped';
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_state(ts timestamptz, as_of timestamptz, unit interval) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 256,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
 );
@@ -340,7 +340,7 @@ RETURNS @extschema@.trend_state AS 'MODULE_PATHNAME', 'clv_trend_numeric_transfn
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.trend_transfn(@extschema@.trend_state, timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS 'transition function of clv.trend_agg with thresholds and a time zone (numeric amounts)';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -348,14 +348,14 @@ CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double 
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, @extschema@.time_zone) IS
 'Value trend (clv.trend) with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval, @extschema@.time_zone) IS
 'Partial state of clv.trend_agg with a time zone over these rows (clv.trend_state), to finish with clv.trend_agg_merge';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double precision, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -363,14 +363,14 @@ CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount double 
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS
 'Value trend (clv.trend) and explicit thresholds with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount double precision, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, double precision, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS
 'Partial state of clv.trend_agg and explicit thresholds with a time zone over these rows (clv.trend_state), to finish with clv.trend_agg_merge';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -378,14 +378,14 @@ CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, @extschema@.time_zone) IS
 'Value trend (clv.trend) with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.trend_agg_state(timestamptz, numeric, timestamptz, interval, @extschema@.time_zone) IS
 'Partial state of clv.trend_agg with a time zone over these rows (clv.trend_state), to finish with clv.trend_agg_merge';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     FINALFUNC = @extschema@.trend_finalfn,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
@@ -393,7 +393,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.trend_agg(ts timestamptz, amount numeric
 COMMENT ON AGGREGATE @extschema@.trend_agg(timestamptz, numeric, timestamptz, interval, integer, integer, double precision, double precision, @extschema@.time_zone) IS
 'Value trend (clv.trend) and explicit thresholds with periods cut on the wall clock of time_zone instead of the session''s TimeZone';
 CREATE OR REPLACE AGGREGATE @extschema@.trend_agg_state(ts timestamptz, amount numeric, as_of timestamptz, period interval, window_periods integer, min_periods integer, min_relative_slope double precision, slope_significance double precision, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 1024,
+    SFUNC = @extschema@.trend_transfn, STYPE = @extschema@.trend_state, SSPACE = 512,
     COMBINEFUNC = @extschema@.trend_combinefn,
     PARALLEL = SAFE
 );
@@ -404,7 +404,7 @@ RETURNS @extschema@.lateness_state AS 'MODULE_PATHNAME', 'clv_lateness_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.lateness_transfn(@extschema@.lateness_state, timestamptz, timestamptz, interval, @extschema@.time_zone) IS 'transition function of clv.lateness_agg with a unit and a time zone';
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of timestamptz, unit interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 256,
     FINALFUNC = @extschema@.lateness_finalfn,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
@@ -412,7 +412,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg(ts timestamptz, as_of times
 COMMENT ON AGGREGATE @extschema@.lateness_agg(timestamptz, timestamptz, interval, @extschema@.time_zone) IS
 'Lateness against the customer''s own rhythm with purchase periods cut on the wall clock of time_zone instead of the session''s TimeZone';
 CREATE OR REPLACE AGGREGATE @extschema@.lateness_agg_state(ts timestamptz, as_of timestamptz, unit interval, time_zone @extschema@.time_zone) (
-    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 1024,
+    SFUNC = @extschema@.lateness_transfn, STYPE = @extschema@.lateness_state, SSPACE = 256,
     COMBINEFUNC = @extschema@.lateness_combinefn,
     PARALLEL = SAFE
 );

@@ -49,8 +49,55 @@ bytea* to_bytea(const std::string& bytes) {
   return out;
 }
 
-MemoryContext state_object_context(MemoryContext parent) {
-  return AllocSetContextCreate(parent, "clv_ext aggregate state", ALLOCSET_SMALL_SIZES);
+namespace {
+
+// Names the arenas (compared by address).
+const char kArenaName[] = "clv_ext aggregate states";
+
+// Bumped whenever an arena is reset or deleted, which invalidates every call
+// site's cached arena without a callback per call site.
+uint64 arena_generation = 0;
+
+struct ArenaCache {
+  MemoryContext aggregate_context;
+  MemoryContext arena;
+  uint64 generation;
+};
+
+void arena_gone(void*) {
+  ++arena_generation;
+}
+
+}  // namespace
+
+MemoryContext state_arena(FunctionCallInfo fcinfo, MemoryContext context) {
+  auto* cache = static_cast<ArenaCache*>(fcinfo->flinfo->fn_extra);
+  if (cache != nullptr && cache->aggregate_context == context &&
+      cache->generation == arena_generation)
+    return cache->arena;
+  MemoryContext arena = nullptr;
+  for (MemoryContext child = context->firstchild; child != nullptr; child = child->nextchild) {
+    if (child->name == kArenaName) {
+      arena = child;
+      break;
+    }
+  }
+  if (arena == nullptr) {
+    // The Internal form: the name is compared by address, so it is a named constant.
+    arena = AllocSetContextCreateInternal(context, kArenaName, ALLOCSET_DEFAULT_SIZES);
+    auto* callback = static_cast<MemoryContextCallback*>(
+        MemoryContextAlloc(arena, sizeof(MemoryContextCallback)));
+    callback->func = arena_gone;
+    callback->arg = nullptr;
+    MemoryContextRegisterResetCallback(arena, callback);
+  }
+  if (cache == nullptr) {
+    cache =
+        static_cast<ArenaCache*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ArenaCache)));
+    fcinfo->flinfo->fn_extra = cache;
+  }
+  *cache = ArenaCache{context, arena, arena_generation};
+  return arena;
 }
 
 bytea* state_bytes_from_text(const char* text, const char* type_name) {

@@ -23,9 +23,10 @@
 // the aggregate's read-write object in place, so rows pay no serialisation;
 // PostgreSQL flattens the object only when it leaves the aggregate (a
 // parallel worker's partial state, a state returned to the client, a shard's
-// partial aggregate). The object lives in a memory context of its own, a
-// child of the aggregate context, which is what lets the executor adopt it
-// without a copy; deleting that context runs the state's destructor.
+// partial aggregate). The object lives in a memory context that the states
+// of an aggregate context share, a child of it (state_arena), which is what lets the
+// executor adopt it without a copy; resetting that context runs the states'
+// destructors.
 //
 // The same entry points also serve the declarations with an `internal`
 // state of versions before 0.6.0 (until ALTER EXTENSION UPDATE): there the
@@ -39,6 +40,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -65,8 +67,15 @@ double numeric_to_double(Datum numeric, const char* what);
 // std::bad_alloc instead of raising, so it may run inside guarded().
 bytea* to_bytea(const std::string& bytes);
 
-// A memory context for one expanded state, a child of `parent`. A C frame.
-MemoryContext state_object_context(MemoryContext parent);
+// The memory context of the expanded states of aggregate context `context`:
+// one child of it per aggregate context, found through the call site's
+// fn_extra. (A context per state would let the executor adopt each state
+// too, but hash aggregation sums the memory of every child context for each
+// new group, which made that quadratic in the groups.) The executor deletes
+// a transition value's context only when a transition function returns a
+// different value than its read-write input, which these functions never do
+// for a state of their own. A C frame.
+MemoryContext state_arena(FunctionCallInfo fcinfo, MemoryContext context);
 
 // The bytes of a state type's text form: \x and hex digits, as bytea's hex
 // output. A C frame: ERROR 22P02 on anything else.
@@ -95,7 +104,7 @@ class Aggregate {
     // Not the aggregate's own object (a flat state: a user's aggregate with
     // an initial condition): its arguments are checked on every row.
     Slot* given = slot == nullptr && !fresh ? read_arg(fcinfo, 0) : nullptr;
-    MemoryContext object_context = slot == nullptr ? state_object_context(context) : nullptr;
+    MemoryContext object_context = slot == nullptr ? state_arena(fcinfo, context) : nullptr;
     guarded([&] {
       if (fresh) {
         slot = make_object(object_context, Policy::create(object_context, fcinfo));
@@ -115,12 +124,12 @@ class Aggregate {
     MemoryContext context = aggregate_context(fcinfo, name);
     Slot* right = read_arg(fcinfo, 1);
     Slot* left = PG_ARGISNULL(0) ? nullptr : own(PG_GETARG_DATUM(0), context);
-    if (left == nullptr && !PG_ARGISNULL(0)) left = adopt(context, read_arg(fcinfo, 0));
+    if (left == nullptr && !PG_ARGISNULL(0)) left = adopt(fcinfo, context, read_arg(fcinfo, 0));
     if (right == nullptr) {
       if (left == nullptr) PG_RETURN_NULL();  // no rows on either side
       return datum(left);
     }
-    if (left == nullptr) return datum(adopt(context, right));
+    if (left == nullptr) return datum(adopt(fcinfo, context, right));
     guarded([&] { Policy::merge(left->state, right->state); });
     return datum(left);
   }
@@ -173,47 +182,57 @@ class Aggregate {
   static Datum send(FunctionCallInfo fcinfo) { return serialize(fcinfo); }
 
  private:
-  struct Slot;
-  // The expanded object: PostgreSQL's header first, so that a header
-  // pointer is an Object pointer.
-  struct Object {
-    ExpandedObjectHeader header;
-    Slot* slot;
-  };
   struct Slot {
     explicit Slot(State&& s) : state(std::move(s)) {}
     State state;
     // True when the checked arguments are constants of the query: then rows
     // need no check that they stay the same.
     bool args_constant = false;
-    Object* object = nullptr;  // none for a temporary read from flat bytes
-    std::string flat;          // between get_flat_size and flatten_into
+    ExpandedObjectHeader* header = nullptr;  // none for a temporary read from bytes
+    bytea* flat = nullptr;                   // between get_flat_size and flatten_into
+  };
+  // The expanded object, one allocation: PostgreSQL's header first (so that
+  // a header pointer is an Object pointer) and the slot right after it, so
+  // that a row's transition touches few cache lines; then the callback that
+  // runs the slot's destructor when the context is reset.
+  struct Object {
+    ExpandedObjectHeader header;
+    alignas(Slot) unsigned char storage[sizeof(Slot)];
+    MemoryContextCallback destructor;
   };
 
+  static Slot* slot_of(ExpandedObjectHeader* header) {
+    return std::launder(reinterpret_cast<Slot*>(reinterpret_cast<Object*>(header)->storage));
+  }
+  // The header of an expanded datum (DatumGetEOHP, inline: this runs for
+  // every row).
+  static ExpandedObjectHeader* header_of(Datum value) {
+    ExpandedObjectHeader* header;
+    std::memcpy(&header, VARDATA_EXTERNAL(DatumGetPointer(value)), sizeof(header));
+    return header;
+  }
   static Size flat_size(ExpandedObjectHeader* header) {
-    Slot* slot = reinterpret_cast<Object*>(header)->slot;
-    guarded([&] { slot->flat = Policy::serialize(slot->state); });
-    return VARHDRSZ + slot->flat.size();
+    Slot* slot = slot_of(header);
+    guarded([&] { slot->flat = to_bytea(Policy::serialize(slot->state)); });
+    return VARSIZE(slot->flat);
   }
   static void flatten_into(ExpandedObjectHeader* header, void* result, Size size) {
-    Slot* slot = reinterpret_cast<Object*>(header)->slot;
-    auto* out = static_cast<varlena*>(result);
-    SET_VARSIZE(out, size);
-    std::memcpy(VARDATA(out), slot->flat.data(), size - VARHDRSZ);
-    std::string().swap(slot->flat);
+    Slot* slot = slot_of(header);
+    std::memcpy(result, slot->flat, size);
+    pfree(slot->flat);
+    slot->flat = nullptr;
   }
   static constexpr ExpandedObjectMethods kMethods = {flat_size, flatten_into};
 
-  static Datum datum(Slot* slot) { return EOHPGetRWDatum(&slot->object->header); }
+  static Datum datum(Slot* slot) { return EOHPGetRWDatum(slot->header); }
 
   // The object of `value` when it is this family's read-write object of the
   // aggregate context `context` (the transition value, updated in place).
   static Slot* own(Datum value, MemoryContext context) {
     if (!VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(value))) return nullptr;
-    ExpandedObjectHeader* header = DatumGetEOHP(value);
-    if (header->eoh_methods != &kMethods || MemoryContextGetParent(header->eoh_context) != context)
-      return nullptr;
-    return reinterpret_cast<Object*>(header)->slot;
+    ExpandedObjectHeader* header = header_of(value);
+    if (header->eoh_methods != &kMethods || header->eoh_context->parent != context) return nullptr;
+    return slot_of(header);
   }
 
   // The state of argument `arg` to read, nullptr for NULL: this family's
@@ -223,12 +242,11 @@ class Aggregate {
     if (PG_ARGISNULL(arg)) return nullptr;
     const Datum value = PG_GETARG_DATUM(arg);
     if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(value))) {
-      ExpandedObjectHeader* header = DatumGetEOHP(value);
-      if (header->eoh_methods == &kMethods) return reinterpret_cast<Object*>(header)->slot;
+      ExpandedObjectHeader* header = header_of(value);
+      if (header->eoh_methods == &kMethods) return slot_of(header);
     }
     varlena* flat = PG_DETOAST_DATUM_PACKED(value);
-    MemoryContext context =
-        as_object ? state_object_context(CurrentMemoryContext) : CurrentMemoryContext;
+    MemoryContext context = CurrentMemoryContext;
     Slot* slot = nullptr;
     guarded([&] {
       State state = Policy::deserialize(VARDATA_ANY(flat), VARSIZE_ANY_EXHDR(flat), context);
@@ -239,22 +257,31 @@ class Aggregate {
   }
 
   // A copy of `from` as an object of the aggregate context. A C frame.
-  static Slot* adopt(MemoryContext context, Slot* from) {
-    MemoryContext object_context = state_object_context(context);
+  static Slot* adopt(FunctionCallInfo fcinfo, MemoryContext context, Slot* from) {
+    MemoryContext object_context = state_arena(fcinfo, context);
     Slot* slot = nullptr;
     guarded([&] { slot = make_object(object_context, Policy::copy(from->state, object_context)); });
     return slot;
   }
 
-  // `state` as the expanded object owning `context` (its own context).
+  // `state` as an expanded object of `context`.
   static Slot* make_object(MemoryContext context, State&& state) {
     void* raw = MemoryContextAllocExtended(context, sizeof(Object), MCXT_ALLOC_NO_OOM);
     if (raw == nullptr) throw std::bad_alloc();
     auto* object = static_cast<Object*>(raw);
+    Slot* slot;
+    try {
+      slot = new (object->storage) Slot(std::move(state));
+    } catch (...) {
+      pfree(raw);
+      throw;
+    }
     EOH_init_header(&object->header, &kMethods, context);
-    object->slot = make_in_context<Slot>(context, std::move(state));
-    object->slot->object = object;
-    return object->slot;
+    slot->header = &object->header;
+    object->destructor.func = [](void* arg) { static_cast<Slot*>(arg)->~Slot(); };
+    object->destructor.arg = slot;
+    MemoryContextRegisterResetCallback(context, &object->destructor);
+    return slot;
   }
 
   // A flat state of `data` after validating and re-serialising it; bad bytes

@@ -70,13 +70,15 @@ long utc_offset_seconds(pg_time_t t, const pg_tz* zone) {
   return w.gmtoff;
 }
 
-// A call site's last time zone argument, so that rows repeating it cost a
-// comparison.
+// The last time zone argument, so that rows repeating it cost a comparison.
+// (pg_tzset's zones live as long as the backend.)
 struct ZoneCache {
-  const pg_tz* zone;
-  int length;
+  const pg_tz* zone = nullptr;
+  int length = -1;
   char name[TZ_STRLEN_MAX + 1];
 };
+
+ZoneCache zone_cache;
 
 }  // namespace
 
@@ -103,23 +105,17 @@ const pg_tz* time_zone_arg(FunctionCallInfo fcinfo, int arg) {
   const text* value = PG_GETARG_TEXT_PP(arg);
   const char* name = VARDATA_ANY(value);
   const int length = VARSIZE_ANY_EXHDR(value);
-  auto* cache = static_cast<ZoneCache*>(fcinfo->flinfo->fn_extra);
-  if (cache != nullptr && cache->length == length && memcmp(cache->name, name, length) == 0)
-    return cache->zone;
-  const pg_tz* zone = find_time_zone(name, length);
-  if (cache == nullptr) {
-    cache = static_cast<ZoneCache*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ZoneCache)));
-    fcinfo->flinfo->fn_extra = cache;
-  }
-  cache->zone = zone;
-  cache->length = length;
-  memcpy(cache->name, name, length);
+  ZoneCache& cache = zone_cache;
+  if (cache.length == length && memcmp(cache.name, name, length) == 0) return cache.zone;
+  const pg_tz* zone = find_time_zone(name, length);  // at most TZ_STRLEN_MAX bytes
+  cache.zone = zone;
+  cache.length = length;
+  memcpy(cache.name, name, length);
   return zone;
 }
 
-const pg_tz* cached_time_zone(FunctionCallInfo fcinfo) {
-  const auto* cache = static_cast<const ZoneCache*>(fcinfo->flinfo->fn_extra);
-  return cache == nullptr ? nullptr : cache->zone;
+const pg_tz* cached_time_zone() {
+  return zone_cache.zone;
 }
 
 int64_t local_microseconds(TimestampTz ts, const char* what, const pg_tz* zone) {

@@ -18,12 +18,12 @@ int64_t local_microseconds(TimestampTz ts, const char* what, const pg_tz* zone =
 // C frame.
 const pg_tz* find_time_zone(const char* name, int length);
 
-// The time zone of clv.time_zone argument `arg` (stored as text), cached per
-// call site in fn_extra. ERROR 22023 for NULL or an unknown zone. A C frame.
+// The time zone of clv.time_zone argument `arg` (stored as text); the last
+// one is cached. ERROR 22023 for NULL or an unknown zone. A C frame.
 const pg_tz* time_zone_arg(FunctionCallInfo fcinfo, int arg);
-// The zone time_zone_arg last returned for this call site, nullptr before:
-// no PostgreSQL call, so safe inside guarded().
-const pg_tz* cached_time_zone(FunctionCallInfo fcinfo);
+// The zone time_zone_arg last returned, nullptr before: no PostgreSQL call,
+// so safe inside guarded().
+const pg_tz* cached_time_zone();
 
 // Interval length in microseconds, months and years as extract(epoch) counts
 // them (30 days, 365.25 days). Throws std::invalid_argument unless positive,

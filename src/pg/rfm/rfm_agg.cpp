@@ -76,7 +76,7 @@ RawArgs raw_args(FunctionCallInfo fcinfo, int first, bool holdout) {
     a.period = *PG_GETARG_INTERVAL_P(next);
   }
   ++next;
-  if (PG_NARGS() > next) a.zone = clv_pg::cached_time_zone(fcinfo);
+  if (PG_NARGS() > next) a.zone = clv_pg::cached_time_zone();
   return a;
 }
 

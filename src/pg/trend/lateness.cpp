@@ -64,7 +64,7 @@ RawArgs raw_args(FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(3)) throw std::invalid_argument("unit must not be NULL");
     raw.unit = *PG_GETARG_INTERVAL_P(3);
   }
-  if (PG_NARGS() > kZoneArg) raw.zone = clv_pg::cached_time_zone(fcinfo);
+  if (PG_NARGS() > kZoneArg) raw.zone = clv_pg::cached_time_zone();
   return raw;
 }
 

@@ -85,7 +85,7 @@ RawArgs raw_args(FunctionCallInfo fcinfo) {
   RawArgs raw;
   raw.as_of = PG_GETARG_TIMESTAMPTZ(3);
   raw.period = *PG_GETARG_INTERVAL_P(4);
-  if (zone_arg(fcinfo) >= 0) raw.zone = clv_pg::cached_time_zone(fcinfo);
+  if (zone_arg(fcinfo) >= 0) raw.zone = clv_pg::cached_time_zone();
   if (PG_NARGS() >= 9) {
     static const char* const names[] = {"window_periods", "min_periods", "min_relative_slope",
                                         "slope_significance"};
