@@ -333,6 +333,9 @@ DECLARE
   ext text := @extschema@.profile_ext_schema();
   trigger_name text := pg_catalog.format('clv_profile_%s', p.id);
 BEGIN
+  IF p.watermark_column IS NOT NULL THEN
+    RETURN;  -- watermark capture: no trigger on the source
+  END IF;
   EXECUTE pg_catalog.format(
     'CREATE TRIGGER %1$I AFTER INSERT ON %2$s REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %3$s.profile_capture(%4$L, %5$L)',
     trigger_name || '_ins', p.source, ext, p.id, p.customer_column);
@@ -348,7 +351,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_build_capture(@extschema@.profiles) IS
-'Creates the INSERT, UPDATE, DELETE and TRUNCATE change-capture triggers of a profile on its source (internal)';
+'Creates the INSERT, UPDATE, DELETE and TRUNCATE change-capture triggers of a profile on its source; none for a profile with a watermark column (internal)';
 
 CREATE OR REPLACE FUNCTION @extschema@.profile_drop_capture(p @extschema@.profiles)
 RETURNS void LANGUAGE plpgsql VOLATILE
@@ -443,6 +446,36 @@ $$;
 COMMENT ON FUNCTION @extschema@.profile_check_source(@extschema@.profiles) IS
 'Raises ERROR 42P01, naming the table, when a profile''s source does not exist (internal)';
 
+-- The type of a watermark profile's column, checked on every call (the
+-- source's owner may have altered it since): it must exist and be
+-- timestamptz, bigint or integer, built-in types whose comparisons and
+-- max() are pg_catalog's own.
+CREATE OR REPLACE FUNCTION @extschema@.profile_watermark_type(p @extschema@.profiles)
+RETURNS regtype LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  column_type regtype;
+BEGIN
+  SELECT a.atttypid::regtype INTO column_type
+  FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid OPERATOR(pg_catalog.=) p.source AND a.attname OPERATOR(pg_catalog.=) p.watermark_column
+    AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = '42703',
+      MESSAGE = pg_catalog.format('watermark column "%s" of %s does not exist', p.watermark_column, p.source);
+  END IF;
+  IF column_type OPERATOR(pg_catalog.<>) ALL ('{timestamptz,bigint,integer}'::regtype[]) THEN
+    RAISE EXCEPTION USING ERRCODE = '42804',
+      MESSAGE = pg_catalog.format('watermark column "%s" has type %s', p.watermark_column, column_type),
+      HINT = 'A watermark column is a timestamptz (ingestion time) or a bigint or integer id that grows with each insert.';
+  END IF;
+  RETURN column_type;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_watermark_type(@extschema@.profiles) IS
+'Type of a watermark profile''s column: timestamptz, bigint or integer, else ERROR 42703 (no such column) or 42804 (another type) (internal)';
+
 -- Checks a profile definition against its source and what its owner may
 -- read. Errors name the offending argument; the bounds are the table's.
 CREATE OR REPLACE FUNCTION @extschema@.profile_validate(p @extschema@.profiles, owner regrole)
@@ -462,9 +495,15 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'source must not be NULL';
   END IF;
   PERFORM @extschema@.profile_check_source(p);
-  IF (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source) NOT IN ('r', 'p') THEN
+  IF p.watermark_column IS NULL
+     AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = pg_catalog.format('source %s is not a table', p.source),
-      HINT = 'Change capture needs triggers: the source must be a table.';
+      HINT = 'Trigger capture needs a table; a foreign table with a monotonic column can be a source with watermark_column.';
+  END IF;
+  IF p.watermark_column IS NOT NULL
+     AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source) NOT IN ('r', 'p', 'f') THEN
+    RAISE EXCEPTION USING ERRCODE = '42809', MESSAGE = pg_catalog.format('source %s is not a table or foreign table', p.source),
+      HINT = 'Watermark capture reads a table, a partitioned table or a foreign table.';
   END IF;
   IF p.customer_column IS NULL OR p.ts_column IS NULL OR p.amount_column IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = '22004', MESSAGE = 'customer_column, ts_column and amount_column must not be NULL';
@@ -506,6 +545,32 @@ BEGIN
         HINT = 'Use a numeric column.';
     END IF;
   END LOOP;
+  IF p.watermark_column IS NOT NULL THEN
+    IF NOT pg_catalog.has_column_privilege(owner, p.source, p.watermark_column, 'SELECT') THEN
+      RAISE EXCEPTION USING ERRCODE = '42501',
+        MESSAGE = pg_catalog.format('permission denied to read column "%s" of %s', p.watermark_column, p.source),
+        HINT = 'A profile is refreshed with its owner''s privileges: the owner must be able to read the watermark column.';
+    END IF;
+    PERFORM @extschema@.profile_watermark_type(p);
+  END IF;
+  IF p.watermark_lag IS NULL OR p.watermark_lag OPERATOR(pg_catalog.<) '0' OR p.watermark_lag OPERATOR(pg_catalog.>) '366 days' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('watermark_lag must be between 0 and 366 days, got %s', p.watermark_lag);
+  END IF;
+  IF p.watermark_id_lag IS NULL OR p.watermark_id_lag OPERATOR(pg_catalog.<) 0 OR p.watermark_id_lag OPERATOR(pg_catalog.>) 1000000000000 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('watermark_id_lag must be between 0 and 1000000000000, got %s', p.watermark_id_lag);
+  END IF;
+  IF p.watermark_lag OPERATOR(pg_catalog.<>) '0'
+     AND (p.watermark_column IS NULL OR @extschema@.profile_watermark_type(p) OPERATOR(pg_catalog.<>) 'timestamptz'::regtype) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = 'watermark_lag applies to a timestamptz watermark column only',
+      HINT = 'For an integer watermark column, give the allowance in ids: watermark_id_lag.';
+  END IF;
+  IF p.watermark_id_lag OPERATOR(pg_catalog.<>) 0
+     AND (p.watermark_column IS NULL OR @extschema@.profile_watermark_type(p) OPERATOR(pg_catalog.=) 'timestamptz'::regtype) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = 'watermark_id_lag applies to an integer watermark column only',
+      HINT = 'For a timestamptz watermark column, give the allowance as an interval: watermark_lag.';
+  END IF;
   IF p.resolve_identity AND NOT pg_catalog.has_table_privilege(
        owner, pg_catalog.to_regclass(@extschema@.profile_ext_schema() OPERATOR(pg_catalog.||) '.identity_nodes'), 'SELECT') THEN
     RAISE EXCEPTION USING ERRCODE = '42501',
@@ -602,6 +667,58 @@ $$;
 COMMENT ON FUNCTION @extschema@.profile_refit(@extschema@.profiles) IS
 'Fits a profile''s purchase and spend models on its facts as of now and records them in clv.profile_models; returns the error of a fit the data cannot support, NULL on success (internal)';
 
+-- Watermark capture: with incremental, the customer keys (as text, as the
+-- capture trigger writes them) of the rows whose watermark column is past
+-- the stored watermark less the allowance, and the highest value among
+-- them; otherwise only the highest value of the whole source. One query,
+-- one snapshot. The bound is a typed parameter and the comparison
+-- pg_catalog's: the column's type was checked by profile_watermark_type.
+CREATE OR REPLACE FUNCTION @extschema@.profile_watermark_read(p @extschema@.profiles, watermark_type regtype,
+                                                   incremental boolean,
+                                                   OUT keys text[], OUT seen_ts timestamptz, OUT seen_id bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  key_expr text;
+  bound_ts timestamptz;
+  bound_id bigint;
+  filter text := '';
+  seen text;
+BEGIN
+  IF watermark_type OPERATOR(pg_catalog.=) 'timestamptz'::regtype THEN
+    seen := pg_catalog.format('pg_catalog.max(s.%I), NULL::bigint', p.watermark_column);
+    -- clamped: below the first representable time everything is read
+    IF p.watermark_ts IS NOT NULL AND p.watermark_ts OPERATOR(pg_catalog.>) '4000-01-01 BC'::timestamptz THEN
+      bound_ts := p.watermark_ts OPERATOR(pg_catalog.-) p.watermark_lag;
+      filter := pg_catalog.format('WHERE s.%I OPERATOR(pg_catalog.>) $1', p.watermark_column);
+    END IF;
+  ELSE
+    seen := pg_catalog.format('NULL::timestamptz, pg_catalog.max(s.%I)::bigint', p.watermark_column);
+    IF p.watermark_id IS NOT NULL
+       AND p.watermark_id OPERATOR(pg_catalog.>=) (-9223372036854775807 OPERATOR(pg_catalog.+) p.watermark_id_lag) THEN
+      bound_id := p.watermark_id OPERATOR(pg_catalog.-) p.watermark_id_lag;
+      filter := pg_catalog.format('WHERE s.%I OPERATOR(pg_catalog.>) $2', p.watermark_column);
+    END IF;
+  END IF;
+  IF NOT incremental THEN
+    EXECUTE pg_catalog.format('SELECT NULL::text[], %s FROM %s s', seen, p.source) INTO keys, seen_ts, seen_id;
+    RETURN;
+  END IF;
+  IF p.resolve_identity THEN
+    key_expr := @extschema@.profile_identifier_key_sql(pg_catalog.format('(s.%I::text COLLATE "C")', p.customer_column));
+  ELSE
+    key_expr := pg_catalog.format('s.%I::text', p.customer_column);
+  END IF;
+  EXECUTE pg_catalog.format(
+    'SELECT pg_catalog.array_agg(DISTINCT %s) FILTER (WHERE s.%I IS NOT NULL), %s FROM %s s %s',
+    key_expr, p.customer_column, seen, p.source, filter)
+  INTO keys, seen_ts, seen_id USING bound_ts, bound_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_watermark_read(@extschema@.profiles, regtype, boolean) IS
+'Watermark capture: the customer keys (incremental) and the highest watermark value of the rows of a profile''s source past its stored watermark less the allowance, or (not incremental) the highest value of the whole source (internal)';
+
 -- One refresh of a profile: takes in the pending changes (all of them in a
 -- full refresh), recomputes the touched customers from their full history,
 -- refits the models when due. Runs with the caller's privileges: the worker
@@ -621,6 +738,10 @@ DECLARE
   fit_error text;
   removed bigint;
   profile_name text;
+  watermark_type regtype;
+  new_keys text[];
+  seen_ts timestamptz;
+  seen_id bigint;
 BEGIN
   -- The lock of clv.profile_lock, taken by id: only on a profile the caller
   -- sees (another owner's refreshes cannot be held up by a stranger's lock).
@@ -635,6 +756,9 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = pg_catalog.format('profile "%s" was dropped', profile_name);
   END IF;
   PERFORM @extschema@.profile_check_source(p);
+  IF p.watermark_column IS NOT NULL THEN
+    watermark_type := @extschema@.profile_watermark_type(p);  -- may have been altered since
+  END IF;
   facts := @extschema@.profile_object(p, '_facts');
   -- a due refit recomputes every customer first (trends as of now)
   refit := p.last_fit_at IS NULL OR p.last_fit_at OPERATOR(pg_catalog.+) p.refit_interval OPERATOR(pg_catalog.<=) as_of;
@@ -647,7 +771,21 @@ BEGIN
   INTO keys, full_marker
   FROM taken t LEFT JOIN LATERAL pg_catalog.unnest(t.customers) k(customer) ON true;
 
-  IF full_refresh OR COALESCE(full_marker, false) OR refit OR p.last_end IS NULL THEN
+  full_refresh := full_refresh OR COALESCE(full_marker, false) OR refit OR p.last_end IS NULL;
+  IF watermark_type IS NOT NULL THEN
+    -- Watermark capture: the rows past the stored watermark (less the
+    -- allowance for late commits), their customers and the highest value,
+    -- read in one snapshot; a full refresh reads the highest value before
+    -- it recomputes, so that nothing committed meanwhile is skipped later.
+    SELECT w.keys, w.seen_ts, w.seen_id INTO new_keys, seen_ts, seen_id
+    FROM @extschema@.profile_watermark_read(p, watermark_type, NOT full_refresh) w;
+    keys := ARRAY(SELECT DISTINCT k FROM pg_catalog.unnest(keys OPERATOR(pg_catalog.||) new_keys) k);
+    IF pg_catalog.cardinality(keys) OPERATOR(pg_catalog.=) 0 THEN
+      keys := NULL;
+    END IF;
+  END IF;
+
+  IF full_refresh THEN
     mode := 'full';
     -- Readers keep seeing the previous version until commit, never blocked.
     EXECUTE pg_catalog.format('DELETE FROM %s', facts);
@@ -688,10 +826,14 @@ BEGIN
   END IF;
 
   PERFORM @extschema@.profile_record_refresh(p.id, mode, customers, refit, fit_error, as_of);
+  IF watermark_type IS NOT NULL THEN
+    -- in the refresh's transaction: both commit or neither does
+    PERFORM @extschema@.profile_record_watermark(p.id, seen_ts, seen_id, full_refresh);
+  END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_refresh_step(integer, boolean) IS
-'One refresh of a profile with the caller''s privileges: takes in its pending changes, recomputes the touched customers (everyone when full, after a TRUNCATE, an identity merge or split, or when a refit is due), refits the models when due (internal: use clv.refresh_profile)';
+'One refresh of a profile with the caller''s privileges: takes in its pending changes (with a watermark column: the rows past the stored watermark, less the allowance, and advances it), recomputes the touched customers (everyone when full, after a TRUNCATE, an identity merge or split, or when a refit is due), refits the models when due (internal: use clv.refresh_profile)';
 
 --------------------------------------------------------------------------
 -- Registry writes
@@ -725,7 +867,8 @@ CREATE OR REPLACE FUNCTION @extschema@.profile_register_privileged(caller regrol
     name text, source regclass, customer_column name, ts_column name, amount_column name,
     unit interval, model text, horizon double precision, discount_rate double precision,
     discount_steps integer, margin double precision, trend_period interval,
-    refresh_interval interval, refit_interval interval, resolve_identity boolean, target_schema name)
+    refresh_interval interval, refit_interval interval, resolve_identity boolean, target_schema name,
+    watermark_column name, watermark_lag interval, watermark_id_lag bigint)
 RETURNS integer LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -737,7 +880,8 @@ BEGIN
   p.horizon := horizon; p.discount_rate := discount_rate; p.discount_steps := discount_steps;
   p.margin := margin; p.trend_period := trend_period; p.refresh_interval := refresh_interval;
   p.refit_interval := refit_interval; p.resolve_identity := COALESCE(resolve_identity, false);
-  p.target_schema := target_schema;
+  p.target_schema := target_schema; p.watermark_column := watermark_column;
+  p.watermark_lag := watermark_lag; p.watermark_id_lag := watermark_id_lag;
   PERFORM @extschema@.profile_validate(p, caller);
   -- Names are unique per owner, so no role learns another's names here.
   IF EXISTS (SELECT FROM @extschema@.profiles pr
@@ -746,25 +890,28 @@ BEGIN
   END IF;
   INSERT INTO @extschema@.profiles (name, owner, source, customer_column, ts_column, amount_column, unit, model,
                                     horizon, discount_rate, discount_steps, margin, trend_period,
-                                    refresh_interval, refit_interval, resolve_identity, target_schema)
+                                    refresh_interval, refit_interval, resolve_identity, target_schema,
+                                    watermark_column, watermark_lag, watermark_id_lag)
   VALUES (p.name, caller, p.source, p.customer_column, p.ts_column, p.amount_column, p.unit,
           p.model, p.horizon, p.discount_rate, p.discount_steps, p.margin, p.trend_period,
-          p.refresh_interval, p.refit_interval, p.resolve_identity, p.target_schema)
+          p.refresh_interval, p.refit_interval, p.resolve_identity, p.target_schema,
+          p.watermark_column, p.watermark_lag, p.watermark_id_lag)
   RETURNING id INTO p.id;
   RETURN p.id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.profile_register_privileged(regrole, text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name) IS
-'Registers a profile owned by caller after checking it against what caller may read; returns its id (internal: called by clv.profile_register)';
-REVOKE ALL ON FUNCTION @extschema@.profile_register_privileged(regrole, text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.profile_register_privileged(regrole, text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name, name, interval, bigint) IS
+'Registers a profile owned by caller after checking it against what caller may read (watermark_column NULL: trigger capture); returns its id (internal: called by clv.profile_register)';
+REVOKE ALL ON FUNCTION @extschema@.profile_register_privileged(regrole, text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name, name, interval, bigint) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.profile_register(
     name text, source regclass, customer_column name, ts_column name, amount_column name,
     unit interval, model text, horizon double precision, discount_rate double precision,
     discount_steps integer, margin double precision, trend_period interval,
-    refresh_interval interval, refit_interval interval, resolve_identity boolean, target_schema name)
+    refresh_interval interval, refit_interval interval, resolve_identity boolean, target_schema name,
+    watermark_column name, watermark_lag interval, watermark_id_lag bigint)
 RETURNS integer AS 'MODULE_PATHNAME', 'clv_privileged_call' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION @extschema@.profile_register(text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name) IS
+COMMENT ON FUNCTION @extschema@.profile_register(text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name, name, interval, bigint) IS
 'Registers a profile owned by the calling role in clv.profiles (internal: use clv.create_profile)';
 
 CREATE OR REPLACE FUNCTION @extschema@.profile_update_privileged(caller regrole, profile_id integer,
@@ -919,6 +1066,37 @@ RETURNS void AS 'MODULE_PATHNAME', 'clv_privileged_call' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.profile_record_refresh(integer, text, bigint, boolean, text, timestamptz) IS
 'Records a successful profile refresh: its mode, customers recomputed, whether and how the models were refitted; the next timed run after refresh_interval (internal)';
 
+-- The watermark a refresh saw, recorded in its transaction: a full refresh
+-- sets it to the highest value of the source, an incremental one only
+-- moves it forward (a refresh that found no row keeps it).
+CREATE OR REPLACE FUNCTION @extschema@.profile_record_watermark_privileged(caller regrole, profile_id integer,
+    seen_ts timestamptz, seen_id bigint, full_refresh boolean)
+RETURNS void LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  p @extschema@.profiles := @extschema@.profile_of_caller(profile_id, caller);
+BEGIN
+  IF p.watermark_column IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = pg_catalog.format('profile "%s" has no watermark column', p.name);
+  END IF;
+  UPDATE @extschema@.profiles pr
+  SET watermark_ts = CASE WHEN full_refresh THEN seen_ts ELSE GREATEST(pr.watermark_ts, seen_ts) END,
+      watermark_id = CASE WHEN full_refresh THEN seen_id ELSE GREATEST(pr.watermark_id, seen_id) END
+  WHERE pr.id OPERATOR(pg_catalog.=) p.id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.profile_record_watermark_privileged(regrole, integer, timestamptz, bigint, boolean) IS
+'Records the watermark a refresh of a watermark profile whose owner''s privileges caller has saw: full_refresh sets it, otherwise it only moves forward (internal)';
+REVOKE ALL ON FUNCTION @extschema@.profile_record_watermark_privileged(regrole, integer, timestamptz, bigint, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.profile_record_watermark(profile_id integer,
+    seen_ts timestamptz, seen_id bigint, full_refresh boolean)
+RETURNS void AS 'MODULE_PATHNAME', 'clv_privileged_call' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.profile_record_watermark(integer, timestamptz, bigint, boolean) IS
+'Records the highest watermark value a refresh of a watermark profile saw, in the refresh''s transaction (internal)';
+
 -- What the worker of a database refreshes now: enabled profiles that are due
 -- by time, or have pending changes and are not backing off after a failure.
 CREATE OR REPLACE FUNCTION @extschema@.profiles_due()
@@ -960,7 +1138,10 @@ CREATE OR REPLACE FUNCTION @extschema@.create_profile(
     discount_steps integer DEFAULT 12,
     margin double precision DEFAULT 1,
     trend_period interval DEFAULT '30 days',
-    create_index boolean DEFAULT true)
+    create_index boolean DEFAULT true,
+    watermark_column name DEFAULT NULL,
+    watermark_lag interval DEFAULT '0',
+    watermark_id_lag bigint DEFAULT 0)
 RETURNS regclass LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -968,6 +1149,7 @@ DECLARE
   p @extschema@.profiles;
   key_type text;
   index_exists boolean;
+  relkind "char";
 BEGIN
   p.name := name; p.source := source; p.customer_column := customer_column;
   p.ts_column := ts_column; p.amount_column := amount_column; p.unit := unit; p.model := model;
@@ -977,7 +1159,8 @@ BEGIN
   p.discount_rate := discount_rate; p.refresh_interval := refresh_interval;
   p.refit_interval := refit_interval; p.resolve_identity := COALESCE(resolve_identity, false);
   p.target_schema := target_schema; p.discount_steps := discount_steps; p.margin := margin;
-  p.trend_period := trend_period;
+  p.trend_period := trend_period; p.watermark_column := watermark_column;
+  p.watermark_lag := watermark_lag; p.watermark_id_lag := watermark_id_lag;
   PERFORM @extschema@.profile_validate(p, current_user::regrole);
   IF EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
              WHERE n.nspname OPERATOR(pg_catalog.=) p.target_schema
@@ -989,7 +1172,7 @@ BEGIN
   p.id := @extschema@.profile_register(p.name, p.source, p.customer_column, p.ts_column, p.amount_column,
                                        p.unit, p.model, p.horizon, p.discount_rate, p.discount_steps, p.margin,
                                        p.trend_period, p.refresh_interval, p.refit_interval, p.resolve_identity,
-                                       p.target_schema);
+                                       p.target_schema, p.watermark_column, p.watermark_lag, p.watermark_id_lag);
   SELECT * INTO p FROM @extschema@.profiles pr WHERE pr.id OPERATOR(pg_catalog.=) p.id;
 
   key_type := @extschema@.profile_key_type(p);
@@ -1015,6 +1198,33 @@ BEGIN
   PERFORM @extschema@.profile_build_model_table(p);
   PERFORM @extschema@.profile_build_views(p);
   PERFORM @extschema@.profile_build_capture(p);
+
+  -- A foreign table has no indexes of its own: the remote side's serve.
+  SELECT c.relkind INTO relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) p.source;
+  IF relkind OPERATOR(pg_catalog.=) 'f' THEN
+    PERFORM @extschema@.profile_wake();
+    RETURN @extschema@.profile_object(p, '')::regclass;
+  END IF;
+  -- Watermark capture finds the new rows by the watermark column.
+  IF p.watermark_column IS NOT NULL AND NOT EXISTS (
+       SELECT FROM pg_catalog.pg_index i
+       WHERE i.indrelid OPERATOR(pg_catalog.=) p.source
+         AND i.indkey[0] OPERATOR(pg_catalog.=) (SELECT a.attnum FROM pg_catalog.pg_attribute a
+                                                 WHERE a.attrelid OPERATOR(pg_catalog.=) p.source
+                                                   AND a.attname OPERATOR(pg_catalog.=) p.watermark_column)) THEN
+    IF create_index
+       AND pg_catalog.pg_has_role((SELECT c.relowner FROM pg_catalog.pg_class c
+                                   WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'USAGE')
+       AND pg_catalog.has_schema_privilege((SELECT c.relnamespace FROM pg_catalog.pg_class c
+                                            WHERE c.oid OPERATOR(pg_catalog.=) p.source), 'CREATE') THEN
+      EXECUTE pg_catalog.format('CREATE INDEX ON %s (%I)', p.source, p.watermark_column);
+      RAISE NOTICE 'created an index on % (%) for watermark capture', p.source, p.watermark_column;
+    ELSE
+      RAISE NOTICE 'no index on % starts with %; each watermark refresh will scan the table', p.source, p.watermark_column
+        USING HINT = pg_catalog.format('The table''s owner can create it: CREATE INDEX ON %s (%I)',
+                                       p.source, p.watermark_column);
+    END IF;
+  END IF;
 
   -- Incremental refresh reads a customer's history by key.
   SELECT EXISTS (
@@ -1043,8 +1253,8 @@ BEGIN
   RETURN @extschema@.profile_object(p, '')::regclass;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.create_profile(text, regclass, name, name, name, interval, text, double precision, double precision, interval, interval, boolean, name, integer, double precision, interval, boolean) IS
-'Registers a customer profile over a transactions table: creates <target_schema>.<name> (view, one row per customer), <name>_facts and <name>_summary, change-capture triggers on the source and (create_index) an index on (customer, ts); the background worker fills and refreshes it, or call clv.refresh_profile. unit: time unit of recency, t and horizon; model: bgnbd, mbgnbd or pareto_nbd; horizon in units (default: 365 days); discount_rate per step of horizon/discount_steps; margin multiplies spend into value; refresh_interval: most time between refreshes without new changes; refit_interval: model refit (and full refresh) period; resolve_identity: one row per identity cluster of clv.identity_nodes';
+COMMENT ON FUNCTION @extschema@.create_profile(text, regclass, name, name, name, interval, text, double precision, double precision, interval, interval, boolean, name, integer, double precision, interval, boolean, name, interval, bigint) IS
+'Registers a customer profile over a transactions table: creates <target_schema>.<name> (view, one row per customer), <name>_facts and <name>_summary, change-capture triggers on the source (none with watermark_column) and (create_index) an index on (customer, ts) and one on the watermark column; the background worker fills and refreshes it, or call clv.refresh_profile. unit: time unit of recency, t and horizon; model: bgnbd, mbgnbd or pareto_nbd; horizon in units (default: 365 days); discount_rate per step of horizon/discount_steps; margin multiplies spend into value; refresh_interval: most time between refreshes without new changes (with watermark_column: the polling period); refit_interval: model refit (and full refresh) period; resolve_identity: one row per identity cluster of clv.identity_nodes; watermark_column: capture without triggers for append-only sources (tables, partitioned and foreign tables), the rows whose timestamptz, bigint or integer column is past the last refresh''s highest value, read again down to watermark_lag (timestamptz) or watermark_id_lag (ids) below it for late commits; updates and deletes are not seen (refresh_profile(name, full_refresh => true))';
 
 CREATE OR REPLACE FUNCTION @extschema@.alter_profile(
     name text,
@@ -1180,7 +1390,9 @@ SELECT p.name AS profile, p.owner, p.enabled, p.last_start, p.last_end,
        p.next_run,
        p.last_start IS NOT NULL AND (p.last_end IS NULL OR p.last_end OPERATOR(pg_catalog.<) p.last_start)
          AND (p.last_error_at IS NULL OR p.last_error_at OPERATOR(pg_catalog.<) p.last_start) AS running_or_interrupted,
-       @extschema@.profile_worker_state() AS worker
+       @extschema@.profile_worker_state() AS worker,
+       CASE WHEN p.watermark_column IS NULL THEN 'trigger' ELSE 'watermark' END AS capture,
+       COALESCE(p.watermark_ts::text, p.watermark_id::text) AS watermark
 FROM @extschema@.profiles p
 LEFT JOIN LATERAL (SELECT COALESCE(pg_catalog.sum(pg_catalog.cardinality(ch.customers)), 0) AS pending,
                           COALESCE(pg_catalog.bool_or(ch.customers IS NULL), false) AS full_pending,
@@ -1195,7 +1407,7 @@ WHERE pg_catalog.pg_has_role(p.owner, 'USAGE')
                                       WHERE n.nspname OPERATOR(pg_catalog.=) p.target_schema
                                         AND c.relname OPERATOR(pg_catalog.=) p.name), 'SELECT');
 COMMENT ON VIEW @extschema@.profile_status IS
-'One row per profile the current role may see: last refresh start and end, duration, mode and customers recomputed, pending changes (customer keys waiting, with repeats), whether a full refresh is pending, lag (age of the oldest pending change), last model fit and its error, last refresh error, consecutive failures, next timed run; running_or_interrupted: started but neither finished nor failed (running now, or the server crashed during it); worker: the state of this database''s profile worker (running, starting, waiting for a free clv.max_workers slot, disabled, not preloaded)';
+'One row per profile the current role may see: last refresh start and end, duration, mode and customers recomputed, pending changes (customer keys waiting, with repeats), whether a full refresh is pending, lag (age of the oldest pending change), last model fit and its error, last refresh error, consecutive failures, next timed run; running_or_interrupted: started but neither finished nor failed (running now, or the server crashed during it); worker: the state of this database''s profile worker (running, starting, waiting for a free clv.max_workers slot, disabled, not preloaded); capture: trigger or watermark; watermark: the highest watermark value the last refresh saw (watermark capture; pending_changes and lag count trigger-captured changes only)';
 GRANT SELECT ON @extschema@.profile_status TO PUBLIC;
 
 -- Triggers on the extension's own tables, idempotent like the rest of this

@@ -52,6 +52,12 @@ CREATE TABLE @extschema@.profiles (
     last_fit_at timestamptz,
     last_fit_error text,
     source_dropped text,
+    -- watermark capture (0.6.0): no trigger on the source
+    watermark_column name,
+    watermark_lag interval NOT NULL DEFAULT '0' CHECK (watermark_lag OPERATOR(pg_catalog.>=) '0' AND watermark_lag OPERATOR(pg_catalog.<=) '366 days'),
+    watermark_id_lag bigint NOT NULL DEFAULT 0 CHECK (watermark_id_lag OPERATOR(pg_catalog.>=) 0 AND watermark_id_lag OPERATOR(pg_catalog.<=) 1000000000000),
+    watermark_ts timestamptz,
+    watermark_id bigint,
     UNIQUE (owner, name)
 );
 COMMENT ON TABLE @extschema@.profiles IS
@@ -86,6 +92,11 @@ COMMENT ON COLUMN @extschema@.profiles.failures IS 'consecutive failed refreshes
 COMMENT ON COLUMN @extschema@.profiles.next_run IS 'when the worker refreshes the profile next without being woken by new changes';
 COMMENT ON COLUMN @extschema@.profiles.last_fit_at IS 'as-of time of the last model fit (successful or not)';
 COMMENT ON COLUMN @extschema@.profiles.source_dropped IS 'name of the source table when it was dropped (the profile is disabled); NULL while it exists';
+COMMENT ON COLUMN @extschema@.profiles.watermark_column IS 'watermark capture: the source''s monotonic column (timestamptz, bigint or integer) whose values past the stored watermark are the new rows; NULL: trigger capture';
+COMMENT ON COLUMN @extschema@.profiles.watermark_lag IS 'watermark capture on a timestamptz column: rows down to this much below the stored watermark are read again, for transactions that commit late';
+COMMENT ON COLUMN @extschema@.profiles.watermark_id_lag IS 'watermark capture on an integer column: rows down to this many ids below the stored watermark are read again, for transactions that commit late';
+COMMENT ON COLUMN @extschema@.profiles.watermark_ts IS 'watermark capture on a timestamptz column: the highest value seen by the last refresh (NULL before the first)';
+COMMENT ON COLUMN @extschema@.profiles.watermark_id IS 'watermark capture on an integer column: the highest value seen by the last refresh (NULL before the first)';
 COMMENT ON COLUMN @extschema@.profiles.last_fit_error IS 'why the last model fit failed (data that cannot identify the model); NULL after a successful one';
 
 -- Customers touched in the sources since the last refresh: one row per

@@ -182,3 +182,21 @@ COMMENT ON FUNCTION @extschema@.lateness_state_in(cstring) IS 'input function of
 COMMENT ON FUNCTION @extschema@.lateness_state_out(@extschema@.lateness_state) IS 'output function of clv.lateness_state';
 COMMENT ON FUNCTION @extschema@.lateness_state_recv(internal) IS 'binary input function of clv.lateness_state (validates the state)';
 COMMENT ON FUNCTION @extschema@.lateness_state_send(@extschema@.lateness_state) IS 'binary output function of clv.lateness_state';
+-- Watermark capture: profiles of append-only sources without triggers.
+ALTER TABLE @extschema@.profiles
+    ADD COLUMN watermark_column name,
+    ADD COLUMN watermark_lag interval NOT NULL DEFAULT '0' CHECK (watermark_lag OPERATOR(pg_catalog.>=) '0' AND watermark_lag OPERATOR(pg_catalog.<=) '366 days'),
+    ADD COLUMN watermark_id_lag bigint NOT NULL DEFAULT 0 CHECK (watermark_id_lag OPERATOR(pg_catalog.>=) 0 AND watermark_id_lag OPERATOR(pg_catalog.<=) 1000000000000),
+    ADD COLUMN watermark_ts timestamptz,
+    ADD COLUMN watermark_id bigint;
+COMMENT ON COLUMN @extschema@.profiles.watermark_column IS 'watermark capture: the source''s monotonic column (timestamptz, bigint or integer) whose values past the stored watermark are the new rows; NULL: trigger capture';
+COMMENT ON COLUMN @extschema@.profiles.watermark_lag IS 'watermark capture on a timestamptz column: rows down to this much below the stored watermark are read again, for transactions that commit late';
+COMMENT ON COLUMN @extschema@.profiles.watermark_id_lag IS 'watermark capture on an integer column: rows down to this many ids below the stored watermark are read again, for transactions that commit late';
+COMMENT ON COLUMN @extschema@.profiles.watermark_ts IS 'watermark capture on a timestamptz column: the highest value seen by the last refresh (NULL before the first)';
+COMMENT ON COLUMN @extschema@.profiles.watermark_id IS 'watermark capture on an integer column: the highest value seen by the last refresh (NULL before the first)';
+
+-- New arguments (watermark_column, watermark_lag, watermark_id_lag): the
+-- functions file creates the new signatures.
+DROP FUNCTION @extschema@.create_profile(text, regclass, name, name, name, interval, text, double precision, double precision, interval, interval, boolean, name, integer, double precision, interval, boolean);
+DROP FUNCTION @extschema@.profile_register(text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name);
+DROP FUNCTION @extschema@.profile_register_privileged(regrole, text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name);
