@@ -17,7 +17,16 @@
 #  (e) freshness of isolated commits at a steady 1 s cadence (the worker's
 #      timed passes in between), as a ratio to the time of the refresh each
 #      commit needs (clv.refresh_profile of one new customer, worker paused).
+# With --mode watermark, instead: three copies of the source with an
+# ingestion-time column, one without a profile, one with trigger capture,
+# one with watermark capture (refresh_interval --watermark-interval, default
+# 1 s):
+#  (f) insert throughput (pgbench, one-row INSERTs, 2 clients) into each,
+#      profiles paused (the writer's own cost) and with the worker on;
+#  (g) freshness, COMMIT -> row in the profile, of isolated commits (a pause
+#      of 0.3 s before each), trigger and watermark capture alternating.
 #   bash bench/profiles_bench.sh [--customers N] [--rows M] [--reps R] [--seconds S]
+#                                [--mode trigger|watermark] [--watermark-interval I]
 #                                [--port P] [--cluster-dir DIR]
 # PG_CONFIG picks another PostgreSQL 15 installation (default: Debian's).
 set -euo pipefail
@@ -29,7 +38,9 @@ reps=5
 seconds=15
 port=54344
 cluster_dir=/tmp/clv_ext_bench_profiles_$(id -u)
-usage="usage: $0 [--customers N] [--rows M] [--reps R] [--seconds S] [--port P] [--cluster-dir DIR]"
+mode=trigger
+watermark_interval='1 second'
+usage="usage: $0 [--customers N] [--rows M] [--reps R] [--seconds S] [--mode trigger|watermark] [--watermark-interval I] [--port P] [--cluster-dir DIR]"
 while (($#)); do
   case $1 in
     --customers) customers=$2; shift 2 ;;
@@ -38,9 +49,12 @@ while (($#)); do
     --seconds) seconds=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --cluster-dir) cluster_dir=$2; shift 2 ;;
+    --mode) mode=$2; shift 2 ;;
+    --watermark-interval) watermark_interval=$2; shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+[[ $mode == trigger || $mode == watermark ]] || { echo "$usage" >&2; exit 2; }
 
 bash scripts/setup.sh >/dev/null
 export CLV_CLUSTER_DIR=$cluster_dir CLV_PGPORT=$port
@@ -55,6 +69,11 @@ bash scripts/cluster.sh start "shared_preload_libraries = 'clv_ext'" "shared_buf
 timed_ms() {
   psql -X -v ON_ERROR_STOP=1 -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
 }
+
+if [[ $mode == watermark ]]; then
+  source bench/profiles_watermark.sh
+  exit 0
+fi
 
 echo "generating $rows transactions of $customers customers over two years..."
 psql -q -X -v ON_ERROR_STOP=1 <<SQL
