@@ -7,7 +7,7 @@
 # each kind of profile is.
 
 echo "generating three copies of $rows transactions of $customers customers over two years..."
-psql -q -X -v ON_ERROR_STOP=1 <<SQL
+psql -q -X -v ON_ERROR_STOP=1 >/dev/null <<SQL
 CREATE EXTENSION clv_ext;
 SELECT setseed(0.42);
 CREATE TABLE tx_none (customer_id bigint, ts timestamptz, amount numeric,
@@ -86,14 +86,14 @@ tps() {  # tps TABLE
     sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 set_enabled() {
-  psql -q -XAtc "SELECT clv.alter_profile(p, enabled => $1) FROM unnest(ARRAY['by_trigger', 'by_watermark']) p"
+  psql -q -XAtc "SELECT clv.alter_profile(p, enabled => $1) FROM unnest(ARRAY['by_trigger', 'by_watermark']) p" >/dev/null
 }
 declare -A tps_paused=() tps_live=()
 for ((i = 0; i < 3; i++)); do
   set_enabled false
   for table in tx_none tx_trigger tx_watermark; do tps_paused[$table]+="$(tps $table) "; done
   set_enabled true
-  psql -q -XAtc "SELECT * FROM clv.refresh_profile('by_trigger'), clv.refresh_profile('by_watermark')" >/dev/null
+  psql -q -XAtc "SELECT * FROM clv.refresh_profile('by_trigger') a, clv.refresh_profile('by_watermark') b" >/dev/null
   for table in tx_none tx_trigger tx_watermark; do tps_live[$table]+="$(tps $table) "; done
 done
 med() { tr ' ' '\n' | grep . | median; }
