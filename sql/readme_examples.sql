@@ -103,6 +103,24 @@ SELECT least(frequency, 7) AS calibration_frequency, count(*) AS customers,
        round(avg(clv.expected_purchases(bgnbd, frequency, recency, t, duration_holdout))::numeric, 3) AS predicted
 FROM h, m GROUP BY 1 ORDER BY 1;
 
+-- docs/reference/profiles.md: Watermark capture, example 1
+CREATE TABLE order_log (customer_id int, ts timestamptz, amount numeric,
+                        ingested_at timestamptz NOT NULL DEFAULT clock_timestamp());
+INSERT INTO order_log (customer_id, ts, amount) SELECT customer_id, ts, amount FROM transactions;
+SELECT clv.create_profile('order_log', 'order_log', 'customer_id', 'ts', 'amount',
+                          watermark_column => 'ingested_at', watermark_lag => '1 minute',
+                          refresh_interval => '5 seconds');
+SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'order_log'::regclass;
+
+-- docs/reference/profiles.md: Watermark capture, example 2 (output varies: not compared)
+\o /dev/null
+INSERT INTO order_log (customer_id, ts, amount) VALUES (1, now(), 20);
+SELECT * FROM clv.refresh_profile('order_log');      -- the rows past the watermark
+UPDATE order_log SET amount = 25 WHERE customer_id = 1 AND amount = 20;
+SELECT * FROM clv.refresh_profile('order_log', full_refresh => true);  -- updates need a full one
+SELECT capture, watermark, last_mode FROM clv.profile_status WHERE profile = 'order_log';
+\o
+
 \c :regress_db
 DROP DATABASE clv_readme;
 \i tests/readme/cleanup.sql
