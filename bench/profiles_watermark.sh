@@ -60,12 +60,14 @@ until [[ $(psql -XAtc "SELECT count(*) FILTER (WHERE last_end IS NOT NULL) FROM 
 done
 psql -XAtc "SELECT 'first refresh of ' || profile || ' (' || capture || '): ' || date_trunc('milliseconds', duration) || ', ' || rows_changed || ' customers' FROM clv.profile_status ORDER BY profile"
 
-# (g) freshness of isolated commits, the two kinds alternating.
+# (g) freshness of isolated commits, the two kinds alternating; the pause
+# before each watermark commit steps through a second, so that the commits
+# fall at every phase of the worker's polling.
 trigger_fresh=() watermark_fresh=()
 for ((i = 0; i < 2 * reps + 1; i++)); do
   sleep 0.3
   trigger_fresh+=("$(psql -XAt -v ON_ERROR_STOP=1 -c "CALL freshness_ms('tx_trigger', 'clv_profiles.by_trigger_facts', $((customers + 1 + i)))")")
-  sleep 0.3
+  sleep "$(awk -v i="$i" -v n="$((2 * reps + 1))" 'BEGIN {print 0.3 + i / n}')"
   watermark_fresh+=("$(psql -XAt -v ON_ERROR_STOP=1 -c "CALL freshness_ms('tx_watermark', 'clv_profiles.by_watermark_facts', $((customers + 1 + i)))")")
 done
 trigger_fresh_ms=$(printf "%s\n" "${trigger_fresh[@]}" | median)
@@ -73,8 +75,8 @@ trigger_fresh_max=$(printf "%s\n" "${trigger_fresh[@]}" | sort -n | tail -1)
 watermark_fresh_ms=$(printf "%s\n" "${watermark_fresh[@]}" | median)
 watermark_fresh_max=$(printf "%s\n" "${watermark_fresh[@]}" | sort -n | tail -1)
 
-# (f) insert throughput, each table in turn, profiles paused and then
-# kept fresh by the worker.
+# (f) insert throughput, each table in turn (the order rotating from round
+# to round), profiles paused and then kept fresh by the worker.
 for table in tx_none tx_trigger tx_watermark; do
   cat >"$CLV_CLUSTER_DIR/insert_$table.sql" <<SQL
 \set c random(1, $customers)
@@ -89,12 +91,14 @@ set_enabled() {
   psql -q -XAtc "SELECT clv.alter_profile(p, enabled => $1) FROM unnest(ARRAY['by_trigger', 'by_watermark']) p" >/dev/null
 }
 declare -A tps_paused=() tps_live=()
+tables=(tx_none tx_trigger tx_watermark)
 for ((i = 0; i < 3; i++)); do
+  order=("${tables[@]:i}" "${tables[@]:0:i}")
   set_enabled false
-  for table in tx_none tx_trigger tx_watermark; do tps_paused[$table]+="$(tps $table) "; done
+  for table in "${order[@]}"; do tps_paused[$table]+="$(tps "$table") "; done
   set_enabled true
   psql -q -XAtc "SELECT * FROM clv.refresh_profile('by_trigger') a, clv.refresh_profile('by_watermark') b" >/dev/null
-  for table in tx_none tx_trigger tx_watermark; do tps_live[$table]+="$(tps $table) "; done
+  for table in "${order[@]}"; do tps_live[$table]+="$(tps "$table") "; done
 done
 med() { tr ' ' '\n' | grep . | median; }
 psql -XAtc "SELECT 'after the pgbench runs: ' || profile || ' ' || capture || ', ' || pending_changes || ' changes pending, last refresh ' || last_mode || ' of ' || rows_changed || ' customers' FROM clv.profile_status ORDER BY profile"
