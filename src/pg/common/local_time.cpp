@@ -87,7 +87,8 @@ ZoneCache zone_cache;
 // the opposite of ISO 8601's: refused rather than guessed. A C frame.
 const pg_tz* find_time_zone(const char* name, int length) {
   char* cname = pnstrdup(name, length);
-  const bool offset = length > 0 && (name[0] == '+' || name[0] == '-' || isdigit(name[0]));
+  const bool offset = length > 0 && (name[0] == '+' || name[0] == '-' ||
+                                     isdigit(static_cast<unsigned char>(name[0])));
   const pg_tz* zone = offset || length > TZ_STRLEN_MAX ? nullptr : pg_tzset(cname);
   if (zone == nullptr)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
