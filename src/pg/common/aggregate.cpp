@@ -58,23 +58,55 @@ const char kArenaName[] = "clv_ext aggregate states";
 // site's cached arena without a callback per call site.
 uint64 arena_generation = 0;
 
-struct ArenaCache {
+// What a call site of a transition function keeps in fn_extra.
+struct CallSite {
+  // The arena of aggregate_context, valid while generation is current.
   MemoryContext aggregate_context;
   MemoryContext arena;
   uint64 generation;
+  int8 own_values;  // only_own_values(): -1 until known
+  // The unused rest of the arena's block that object_memory() carves.
+  char* free_begin;
+  size_t free_size;
 };
+
+// The blocks object_memory() carves objects from.
+constexpr size_t kObjectBlockSize = 32 * 1024;
+
+CallSite* call_site(FunctionCallInfo fcinfo) {
+  auto* site = static_cast<CallSite*>(fcinfo->flinfo->fn_extra);
+  if (site == nullptr) {
+    site = static_cast<CallSite*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(CallSite)));
+    *site = CallSite{nullptr, nullptr, 0, -1, nullptr, 0};
+    fcinfo->flinfo->fn_extra = site;
+  }
+  return site;
+}
 
 void arena_gone(void*) {
   ++arena_generation;
 }
 
+// Whether the aggregate being run by an Agg node has no initial condition.
+bool without_initial_condition(FunctionCallInfo fcinfo) {
+  if (fcinfo->context == nullptr || !IsA(fcinfo->context, AggState)) return false;
+  Aggref* aggref = AggGetAggref(fcinfo);
+  if (aggref == nullptr) return false;
+  HeapTuple tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggref->aggfnoid));
+  if (!HeapTupleIsValid(tuple)) return false;
+  bool no_initcond = false;
+  SysCacheGetAttr(AGGFNOID, tuple, Anum_pg_aggregate_agginitval, &no_initcond);
+  ReleaseSysCache(tuple);
+  return no_initcond;
+}
+
 }  // namespace
 
 MemoryContext state_arena(FunctionCallInfo fcinfo, MemoryContext context) {
-  auto* cache = static_cast<ArenaCache*>(fcinfo->flinfo->fn_extra);
-  if (cache != nullptr && cache->aggregate_context == context &&
-      cache->generation == arena_generation)
-    return cache->arena;
+  CallSite* site = call_site(fcinfo);
+  if (site->arena != nullptr && site->aggregate_context == context &&
+      site->generation == arena_generation)
+    return site->arena;
   MemoryContext arena = nullptr;
   for (MemoryContext child = context->firstchild; child != nullptr; child = child->nextchild) {
     if (child->name == kArenaName) {
@@ -91,13 +123,35 @@ MemoryContext state_arena(FunctionCallInfo fcinfo, MemoryContext context) {
     callback->arg = nullptr;
     MemoryContextRegisterResetCallback(arena, callback);
   }
-  if (cache == nullptr) {
-    cache =
-        static_cast<ArenaCache*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ArenaCache)));
-    fcinfo->flinfo->fn_extra = cache;
-  }
-  *cache = ArenaCache{context, arena, arena_generation};
+  site->aggregate_context = context;
+  site->arena = arena;
+  site->generation = arena_generation;
+  site->free_begin = nullptr;
+  site->free_size = 0;
   return arena;
+}
+
+void* object_memory(FunctionCallInfo fcinfo, MemoryContext arena, size_t size) {
+  CallSite* site = call_site(fcinfo);
+  size = MAXALIGN(size);
+  if (site->arena != arena || site->generation != arena_generation || size > kObjectBlockSize / 4)
+    return MemoryContextAllocExtended(arena, size, MCXT_ALLOC_NO_OOM);
+  if (site->free_size < size) {
+    void* block = MemoryContextAllocExtended(arena, kObjectBlockSize, MCXT_ALLOC_NO_OOM);
+    if (block == nullptr) return nullptr;
+    site->free_begin = static_cast<char*>(block);
+    site->free_size = kObjectBlockSize;
+  }
+  void* memory = site->free_begin;
+  site->free_begin += size;
+  site->free_size -= size;
+  return memory;
+}
+
+bool only_own_values(FunctionCallInfo fcinfo) {
+  CallSite* site = call_site(fcinfo);
+  if (site->own_values < 0) site->own_values = without_initial_condition(fcinfo) ? 1 : 0;
+  return site->own_values == 1;
 }
 
 bytea* state_bytes_from_text(const char* text, const char* type_name) {

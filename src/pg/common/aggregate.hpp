@@ -16,6 +16,10 @@
 //   static std::string serialize(State& state);  // the core's byte format
 //   // Validating: throws std::invalid_argument on bad bytes.
 //   static State deserialize(const char* data, size_t size, MemoryContext context);
+//   // Optional: true when all of a state's memory comes from the context
+//   // given to create, copy and deserialize, so that no destructor needs to
+//   // run when it is reset.
+//   static constexpr bool kStateInContext = true;
 //
 // Each state family is a SQL varlena type whose flat form is the core's byte
 // format (versioned, validated on the way in) and whose in-memory form is an
@@ -43,6 +47,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "common/guard.hpp"
@@ -77,6 +82,19 @@ bytea* to_bytea(const std::string& bytes);
 // for a state of their own. A C frame.
 MemoryContext state_arena(FunctionCallInfo fcinfo, MemoryContext context);
 
+// Memory for an object of `size` bytes in `arena`, the state_arena of the
+// same call: carved from larger blocks of the arena, so that a state costs
+// its size and not the next power of two of an AllocSet chunk (objects are
+// freed only with the arena). nullptr when out of memory; never raises.
+void* object_memory(FunctionCallInfo fcinfo, MemoryContext arena, size_t size);
+
+// Whether the transition values a transition function receives can only be
+// NULL or what the function itself returned before: true for an aggregate
+// run by an Agg node that has no initial condition (every aggregate of clv;
+// not a user's own aggregate over a transition function of clv with a flat
+// INITCOND, nor a window aggregate). Cached per call site. A C frame.
+bool only_own_values(FunctionCallInfo fcinfo);
+
 // The bytes of a state type's text form: \x and hex digits, as bytea's hex
 // output. A C frame: ERROR 22P02 on anything else.
 bytea* state_bytes_from_text(const char* text, const char* type_name);
@@ -99,17 +117,22 @@ class Aggregate {
   template <class Add>
   static Datum transition(FunctionCallInfo fcinfo, const char* name, int constant_from, Add&& add) {
     MemoryContext context = aggregate_context(fcinfo, name);
-    Slot* slot = PG_ARGISNULL(0) ? nullptr : own(PG_GETARG_DATUM(0), context);
     const bool fresh = PG_ARGISNULL(0);
+    // A row's state is a cache miss in a hash aggregate over many groups:
+    // when the value can only be the object returned before, its slot is
+    // found without reading the object's header first.
+    Slot* slot = fresh                     ? nullptr
+                 : only_own_values(fcinfo) ? slot_at(PG_GETARG_DATUM(0))
+                                           : own(PG_GETARG_DATUM(0), context);
     // Not the aggregate's own object (a flat state: a user's aggregate with
     // an initial condition): its arguments are checked on every row.
     Slot* given = slot == nullptr && !fresh ? read_arg(fcinfo, 0) : nullptr;
     MemoryContext object_context = slot == nullptr ? state_arena(fcinfo, context) : nullptr;
     guarded([&] {
       if (fresh) {
-        slot = make_object(object_context, Policy::create(object_context, fcinfo));
+        slot = make_object(object_context, Policy::create(object_context, fcinfo), fcinfo);
       } else if (given != nullptr) {
-        slot = make_object(object_context, Policy::copy(given->state, object_context));
+        slot = make_object(object_context, Policy::copy(given->state, object_context), fcinfo);
       }
       if (!fresh && !slot->args_constant) Policy::check(slot->state, fcinfo);
       add(slot->state);
@@ -182,24 +205,39 @@ class Aggregate {
   static Datum send(FunctionCallInfo fcinfo) { return serialize(fcinfo); }
 
  private:
+  // What each row reads first, args_constant, right before the state, whose
+  // hot fields come first.
   struct Slot {
     explicit Slot(State&& s) : state(std::move(s)) {}
-    State state;
     // True when the checked arguments are constants of the query: then rows
     // need no check that they stay the same.
     bool args_constant = false;
-    ExpandedObjectHeader* header = nullptr;  // none for a temporary read from bytes
-    bytea* flat = nullptr;                   // between get_flat_size and flatten_into
+    State state;
   };
   // The expanded object, one allocation: PostgreSQL's header first (so that
   // a header pointer is an Object pointer) and the slot right after it, so
-  // that a row's transition touches few cache lines; then the callback that
-  // runs the slot's destructor when the context is reset.
+  // that a row's transition touches few cache lines. Every byte counts: in a
+  // hash aggregate over many groups the states' size decides how many stay
+  // in the caches.
   struct Object {
     ExpandedObjectHeader header;
     alignas(Slot) unsigned char storage[sizeof(Slot)];
+  };
+  // With the callback that runs the slot's destructor when the context is
+  // reset, unless the policy says all the state's memory comes from the
+  // context it was given (Policy::kStateInContext).
+  struct ObjectWithDestructor {
+    Object object;
     MemoryContextCallback destructor;
   };
+  template <class P, class = void>
+  struct StateInContext : std::false_type {};
+  template <class P>
+  struct StateInContext<P, std::void_t<decltype(P::kStateInContext)>>
+      : std::bool_constant<P::kStateInContext> {};
+  static constexpr bool kNeedsDestructor = !StateInContext<Policy>::value;
+  static constexpr size_t kObjectSize =
+      kNeedsDestructor ? sizeof(ObjectWithDestructor) : sizeof(Object);
 
   static Slot* slot_of(ExpandedObjectHeader* header) {
     return std::launder(reinterpret_cast<Slot*>(reinterpret_cast<Object*>(header)->storage));
@@ -211,20 +249,52 @@ class Aggregate {
     std::memcpy(&header, VARDATA_EXTERNAL(DatumGetPointer(value)), sizeof(header));
     return header;
   }
+
+  // The flat form between get_flat_size and flatten_into, which PostgreSQL
+  // calls in that order, but not always right after each other (a tuple
+  // with two states sizes both first): flatten_into serialises again when
+  // the kept one is another object's.
+  struct Flattening {
+    ExpandedObjectHeader* header;
+    bytea* flat;
+  };
+  static inline Flattening flattening = {nullptr, nullptr};
   static Size flat_size(ExpandedObjectHeader* header) {
     Slot* slot = slot_of(header);
-    guarded([&] { slot->flat = to_bytea(Policy::serialize(slot->state)); });
-    return VARSIZE(slot->flat);
+    // A bytea kept from an earlier call is left to its memory context, which
+    // may be gone.
+    flattening = {nullptr, nullptr};
+    bytea* flat = nullptr;
+    guarded([&] { flat = to_bytea(Policy::serialize(slot->state)); });
+    flattening = {header, flat};
+    return VARSIZE(flat);
   }
   static void flatten_into(ExpandedObjectHeader* header, void* result, Size size) {
-    Slot* slot = slot_of(header);
-    std::memcpy(result, slot->flat, size);
-    pfree(slot->flat);
-    slot->flat = nullptr;
+    bytea* flat = flattening.header == header ? flattening.flat : nullptr;
+    flattening = {nullptr, nullptr};
+    if (flat == nullptr) {
+      Slot* slot = slot_of(header);
+      guarded([&] { flat = to_bytea(Policy::serialize(slot->state)); });
+    }
+    if (VARSIZE(flat) != size) elog(ERROR, "state changed between sizing and flattening");
+    std::memcpy(result, flat, size);
+    pfree(flat);
   }
   static constexpr ExpandedObjectMethods kMethods = {flat_size, flatten_into};
 
-  static Datum datum(Slot* slot) { return EOHPGetRWDatum(slot->header); }
+  // Only for slots of objects (make_object), not temporaries read from bytes.
+  static Datum datum(Slot* slot) {
+    auto* object =
+        reinterpret_cast<Object*>(reinterpret_cast<char*>(slot) - offsetof(Object, storage));
+    return EOHPGetRWDatum(&object->header);
+  }
+
+  // The slot of an object from its read-write datum, which points into its
+  // header (EOHPGetRWDatum), without reading memory.
+  static Slot* slot_at(Datum value) {
+    return slot_of(reinterpret_cast<ExpandedObjectHeader*>(
+        DatumGetPointer(value) - offsetof(ExpandedObjectHeader, eoh_rw_ptr)));
+  }
 
   // The object of `value` when it is this family's read-write object of the
   // aggregate context `context` (the transition value, updated in place).
@@ -260,27 +330,30 @@ class Aggregate {
   static Slot* adopt(FunctionCallInfo fcinfo, MemoryContext context, Slot* from) {
     MemoryContext object_context = state_arena(fcinfo, context);
     Slot* slot = nullptr;
-    guarded([&] { slot = make_object(object_context, Policy::copy(from->state, object_context)); });
+    guarded([&] {
+      slot = make_object(object_context, Policy::copy(from->state, object_context), fcinfo);
+    });
     return slot;
   }
 
-  // `state` as an expanded object of `context`.
-  static Slot* make_object(MemoryContext context, State&& state) {
-    void* raw = MemoryContextAllocExtended(context, sizeof(Object), MCXT_ALLOC_NO_OOM);
+  // `state` as an expanded object of `context`: the arena of `fcinfo`'s
+  // call (object_memory), or with no fcinfo any context.
+  static Slot* make_object(MemoryContext context, State&& state,
+                           FunctionCallInfo fcinfo = nullptr) {
+    void* raw = fcinfo != nullptr
+                    ? object_memory(fcinfo, context, kObjectSize)
+                    : MemoryContextAllocExtended(context, kObjectSize, MCXT_ALLOC_NO_OOM);
     if (raw == nullptr) throw std::bad_alloc();
+    static_assert(alignof(ObjectWithDestructor) <= MAXIMUM_ALIGNOF, "palloc's alignment suffices");
     auto* object = static_cast<Object*>(raw);
-    Slot* slot;
-    try {
-      slot = new (object->storage) Slot(std::move(state));
-    } catch (...) {
-      pfree(raw);
-      throw;
-    }
+    Slot* slot = new (object->storage) Slot(std::move(state));
     EOH_init_header(&object->header, &kMethods, context);
-    slot->header = &object->header;
-    object->destructor.func = [](void* arg) { static_cast<Slot*>(arg)->~Slot(); };
-    object->destructor.arg = slot;
-    MemoryContextRegisterResetCallback(context, &object->destructor);
+    if constexpr (kNeedsDestructor) {
+      MemoryContextCallback& destructor = static_cast<ObjectWithDestructor*>(raw)->destructor;
+      destructor.func = [](void* arg) { static_cast<Slot*>(arg)->~Slot(); };
+      destructor.arg = slot;
+      MemoryContextRegisterResetCallback(context, &destructor);
+    }
     return slot;
   }
 

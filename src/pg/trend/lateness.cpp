@@ -79,6 +79,8 @@ clv::trend::LatenessSettings settings_of(const RawArgs& raw) {
 // Aggregate arguments: ts, as_of [, unit].
 struct LatenessPolicy {
   using State = LatenessAggState;
+  // Its buffers come from the context's allocator (Alloc).
+  static constexpr bool kStateInContext = true;
 
   static State create(MemoryContext context, FunctionCallInfo fcinfo) {
     const RawArgs raw = raw_args(fcinfo);
@@ -113,14 +115,15 @@ extern "C" {
 Datum clv_lateness_transfn(PG_FUNCTION_ARGS) {
   const bool has_ts = !PG_ARGISNULL(1);
   const TimestampTz ts = has_ts ? PG_GETARG_TIMESTAMPTZ(1) : 0;
-  if (PG_NARGS() > kZoneArg) clv_pg::time_zone_arg(fcinfo, kZoneArg);
-  return LatenessAgg::transition(
-      fcinfo, "clv_lateness_transfn", clv_pg::kNoConstantArgs, [&](LatenessAggState& state) {
-        if (!has_ts) return;
-        // Infinite timestamps are errors even after as_of, as in
-        // clv.rfm_agg.
-        state.acc.add(ts, clv_pg::local_microseconds(ts, "ts", state.raw.zone));
-      });
+  // The row's zone equals the state's (checked).
+  const pg_tz* zone = PG_NARGS() > kZoneArg ? clv_pg::time_zone_arg(fcinfo, kZoneArg) : nullptr;
+  return LatenessAgg::transition(fcinfo, "clv_lateness_transfn", clv_pg::kNoConstantArgs,
+                                 [&](LatenessAggState& state) {
+                                   if (!has_ts) return;
+                                   // Infinite timestamps are errors even after as_of, as in
+                                   // clv.rfm_agg.
+                                   state.acc.add(ts, clv_pg::local_microseconds(ts, "ts", zone));
+                                 });
 }
 
 Datum clv_lateness_finalfn(PG_FUNCTION_ARGS) {
