@@ -456,6 +456,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   column_type regtype;
+  citus_table boolean;
 BEGIN
   SELECT a.atttypid::regtype INTO column_type
   FROM pg_catalog.pg_attribute a
@@ -470,11 +471,25 @@ BEGIN
       MESSAGE = pg_catalog.format('watermark column "%s" has type %s', p.watermark_column, column_type),
       HINT = 'A watermark column is a timestamptz (ingestion time) or a bigint or integer id that grows with each insert.';
   END IF;
+  -- Citus hands each node its own range of a sequence (a row inserted
+  -- through a worker gets an id above 2^48): ids do not grow with each
+  -- insert across nodes, and rows would be missed.
+  IF column_type OPERATOR(pg_catalog.<>) 'timestamptz'::regtype
+     AND pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1)'
+      INTO citus_table USING p.source;
+    IF citus_table THEN
+      RAISE EXCEPTION USING ERRCODE = '0A000',
+        MESSAGE = pg_catalog.format('watermark column "%s" of Citus table %s is an id', p.watermark_column, p.source),
+        DETAIL = 'Citus gives each node its own range of ids, so ids do not grow with each insert across nodes.',
+        HINT = 'Use an ingestion-time column (timestamptz DEFAULT clock_timestamp()) as the watermark column.';
+    END IF;
+  END IF;
   RETURN column_type;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.profile_watermark_type(@extschema@.profiles) IS
-'Type of a watermark profile''s column: timestamptz, bigint or integer, else ERROR 42703 (no such column) or 42804 (another type) (internal)';
+'Type of a watermark profile''s column: timestamptz, bigint or integer, else ERROR 42703 (no such column) or 42804 (another type); an id column of a Citus table is ERROR 0A000 (internal)';
 
 -- Checks a profile definition against its source and what its owner may
 -- read. Errors name the offending argument; the bounds are the table's.
