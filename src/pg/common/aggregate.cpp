@@ -17,6 +17,10 @@ MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function) {
   return context;
 }
 
+namespace {
+
+// Whether the aggregate's arguments from `first` on are constants in the
+// query.
 bool constant_args(FunctionCallInfo fcinfo, int first) {
   Aggref* aggref = AggGetAggref(fcinfo);
   if (aggref == nullptr) return false;
@@ -28,6 +32,8 @@ bool constant_args(FunctionCallInfo fcinfo, int first) {
   }
   return true;
 }
+
+}  // namespace
 
 double numeric_to_double(Datum numeric, const char* what) {
   const double value = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, numeric));
@@ -64,7 +70,8 @@ struct CallSite {
   MemoryContext aggregate_context;
   MemoryContext arena;
   uint64 generation;
-  int8 own_values;  // only_own_values(): -1 until known
+  int8 own_values;         // only_own_values(): -1 until known
+  int8 constant_settings;  // settings_constant(): -1 until known
   // The unused rest of the arena's block that object_memory() carves.
   char* free_begin;
   size_t free_size;
@@ -77,7 +84,7 @@ CallSite* call_site(FunctionCallInfo fcinfo) {
   auto* site = static_cast<CallSite*>(fcinfo->flinfo->fn_extra);
   if (site == nullptr) {
     site = static_cast<CallSite*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(CallSite)));
-    *site = CallSite{nullptr, nullptr, 0, -1, nullptr, 0};
+    *site = CallSite{nullptr, nullptr, 0, -1, -1, nullptr, 0};
     fcinfo->flinfo->fn_extra = site;
   }
   return site;
@@ -152,6 +159,14 @@ bool only_own_values(FunctionCallInfo fcinfo) {
   CallSite* site = call_site(fcinfo);
   if (site->own_values < 0) site->own_values = without_initial_condition(fcinfo) ? 1 : 0;
   return site->own_values == 1;
+}
+
+bool settings_constant(FunctionCallInfo fcinfo, int first) {
+  if (first < 0) return false;
+  CallSite* site = call_site(fcinfo);
+  if (site->constant_settings < 0)
+    site->constant_settings = only_own_values(fcinfo) && constant_args(fcinfo, first) ? 1 : 0;
+  return site->constant_settings == 1;
 }
 
 bytea* state_bytes_from_text(const char* text, const char* type_name) {

@@ -58,10 +58,6 @@ namespace clv_pg {
 // (a C frame: call it before any C++ work).
 MemoryContext aggregate_context(FunctionCallInfo fcinfo, const char* function);
 
-// Whether the aggregate's arguments from `first` on are constants in the
-// query (then they need no per-row comparison). A C frame.
-bool constant_args(FunctionCallInfo fcinfo, int first);
-
 // A numeric as a double. A C frame: call it before any C++ work. NaN and
 // infinities come through as such (the callers reject them with 22023); a
 // finite value beyond double precision is ERROR 22003 naming `what` and the
@@ -87,6 +83,12 @@ MemoryContext state_arena(FunctionCallInfo fcinfo, MemoryContext context);
 // its size and not the next power of two of an AllocSet chunk (objects are
 // freed only with the arena). nullptr when out of memory; never raises.
 void* object_memory(FunctionCallInfo fcinfo, MemoryContext arena, size_t size);
+
+// Whether rows need not be checked to repeat the first row's arguments from
+// aggregate argument `first` on: they are constants of the query and every
+// state of the call site was made from a first row (only_own_values).
+// `first` < 0: rows are always checked. Cached per call site. A C frame.
+bool settings_constant(FunctionCallInfo fcinfo, int first);
 
 // Whether the transition values a transition function receives can only be
 // NULL or what the function itself returned before: true for an aggregate
@@ -127,6 +129,7 @@ class Aggregate {
     // Not the aggregate's own object (a flat state: a user's aggregate with
     // an initial condition): its arguments are checked on every row.
     Slot* given = slot == nullptr && !fresh ? read_arg(fcinfo, 0) : nullptr;
+    const bool checked = !fresh && !settings_constant(fcinfo, constant_from);
     MemoryContext object_context = slot == nullptr ? state_arena(fcinfo, context) : nullptr;
     guarded([&] {
       if (fresh) {
@@ -134,10 +137,9 @@ class Aggregate {
       } else if (given != nullptr) {
         slot = make_object(object_context, Policy::copy(given->state, object_context), fcinfo);
       }
-      if (!fresh && !slot->args_constant) Policy::check(slot->state, fcinfo);
+      if (checked) Policy::check(slot->state, fcinfo);
       add(slot->state);
     });
-    if (fresh && constant_from >= 0) slot->args_constant = constant_args(fcinfo, constant_from);
     return datum(slot);
   }
 
@@ -205,13 +207,8 @@ class Aggregate {
   static Datum send(FunctionCallInfo fcinfo) { return serialize(fcinfo); }
 
  private:
-  // What each row reads first, args_constant, right before the state, whose
-  // hot fields come first.
   struct Slot {
     explicit Slot(State&& s) : state(std::move(s)) {}
-    // True when the checked arguments are constants of the query: then rows
-    // need no check that they stay the same.
-    bool args_constant = false;
     State state;
   };
   // The expanded object, one allocation: PostgreSQL's header first (so that
