@@ -82,7 +82,7 @@ SET check_function_bodies = off;
 $baseline_sql
 SQL
 psql -q -v ON_ERROR_STOP=1 <<SQL
-SELECT setseed(0.42);
+SELECT setseed(0.42) \gset
 CREATE TABLE tx AS
 SELECT (random() * ($customers - 1))::int AS customer_id,
        '2020-01-01'::timestamptz + random() * interval '1095 days' AS ts,

@@ -28,9 +28,9 @@
 // PostgreSQL flattens the object only when it leaves the aggregate (a
 // parallel worker's partial state, a state returned to the client, a shard's
 // partial aggregate). The object lives in a memory context that the states
-// of an aggregate context share, a child of it (state_arena), which is what lets the
-// executor adopt it without a copy; resetting that context runs the states'
-// destructors.
+// of an aggregate context share, a child of it (state_arena), which is what
+// lets the executor adopt it without a copy; resetting that context frees
+// the states (running their destructors where they hold other memory).
 //
 // The same entry points also serve the declarations with an `internal`
 // state of versions before 0.6.0 (until ALTER EXTENSION UPDATE): there the
