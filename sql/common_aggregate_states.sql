@@ -152,6 +152,22 @@ SELECT format($$CREATE AGGREGATE my_rfm(timestamptz, double precision, timestamp
 SELECT sqlstate_of($$SELECT my_rfm(ts, 2::float8, '2024-06-01') FROM generate_series('2024-03-01'::timestamptz, '2024-04-01', '9 days') ts$$);
 SELECT sqlstate_of($$CREATE AGGREGATE my_bad(timestamptz, double precision, timestamptz) (
   SFUNC = clv.rfm_transfn, STYPE = clv.rfm_state, INITCOND = '\x0102')$$);
+-- The same transition function without an initial condition: the fast path
+-- of an aggregate's own states, equal to clv.rfm_agg; and as a window
+-- aggregate, whose running value at the last row is the whole aggregate.
+CREATE AGGREGATE my_plain_rfm(timestamptz, double precision, timestamptz) (
+  SFUNC = clv.rfm_transfn, STYPE = clv.rfm_state, FINALFUNC = clv.rfm_finalfn);
+SELECT my_plain_rfm(ts, 2::float8, '2024-06-01') = clv.rfm_agg(ts, 2::float8, '2024-06-01') AS same
+FROM generate_series('2024-03-01'::timestamptz, '2024-04-01', '9 days') ts;
+SELECT bool_and(running = whole) AS same_at_the_end
+FROM (SELECT ts, clv.rfm_agg(ts, 2::float8, '2024-06-01') OVER (ORDER BY ts) AS running,
+             clv.rfm_agg(ts, 2::float8, '2024-06-01') OVER () AS whole
+      FROM generate_series('2024-03-01'::timestamptz, '2024-04-01', '9 days') ts
+      ORDER BY ts DESC LIMIT 1) w;
+SELECT count(DISTINCT running) AS running_values
+FROM (SELECT clv.rfm_agg(ts, 2::float8, '2024-06-01') OVER (ORDER BY ts) AS running
+      FROM generate_series('2024-03-01'::timestamptz, '2024-04-01', '9 days') ts) w;
+DROP AGGREGATE my_plain_rfm(timestamptz, double precision, timestamptz);
 DROP AGGREGATE my_rfm(timestamptz, double precision, timestamptz);
 RESET ROLE;
 REVOKE CREATE ON SCHEMA public FROM regress_states_nobody;
