@@ -17,6 +17,7 @@
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/sbg.hpp"
 #include "common/aggregate.hpp"
+#include "common/aggregate_entry_points.hpp"
 #include "common/composite.hpp"
 #include "common/guard.hpp"
 

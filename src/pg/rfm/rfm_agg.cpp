@@ -10,6 +10,7 @@
 
 #include "clv/rfm/rfm.hpp"
 #include "common/aggregate.hpp"
+#include "common/aggregate_entry_points.hpp"
 #include "common/composite.hpp"
 #include "common/guard.hpp"
 #include "common/local_time.hpp"

@@ -11,6 +11,7 @@
 
 #include "clv/trend/lateness.hpp"
 #include "common/aggregate.hpp"
+#include "common/aggregate_entry_points.hpp"
 #include "common/guard.hpp"
 #include "common/local_time.hpp"
 

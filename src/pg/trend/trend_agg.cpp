@@ -17,6 +17,7 @@
 #include "clv/trend/trend.hpp"
 #include "clv/trend/accumulator.hpp"
 #include "common/aggregate.hpp"
+#include "common/aggregate_entry_points.hpp"
 #include "common/composite.hpp"
 #include "common/guard.hpp"
 #include "common/local_time.hpp"
