@@ -6,6 +6,7 @@
 //   "CMR" 1 | count | count x (x f64, t_x f64, T f64, weight u64)   RfmData
 //   "CMS" 1 | count | count x (x f64, m_x f64, weight u64)          SpendData
 //   "CMC" 1 | count | count x (period u64, active u64)              CohortData
+//   "CMD" 1 | count | count x (x f64, t_x f64, n f64, weight u64)   DiscreteData
 // Rows are written in ascending order, so equal contents give equal bytes.
 // Deserialisation validates every value like add() and rejects duplicate
 // rows, counts beyond a bigint, truncation and trailing bytes
@@ -29,6 +30,13 @@ void validate_rfm(double x, double t_x, double T);
 // Throws std::invalid_argument unless x is a non-negative integer and m_x > 0
 // (both finite).
 void validate_spend(double x, double m_x);
+// The most repeat-transaction opportunities of a discrete-time customer: the
+// BG/BB likelihood costs one term per period after the last transaction.
+constexpr double kMaxDiscretePeriods = 100000;
+// Throws std::invalid_argument unless x, t_x and n are integers with
+// 0 <= x <= t_x <= n, t_x == 0 exactly when x == 0, and
+// 1 <= n <= kMaxDiscretePeriods.
+void validate_discrete(double x, double t_x, double n);
 
 struct RfmRow {
   double x;    // repeat purchases (frequency)
@@ -40,6 +48,13 @@ struct RfmRow {
 struct SpendRow {
   double x;    // repeat purchases
   double m_x;  // mean value of the repeat purchases
+  std::uint64_t weight;
+};
+
+struct DiscreteRow {
+  double x;    // repeat transactions
+  double t_x;  // the opportunity of the last one (0 if none)
+  double n;    // repeat-transaction opportunities
   std::uint64_t weight;
 };
 
@@ -95,6 +110,24 @@ class SpendData {
 
  private:
   detail::WeightMap<2> rows_;
+  std::uint64_t customers_ = 0;
+};
+
+// (frequency, recency, periods) triples of a discrete-time setting with
+// weights: input of BG/BB. Validated by validate_discrete.
+class DiscreteData {
+ public:
+  void add(double x, double t_x, double n, std::uint64_t weight = 1);
+  void merge(const DiscreteData& other);
+  std::size_t distinct() const { return rows_.size(); }
+  std::uint64_t customers() const { return customers_; }
+  // Rows in ascending (x, t_x, n) order.
+  std::vector<DiscreteRow> rows() const;
+  std::string serialize() const;
+  static DiscreteData deserialize(std::string_view bytes);
+
+ private:
+  detail::WeightMap<3> rows_;
   std::uint64_t customers_ = 0;
 };
 

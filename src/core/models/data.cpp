@@ -18,6 +18,7 @@ namespace {
 const char kRfmDataTag[3] = {'C', 'M', 'R'};
 const char kSpendDataTag[3] = {'C', 'M', 'S'};
 const char kCohortDataTag[3] = {'C', 'M', 'C'};
+const char kDiscreteDataTag[3] = {'C', 'M', 'D'};
 constexpr std::uint8_t kDataVersion = 1;
 
 void require_finite(double v, const char* what) {
@@ -160,6 +161,30 @@ void validate_spend(double x, double m_x) {
     throw std::invalid_argument("mean spend " + format_number(m_x) + " is not positive");
 }
 
+void validate_discrete(double x, double t_x, double n) {
+  require_frequency(x);
+  require_finite(t_x, "recency");
+  require_finite(n, "n_periods");
+  if (t_x < 0) throw std::invalid_argument("recency " + format_number(t_x) + " is negative");
+  if (t_x != std::floor(t_x))
+    throw std::invalid_argument("recency " + format_number(t_x) + " is not an integer");
+  if (n != std::floor(n))
+    throw std::invalid_argument("n_periods " + format_number(n) + " is not an integer");
+  if (n < 1) throw std::invalid_argument("n_periods " + format_number(n) + " is less than 1");
+  if (n > kMaxDiscretePeriods)
+    throw std::invalid_argument("n_periods " + format_number(n) + " is greater than " +
+                                format_number(kMaxDiscretePeriods));
+  if (t_x > n)
+    throw std::invalid_argument("recency " + format_number(t_x) + " is greater than n_periods " +
+                                format_number(n));
+  if (x > t_x)
+    throw std::invalid_argument("frequency " + format_number(x) + " is greater than recency " +
+                                format_number(t_x));
+  if (x == 0 && t_x != 0)
+    throw std::invalid_argument("recency " + format_number(t_x) +
+                                " is not 0 although frequency is 0");
+}
+
 void validate_penalizer(double penalizer) {
   if (!(std::isfinite(penalizer) && penalizer >= 0))
     throw std::invalid_argument("penalizer must be a finite number >= 0, got " +
@@ -222,6 +247,33 @@ SpendData SpendData::deserialize(std::string_view bytes) {
                        validate_spend(v[0], v[1]);
                        if (v[0] == 0) throw std::invalid_argument("state holds frequency 0");
                      });
+  return data;
+}
+
+void DiscreteData::add(double x, double t_x, double n, std::uint64_t weight) {
+  validate_discrete(x, t_x, n);
+  add_weight(rows_, customers_, make_key<3>({x, t_x, n}), weight);
+}
+
+void DiscreteData::merge(const DiscreteData& other) {
+  for (const auto& [key, weight] : other.rows_) add_weight(rows_, customers_, key, weight);
+}
+
+std::vector<DiscreteRow> DiscreteData::rows() const {
+  std::vector<DiscreteRow> out;
+  out.reserve(rows_.size());
+  for (const auto& [v, weight] : sorted_entries(rows_)) out.push_back({v[0], v[1], v[2], weight});
+  return out;
+}
+
+std::string DiscreteData::serialize() const {
+  return serialize_map(rows_, kDiscreteDataTag);
+}
+
+DiscreteData DiscreteData::deserialize(std::string_view bytes) {
+  DiscreteData data;
+  deserialize_map<3>(bytes, kDiscreteDataTag, data.rows_, data.customers_,
+                     [](const std::array<double, 3>& v) { validate_discrete(v[0], v[1], v[2]); });
   return data;
 }
 
