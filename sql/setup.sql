@@ -48,6 +48,11 @@ SELECT count(*) AS transactions, count(DISTINCT customer_id) AS customers,
        min(ts)::date AS first_day, max(ts)::date AS last_day
 FROM cdnow;
 SELECT count(*) AS published_customers FROM cdnow_summary;
+-- The BG/BB donations data (data/donations): one row per distinct
+-- (frequency, recency, periods) with its number of donors.
+CREATE TABLE donations (frequency int, recency int, periods int, weights bigint);
+\copy donations FROM 'data/donations/donations.csv' WITH (FORMAT csv, HEADER true)
+SELECT count(*) AS donation_histories, sum(weights) AS donors FROM donations;
 
 -- The CDNOW summaries in weeks (39-week calibration) and the models fitted on
 -- them (checked against the published estimates in models_fit), shared by the

@@ -48,6 +48,19 @@ RETURNS @extschema@.cohort_fit_state AS 'MODULE_PATHNAME', 'clv_cohort_fit_combi
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cohort_fit_combinefn(@extschema@.cohort_fit_state, @extschema@.cohort_fit_state) IS 'combines partial states of (period, active) counts of sBG fits (parallel query)';
 
+CREATE OR REPLACE FUNCTION @extschema@.discrete_fit_transfn(@extschema@.discrete_fit_state, integer, integer, integer)
+RETURNS @extschema@.discrete_fit_state AS 'MODULE_PATHNAME', 'clv_discrete_fit_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.discrete_fit_transfn(@extschema@.discrete_fit_state, integer, integer, integer) IS 'transition function collecting the (frequency, recency, n_periods) triples of BG/BB fits';
+CREATE OR REPLACE FUNCTION @extschema@.discrete_fit_transfn(@extschema@.discrete_fit_state, integer, integer, integer, bigint)
+RETURNS @extschema@.discrete_fit_state AS 'MODULE_PATHNAME', 'clv_discrete_fit_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.discrete_fit_transfn(@extschema@.discrete_fit_state, integer, integer, integer, bigint) IS 'transition function collecting the (frequency, recency, n_periods) triples of BG/BB fits, each row standing for weight customers';
+CREATE OR REPLACE FUNCTION @extschema@.discrete_fit_combinefn(@extschema@.discrete_fit_state, @extschema@.discrete_fit_state)
+RETURNS @extschema@.discrete_fit_state AS 'MODULE_PATHNAME', 'clv_discrete_fit_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.discrete_fit_combinefn(@extschema@.discrete_fit_state, @extschema@.discrete_fit_state) IS 'combines partial states of (frequency, recency, n_periods) triples of BG/BB fits (parallel query)';
+
 CREATE OR REPLACE FUNCTION @extschema@.bgnbd_fit_finalfn(@extschema@.rfm_fit_state)
 RETURNS @extschema@.bgnbd AS 'MODULE_PATHNAME', 'clv_bgnbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -149,6 +162,28 @@ CREATE OR REPLACE AGGREGATE @extschema@.sbg_fit(period integer, active bigint) (
 COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, bigint) IS
 'Maximum-likelihood fit of the shifted-beta-geometric model (clv.sbg); active = customers of the cohort still active at the start of period 0, 1, 2, ... (counts of one period add up across rows)';
 
+CREATE OR REPLACE FUNCTION @extschema@.bgbb_fit_finalfn(@extschema@.discrete_fit_state)
+RETURNS @extschema@.bgbb AS 'MODULE_PATHNAME', 'clv_bgbb_fit_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgbb_fit_finalfn(@extschema@.discrete_fit_state) IS 'fits the BG/BB model by maximum likelihood (final function of clv.bgbb_fit)';
+CREATE OR REPLACE AGGREGATE @extschema@.bgbb_fit(frequency integer, recency integer, n_periods integer) (
+    SFUNC = @extschema@.discrete_fit_transfn, STYPE = @extschema@.discrete_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.bgbb_fit_finalfn,
+    COMBINEFUNC = @extschema@.discrete_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer) IS
+'Maximum-likelihood fit of the BG/BB discrete-time model (clv.bgbb); frequency = repeat transactions x, recency = the opportunity of the last one t_x (0 if none), n_periods = repeat-transaction opportunities n, with 0 <= x <= t_x <= n, t_x = 0 exactly when x = 0, 1 <= n <= 100000';
+
+CREATE OR REPLACE AGGREGATE @extschema@.bgbb_fit(frequency integer, recency integer, n_periods integer, weight bigint) (
+    SFUNC = @extschema@.discrete_fit_transfn, STYPE = @extschema@.discrete_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.bgbb_fit_finalfn,
+    COMBINEFUNC = @extschema@.discrete_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer, bigint) IS
+'Maximum-likelihood fit of the BG/BB discrete-time model (clv.bgbb) as clv.bgbb_fit(frequency, recency, n_periods), each row standing for weight >= 1 identical customers (a recency-frequency matrix)';
+
 --------------------------------------------------------------------------
 -- Scoring. Times (recency, t, horizon) are in the unit the model was fitted in.
 --------------------------------------------------------------------------
@@ -245,6 +280,21 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_sbg_retention'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sbg_retention(@extschema@.sbg, integer) IS
 'Retention rate from period - 1 to period, shifted-beta-geometric model';
+
+CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.bgbb, integer, integer, integer) IS 'Probability that a customer with frequency transactions, the last at opportunity recency, in n_periods opportunities is alive at opportunity n_periods + 1 (BG/BB, FHS 2010 eq. 11)';
+
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer, n_future integer)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgbb, integer, integer, integer, integer) IS 'Expected transactions in the next n_future opportunities of a customer with this history (BG/BB, FHS 2010 eq. 13)';
+
+CREATE OR REPLACE FUNCTION @extschema@.prob_purchases(model @extschema@.bgbb, n integer, n_periods integer)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_prob_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.bgbb, integer, integer) IS 'Probability that a newly acquired customer makes exactly n transactions in n_periods opportunities (BG/BB, FHS 2010 eq. 8)';
 
 -- Diagnostics of the buy-till-you-die models (BG/NBD, MBG/NBD, Pareto/NBD):
 -- calibration vs holdout purchases, and the frequency/recency grid of
@@ -399,3 +449,25 @@ CREATE OR REPLACE AGGREGATE @extschema@.sbg_fit_merge(state @extschema@.cohort_f
 );
 COMMENT ON AGGREGATE @extschema@.sbg_fit_merge(@extschema@.cohort_fit_state) IS
 'clv.sbg_fit finished from partial states (clv.sbg_fit_state): over any split of the rows, the same result as clv.sbg_fit over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.bgbb_fit_state(frequency integer, recency integer, n_periods integer) (
+    SFUNC = @extschema@.discrete_fit_transfn, STYPE = @extschema@.discrete_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.discrete_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgbb_fit_state(integer, integer, integer) IS
+'Partial state of clv.bgbb_fit over these rows (clv.discrete_fit_state), to finish with clv.bgbb_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.bgbb_fit_merge(state @extschema@.discrete_fit_state) (
+    SFUNC = @extschema@.discrete_fit_combinefn, STYPE = @extschema@.discrete_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.bgbb_fit_finalfn,
+    COMBINEFUNC = @extschema@.discrete_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgbb_fit_merge(@extschema@.discrete_fit_state) IS
+'clv.bgbb_fit finished from partial states (clv.bgbb_fit_state): over any split of the rows, the same result as clv.bgbb_fit over all of them; NULL states are skipped';
+CREATE OR REPLACE AGGREGATE @extschema@.bgbb_fit_state(frequency integer, recency integer, n_periods integer, weight bigint) (
+    SFUNC = @extschema@.discrete_fit_transfn, STYPE = @extschema@.discrete_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.discrete_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgbb_fit_state(integer, integer, integer, bigint) IS
+'Partial state of clv.bgbb_fit over these rows (clv.discrete_fit_state), to finish with clv.bgbb_fit_merge: ship states instead of rows from shards or parts';

@@ -182,6 +182,43 @@ COMMENT ON FUNCTION @extschema@.lateness_state_in(cstring) IS 'input function of
 COMMENT ON FUNCTION @extschema@.lateness_state_out(@extschema@.lateness_state) IS 'output function of clv.lateness_state';
 COMMENT ON FUNCTION @extschema@.lateness_state_recv(internal) IS 'binary input function of clv.lateness_state (validates the state)';
 COMMENT ON FUNCTION @extschema@.lateness_state_send(@extschema@.lateness_state) IS 'binary output function of clv.lateness_state';
+-- The BG/BB model: its result type and the state type of clv.bgbb_fit.
+CREATE TYPE @extschema@.bgbb AS (
+    alpha          double precision,
+    beta           double precision,
+    gamma          double precision,
+    delta          double precision,
+    log_likelihood double precision,
+    n_customers    bigint,
+    converged      boolean,
+    iterations     integer,
+    aic            double precision,
+    bic            double precision
+);
+COMMENT ON TYPE @extschema@.bgbb IS
+'BG/BB discrete-time model (Fader, Hardie & Shang 2010): transaction probability per opportunity ~ Beta(alpha, beta), dropout probability per opportunity ~ Beta(gamma, delta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations, aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood';
+
+CREATE TYPE @extschema@.discrete_fit_state;
+CREATE FUNCTION @extschema@.discrete_fit_state_in(cstring) RETURNS @extschema@.discrete_fit_state
+AS 'MODULE_PATHNAME', 'clv_discrete_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.discrete_fit_state_out(@extschema@.discrete_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_discrete_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.discrete_fit_state_recv(internal) RETURNS @extschema@.discrete_fit_state
+AS 'MODULE_PATHNAME', 'clv_discrete_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.discrete_fit_state_send(@extschema@.discrete_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_discrete_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.discrete_fit_state (
+    INPUT = @extschema@.discrete_fit_state_in, OUTPUT = @extschema@.discrete_fit_state_out,
+    RECEIVE = @extschema@.discrete_fit_state_recv, SEND = @extschema@.discrete_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.discrete_fit_state IS
+'Partial aggregate state of clv.bgbb_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.discrete_fit_state_in(cstring) IS 'input function of clv.discrete_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.discrete_fit_state_out(@extschema@.discrete_fit_state) IS 'output function of clv.discrete_fit_state';
+COMMENT ON FUNCTION @extschema@.discrete_fit_state_recv(internal) IS 'binary input function of clv.discrete_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.discrete_fit_state_send(@extschema@.discrete_fit_state) IS 'binary output function of clv.discrete_fit_state';
+
 -- Watermark capture: profiles of append-only sources without triggers.
 ALTER TABLE @extschema@.profiles
     ADD COLUMN watermark_column name,

@@ -1,14 +1,16 @@
 // Fit aggregates of the probabilistic models: clv.bgnbd_fit, clv.mbgnbd_fit,
-// clv.pareto_nbd_fit, clv.gamma_gamma_fit, clv.sbg_fit. The state is the
+// clv.pareto_nbd_fit, clv.gamma_gamma_fit, clv.sbg_fit, clv.bgbb_fit. The state is the
 // core's compressed data (identical inputs stored once with a weight), so the
 // fit in the final function costs as much as the distinct inputs.
 #include "common/postgres.hpp"
 
 #include <array>
+#include <cmath>
 #include <string>
 #include <string_view>
 
 #include "clv/common/checked.hpp"
+#include "clv/models/bgbb.hpp"
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/data.hpp"
 #include "clv/models/fit_state.hpp"
@@ -30,6 +32,8 @@ PG_FUNCTION_INFO_V1(clv_mbgnbd_fit_finalfn);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_fit_finalfn);
 PG_FUNCTION_INFO_V1(clv_gamma_gamma_fit_finalfn);
 PG_FUNCTION_INFO_V1(clv_sbg_fit_finalfn);
+PG_FUNCTION_INFO_V1(clv_discrete_fit_transfn);
+PG_FUNCTION_INFO_V1(clv_bgbb_fit_finalfn);
 }
 
 namespace {
@@ -65,7 +69,22 @@ struct FitPolicy {
   }
 };
 
+// BG/BB's (frequency, recency, n_periods [, weight]): no penalizer, so the
+// state's is always 0.
+struct DiscreteFitPolicy {
+  using State = models::FitState<models::DiscreteData>;
+  static State create(MemoryContext, FunctionCallInfo) { return State(); }
+  static void check(const State&, FunctionCallInfo) {}
+  static State copy(const State& other, MemoryContext) { return other; }
+  static void merge(State& into, const State& other) { into.merge(other); }
+  static std::string serialize(State& state) { return state.serialize(); }
+  static State deserialize(const char* data, size_t size, MemoryContext) {
+    return State::deserialize(std::string_view(data, size));
+  }
+};
+
 using RfmFit = clv_pg::Aggregate<FitPolicy<models::RfmData, 3>>;
+using DiscreteFit = clv_pg::Aggregate<DiscreteFitPolicy>;
 using SpendFit = clv_pg::Aggregate<FitPolicy<models::SpendData, 2>>;
 using CohortFit = clv_pg::Aggregate<FitPolicy<models::CohortData, 2>>;
 using RfmState = RfmFit::State;
@@ -98,6 +117,9 @@ std::array<double, 4> fields(const models::pareto_nbd::Params& p) {
 }
 std::array<double, 3> fields(const models::gamma_gamma::Params& p) {
   return {p.p, p.q, p.v};
+}
+std::array<double, 4> fields(const models::bgbb::Params& p) {
+  return {p.alpha, p.beta, p.gamma, p.delta};
 }
 std::array<double, 2> fields(const models::sbg::Params& p) {
   return {p.alpha, p.beta};
@@ -254,8 +276,48 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
   });
 }
 
+// A row with a NULL input or weight is skipped; a weight below 1 is an error.
+Datum clv_discrete_fit_transfn(PG_FUNCTION_ARGS) {
+  const bool weighted = PG_NARGS() > 4;
+  bool has_row = !PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3);
+  if (weighted) has_row = has_row && !PG_ARGISNULL(4);
+  const int64 weight = has_row && weighted ? PG_GETARG_INT64(4) : 1;
+  if (weight < 1)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("weight must be >= 1, got " INT64_FORMAT, weight)));
+  const int32 x = has_row ? PG_GETARG_INT32(1) : 0, t_x = has_row ? PG_GETARG_INT32(2) : 0,
+              n = has_row ? PG_GETARG_INT32(3) : 0;
+  return DiscreteFit::transition(fcinfo, "clv_discrete_fit_transfn", clv_pg::kNoConstantArgs,
+                                 [&](DiscreteFit::State& state) {
+                                   if (has_row)
+                                     state.data.add(x, t_x, n, static_cast<uint64_t>(weight));
+                                 });
+}
+
+// The fields of clv.bgbb: the parameters, the common fit fields, then AIC
+// and BIC with k = 4 parameters and N = n_customers.
+Datum clv_bgbb_fit_finalfn(PG_FUNCTION_ARGS) {
+  return DiscreteFit::finalize(fcinfo, [&](DiscreteFit::State& state) -> Datum {
+    if (state.data.customers() == 0) PG_RETURN_NULL();
+    auto result = clv_pg::guarded([&] {
+      return checked_fit(
+          [&] { return models::bgbb::fit(state.data, {}, clv_pg::interrupts()); },
+          "The BG/BB model needs several customers, some of them with repeat transactions "
+          "(frequency > 0).");
+    });
+    warn_unless_converged(result.converged, "BG/BB", result.evaluations, result.limit, false);
+    const double k = 4, ll = result.log_likelihood;
+    clv_pg::CompositeBuilder row(fcinfo, 10);
+    add_fit_fields(row, result);
+    row.add_float8(2 * k - 2 * ll);
+    row.add_float8(k * std::log(static_cast<double>(result.n)) - 2 * ll);
+    return row.datum();
+  });
+}
+
 }  // extern "C"
 
+CLV_AGGREGATE_STATE_FUNCTIONS(DiscreteFit, clv_discrete_fit, "clv.discrete_fit_state")
 CLV_AGGREGATE_STATE_FUNCTIONS(RfmFit, clv_rfm_fit, "clv.rfm_fit_state")
 CLV_AGGREGATE_STATE_FUNCTIONS(SpendFit, clv_spend_fit, "clv.spend_fit_state")
 CLV_AGGREGATE_STATE_FUNCTIONS(CohortFit, clv_cohort_fit, "clv.cohort_fit_state")
