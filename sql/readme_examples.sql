@@ -93,6 +93,18 @@ GRANT EXECUTE ON FUNCTION clv.identity_ingest(text), clv.identity_retract(text, 
 -- who may read the graph
 GRANT SELECT ON clv.identity_nodes, clv.identity_edges TO etl, analyst;
 
+-- docs/reference/models.md: BG/BB: discrete-time purchase opportunities, example 1
+WITH model AS (
+  SELECT clv.bgbb_fit(frequency, recency, periods, weights) AS m FROM donations
+)
+SELECT round((m).alpha::numeric, 3) AS alpha, round((m).beta::numeric, 3) AS beta,
+       round((m).gamma::numeric, 3) AS gamma, round((m).delta::numeric, 3) AS delta,
+       (m).n_customers,
+       round(clv.p_alive(m, 3, 5, 6)::numeric, 3) AS p_alive_3_5_6,
+       round(clv.expected_purchases(m, 3, 5, 6, 5)::numeric, 3) AS next_5_years_3_5_6,
+       round(clv.prob_purchases(m, 0, 6)::numeric, 3) AS p_no_repeat_in_6
+FROM model;
+
 -- docs/reference/models.md: Diagnostics, example 1
 WITH h AS (
   SELECT (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days')).*

@@ -1,8 +1,9 @@
 -- The tables the documentation's examples read (sql/readme_examples.sql):
 -- transactions, the bundled CDNOW sample (data/cdnow); orders, the same
 -- purchases moved so that the last day is today (for the examples that use
--- now()); identity_edges and web_logins, small identifier pairs; sales.orders
--- and the roles of the security recipes.
+-- now()); donations, the BG/BB recency-frequency matrix (data/donations);
+-- identity_edges and web_logins, small identifier pairs; sales.orders and the
+-- roles of the security recipes.
 CREATE TABLE cdnow_raw (line text);
 \copy cdnow_raw FROM 'data/cdnow/CDNOW_sample.txt'
 CREATE TABLE transactions (customer_id int, ts timestamptz, amount numeric);
@@ -14,6 +15,9 @@ DROP TABLE cdnow_raw;
 CREATE TABLE orders AS
 SELECT customer_id, ts + (current_date - date '1998-06-30') * interval '1 day' AS ts, amount
 FROM transactions;
+
+CREATE TABLE donations (frequency int, recency int, periods int, weights bigint);
+\copy donations FROM 'data/donations/donations.csv' WITH (FORMAT csv, HEADER true)
 
 CREATE TABLE identity_edges (a text, b text);
 INSERT INTO identity_edges VALUES
