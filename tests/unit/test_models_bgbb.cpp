@@ -159,6 +159,32 @@ TEST(Bgbb, ExpectedPurchasesMatchesDirectSum) {
   }
 }
 
+// DERT against a truncated direct sum of the discounted expected purchases
+// of each future opportunity.
+TEST(Bgbb, DertMatchesDiscountedDirectSum) {
+  for (double gamma : {0.657, 1.0, 3.0}) {
+    const bgbb::Params p{1.204, 0.750, gamma, 2.783};
+    for (auto [x, t_x, n] : {std::array<int, 3>{0, 0, 6}, {3, 5, 6}, {6, 6, 6}, {2, 30, 60}}) {
+      for (double d : {0.5, 0.1, 0.02}) {
+        const double l = std::exp(bgbb::log_likelihood(p, x, t_x, n));
+        const double purchase = beta_moment(p.alpha, p.beta, x + 1, n - x);
+        double direct = 0, alive = beta_moment(p.gamma, p.delta, 0, n), discount = 1;
+        for (int j = 1; j <= 4000; ++j) {
+          alive *= (p.delta + n + j - 1) / (p.gamma + p.delta + n + j - 1);
+          discount /= 1 + d;
+          direct += purchase * alive * discount;
+        }
+        direct /= l;
+        EXPECT_NEAR(bgbb::dert(p, x, t_x, n, d), direct, 1e-12 * (1 + direct))
+            << gamma << " " << x << " " << t_x << " " << n << " " << d;
+      }
+    }
+  }
+  EXPECT_THROW(bgbb::dert(kParams, 1, 1, 6, 0), std::invalid_argument);
+  EXPECT_THROW(bgbb::dert(kParams, 1, 1, 6, NAN), std::invalid_argument);
+  EXPECT_THROW(bgbb::dert(kParams, 1, 1, 6, 1e-9), std::invalid_argument);
+}
+
 TEST(Bgbb, PAliveMatchesPosterior) {
   for (auto [x, t_x, n] : {std::array<int, 3>{0, 0, 6}, {1, 1, 6}, {3, 5, 6}, {6, 6, 6}}) {
     const double l = std::exp(bgbb::log_likelihood(kParams, x, t_x, n));

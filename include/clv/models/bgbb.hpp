@@ -47,6 +47,14 @@ double expected_purchases_new(const Params& params, double n);
 // 0 <= n <= kMaxDiscretePeriods integers.
 double prob_purchases(const Params& params, double x, double n);
 
+// Discounted expected residual transactions: sum over j >= 1 of
+// E[transaction at opportunity n + j | x, t_x, n] / (1 + discount_rate)^j
+// (FHS 2010's DERT, their 2F1(1, delta+n+1; gamma+delta+n+1; 1/(1+d)) form),
+// summed as that series; discount_rate > 0 and finite, and not so small
+// that the series needs more than kMaxDertTerms terms (about d < 2e-6).
+constexpr double kMaxDertTerms = 2e7;
+double dert(const Params& params, double x, double t_x, double n, double discount_rate);
+
 namespace detail {
 // sum_{j=1}^{count} B(gamma, delta + j) / B(gamma, delta): the expected
 // number of the next `count` opportunities at which a customer alive now is

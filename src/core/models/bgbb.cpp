@@ -266,6 +266,33 @@ double expected_purchases(const Params& params, double x, double t_x, double n, 
   return clv::models::detail::finite_result(e, kModel, "expected purchases");
 }
 
+double dert(const Params& params, double x, double t_x, double n, double discount_rate) {
+  validate_params(params);
+  validate_discrete(x, t_x, n);
+  if (!(discount_rate > 0) || !std::isfinite(discount_rate))
+    throw std::invalid_argument("discount_rate must be a finite number > 0, got " +
+                                format_number(discount_rate));
+  const Terms t = terms(params, x, t_x, n, false);
+  const double alive = std::exp(t.log_alive - t.log_total);
+  // sum_{j>=1} B(g, d+n+j)/B(g, d+n) z^j with z = 1/(1+rate): term j+1 is
+  // term j times (d+n+j)/(g+d+n+j) z, ratios that rise towards z, so the
+  // remainder after a term is below term z / (1 - z).
+  const double g = params.gamma, dn = params.delta + n;
+  const double z = 1 / (1 + discount_rate);
+  const double remainder_factor = z / (-std::expm1(-std::log1p(discount_rate)));
+  double term = dn / (g + dn) * z, sum = 0;
+  for (double j = 1;; ++j) {
+    sum += term;
+    if (term * remainder_factor < 1e-17 * sum) break;
+    if (j >= kMaxDertTerms)
+      throw std::invalid_argument("discount_rate " + format_number(discount_rate) +
+                                  " is too small for the series of DERT");
+    term *= (dn + j) / (g + dn + j) * z;
+  }
+  const double e = alive * ((params.alpha + x) / (params.alpha + params.beta + n)) * sum;
+  return clv::models::detail::finite_result(e, kModel, "DERT");
+}
+
 double expected_purchases_new(const Params& params, double n) {
   validate_params(params);
   validated_count(n, "n_periods");
