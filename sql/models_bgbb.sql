@@ -102,6 +102,22 @@ SELECT abs(sum(clv.prob_purchases(m, k, 6)) - 1) < 1e-13 AS prob_sums_to_one
 FROM bgbb_models, generate_series(0, 6) k GROUP BY m;
 SELECT clv.prob_purchases(m, 7, 6) AS more_than_n FROM bgbb_models;
 
+-- DERT against a truncated direct sum of each future opportunity's
+-- discounted expected transactions (1,000 opportunities: 1.1^-1000 < 1e-41).
+SELECT x, t_x, n, d, round(clv.dert(m, x, t_x, n, d)::numeric, 6) AS dert,
+       abs(clv.dert(m, x, t_x, n, d)
+           - (SELECT sum(beta_moment((m).alpha, (m).beta, x + 1, n - x) * beta_moment((m).gamma, (m).delta, 0, n + j)
+                         / (1 + d) ^ j)
+              FROM generate_series(1, 1000) j) / bgbb_l(m, x, t_x, n)) < 1e-12 AS dert_ok
+FROM bgbb_models,
+     (VALUES (0, 0, 6), (3, 5, 6), (6, 6, 6)) v(x, t_x, n), (VALUES (0.1::float8), (0.5)) r(d)
+ORDER BY 1, 2, 3, 4;
+SELECT sqlstate_of($$SELECT clv.dert(m, 1, 1, 6, 0) FROM bgbb_models$$) AS dert_zero_rate;
+SELECT sqlstate_of($$SELECT clv.dert(m, 1, 1, 6, 'NaN') FROM bgbb_models$$) AS dert_nan_rate;
+SELECT sqlstate_of($$SELECT clv.dert(m, 1, 1, 6, 'Infinity') FROM bgbb_models$$) AS dert_infinite_rate;
+SELECT sqlstate_of($$SELECT clv.dert(m, 1, 1, 6, 1e-12) FROM bgbb_models$$) AS dert_tiny_rate;
+SELECT sqlstate_of($$SELECT clv.dert(m, 7, 7, 6, 0.1) FROM bgbb_models$$) AS dert_bad_history;
+
 -- gamma at 1, where eq. 13's delta / (gamma - 1) is a 0/0 limit.
 SELECT abs(clv.expected_purchases(ROW(1.2, 0.75, 1 + 1e-9, 2.8, 0, 0, true, 0, 0, 0)::clv.bgbb, 3, 5, 6, 10)
            - (SELECT sum(beta_moment(1.2, 0.75, 4, 3) * beta_moment(1 + 1e-9, 2.8, 0, 6 + j)) FROM generate_series(1, 10) j)
@@ -143,7 +159,8 @@ CREATE ROLE bgbb_nobody;
 SET ROLE bgbb_nobody;
 SELECT round((m).alpha::numeric, 3) AS alpha, round(clv.p_alive(m, 3, 5, 6)::numeric, 6) AS p_alive,
        round(clv.expected_purchases(m, 3, 5, 6, 5)::numeric, 6) AS expected_5,
-       round(clv.prob_purchases(m, 2, 6)::numeric, 6) AS prob_2
+       round(clv.prob_purchases(m, 2, 6)::numeric, 6) AS prob_2,
+       round(clv.dert(m, 3, 5, 6, 0.1)::numeric, 6) AS dert_10
 FROM (SELECT clv.bgbb_fit(x, t_x, n, w) AS m
       FROM (VALUES (0, 0, 6, 3464::bigint), (1, 1, 6, 1091), (1, 2, 6, 277), (1, 3, 6, 129), (1, 4, 6, 78),
                    (1, 5, 6, 119), (1, 6, 6, 129), (2, 2, 6, 613), (2, 3, 6, 255), (2, 4, 6, 155), (2, 5, 6, 173),

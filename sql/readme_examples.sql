@@ -102,7 +102,8 @@ SELECT round((m).alpha::numeric, 3) AS alpha, round((m).beta::numeric, 3) AS bet
        (m).n_customers,
        round(clv.p_alive(m, 3, 5, 6)::numeric, 3) AS p_alive_3_5_6,
        round(clv.expected_purchases(m, 3, 5, 6, 5)::numeric, 3) AS next_5_years_3_5_6,
-       round(clv.prob_purchases(m, 0, 6)::numeric, 3) AS p_no_repeat_in_6
+       round(clv.prob_purchases(m, 0, 6)::numeric, 3) AS p_no_repeat_in_6,
+       round(clv.dert(m, 3, 5, 6, 0.1)::numeric, 3) AS dert_3_5_6_at_10pct
 FROM model;
 
 -- docs/reference/models.md: Diagnostics, example 1

@@ -296,6 +296,11 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_prob_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.bgbb, integer, integer) IS 'Probability that a newly acquired customer makes exactly n transactions in n_periods opportunities (BG/BB, FHS 2010 eq. 8)';
 
+CREATE OR REPLACE FUNCTION @extschema@.dert(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer, discount_rate double precision)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_dert'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dert(@extschema@.bgbb, integer, integer, integer, double precision) IS 'Discounted expected residual transactions of a customer with this history: the expected transactions of every future opportunity j, each divided by (1 + discount_rate)^j, discount_rate > 0 per opportunity (BG/BB, Fader, Hardie & Shang 2010)';
+
 -- Diagnostics of the buy-till-you-die models (BG/NBD, MBG/NBD, Pareto/NBD):
 -- calibration vs holdout purchases, and the frequency/recency grid of
 -- expected purchases and P(alive). C set-returning functions

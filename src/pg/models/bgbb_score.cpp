@@ -1,5 +1,5 @@
 // Scoring functions of the BG/BB model, overloaded in SQL on clv.bgbb:
-// clv.p_alive, clv.expected_purchases, clv.prob_purchases.
+// clv.p_alive, clv.expected_purchases, clv.prob_purchases, clv.dert.
 #include "common/postgres.hpp"
 
 #include <array>
@@ -12,6 +12,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(clv_bgbb_p_alive);
 PG_FUNCTION_INFO_V1(clv_bgbb_expected_purchases);
 PG_FUNCTION_INFO_V1(clv_bgbb_prob_purchases);
+PG_FUNCTION_INFO_V1(clv_bgbb_dert);
 }
 
 namespace {
@@ -44,6 +45,14 @@ Datum clv_bgbb_prob_purchases(PG_FUNCTION_ARGS) {
   const int32 x = PG_GETARG_INT32(1), n = PG_GETARG_INT32(2);
   PG_RETURN_FLOAT8(
       clv_pg::guarded([&] { return clv::models::bgbb::prob_purchases(params, x, n); }));
+}
+
+Datum clv_bgbb_dert(PG_FUNCTION_ARGS) {
+  const auto params = bgbb_params(fcinfo);
+  const int32 x = PG_GETARG_INT32(1), t_x = PG_GETARG_INT32(2), n = PG_GETARG_INT32(3);
+  const double discount_rate = PG_GETARG_FLOAT8(4);
+  PG_RETURN_FLOAT8(
+      clv_pg::guarded([&] { return clv::models::bgbb::dert(params, x, t_x, n, discount_rate); }));
 }
 
 }  // extern "C"
