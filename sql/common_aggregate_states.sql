@@ -82,6 +82,8 @@ FROM (VALUES
 ORDER BY 1;
 SELECT (split_check('SELECT segment, clv.sbg_fit(period, active)::text FROM retention GROUP BY 1',
                     'SELECT segment, clv.sbg_fit_merge(s ORDER BY random())::text FROM (SELECT segment, period, clv.sbg_fit_state(period, active) s FROM retention GROUP BY 1, 2) p GROUP BY 1')).*;
+SELECT (split_check('SELECT 1, clv.bgbb_fit(frequency, recency, periods, weights)::text FROM donations',
+                    'SELECT 1, clv.bgbb_fit_merge(s ORDER BY random())::text FROM (SELECT frequency, recency, clv.bgbb_fit_state(frequency, recency, periods, weights) s FROM donations GROUP BY 1, 2) p')).*;
 -- The merged fit is the fit itself, not a near one.
 SELECT clv.bgnbd_fit_merge(s) FROM (SELECT clv.bgnbd_fit_state(frequency, recency, t) s FROM split_weekly GROUP BY part) p;
 
@@ -123,6 +125,7 @@ SELECT sqlstate_of(format('SELECT %L::clv.%s', s, target)) FROM (VALUES
   ((SELECT s::text FROM rfm_states LIMIT 1), 'lateness_state'),
   ((SELECT clv.bgnbd_fit_state(frequency, recency, t)::text FROM split_weekly), 'spend_fit_state'),
   ((SELECT clv.bgnbd_fit_state(frequency, recency, t)::text FROM split_weekly), 'cohort_fit_state'),
+  ((SELECT clv.bgnbd_fit_state(frequency, recency, t)::text FROM split_weekly), 'discrete_fit_state'),
   ((SELECT left(s::text, -2) FROM rfm_states LIMIT 1), 'rfm_state'),
   ((SELECT s::text || '00' FROM rfm_states LIMIT 1), 'rfm_state')) v(s, target);
 SELECT sqlstate_of($$SELECT clv.rfm_agg_merge(s) FROM (SELECT clv.rfm_agg_state(ts, amount, '1998-06-30') FROM cdnow
