@@ -51,8 +51,8 @@ double prob_purchases(const Params& params, double x, double n);
 // E[transaction at opportunity n + j | x, t_x, n] / (1 + discount_rate)^j
 // (FHS 2010's DERT, their 2F1(1, delta+n+1; gamma+delta+n+1; 1/(1+d)) form),
 // summed as that series; discount_rate > 0 and finite, and not so small
-// that the series needs more than kMaxDertTerms terms (about d < 2e-6).
-constexpr double kMaxDertTerms = 2e7;
+// that the series needs more than kMaxDertTerms terms (about d < 5e-5).
+constexpr double kMaxDertTerms = 1e6;
 double dert(const Params& params, double x, double t_x, double n, double discount_rate);
 
 namespace detail {
