@@ -36,6 +36,9 @@ inline double log1m_exp(double a) {
 // logarithmic terms of Stirling's series are combined without cancellation.
 double lgamma_delta(double z, double d);
 
+// log B(a, b) for a, b > 0, from lgamma.
+double log_beta(double a, double b);
+
 // log(B(a, b+m) / B(a, b)) for a, b > 0 and m >= 0 from lgamma_delta, so
 // large b, a or m do not leave an error of 1e-16 b log b (which can push a
 // probability above 1).

@@ -22,6 +22,7 @@ namespace {
 
 using boost::math::digamma;
 using boost::math::lgamma;
+using clv::models::detail::log_beta;
 
 constexpr const char* kModel = "BG/BB";
 
@@ -29,10 +30,6 @@ void validate_params(const Params& p) {
   for (double v : {p.alpha, p.beta, p.gamma, p.delta})
     if (!(v > 0) || !std::isfinite(v))
       throw std::invalid_argument("BG/BB parameters must be positive and finite");
-}
-
-double log_beta(double a, double b) {
-  return lgamma(a) + lgamma(b) - lgamma(a + b);
 }
 
 // The two parts of one customer's likelihood, without the common factor

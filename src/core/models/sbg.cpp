@@ -5,7 +5,6 @@
 #include "clv/common/format.hpp"
 
 #include <boost/math/special_functions/digamma.hpp>
-#include <boost/math/special_functions/gamma.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +16,7 @@ namespace clv::models::sbg {
 namespace {
 
 using boost::math::digamma;
-using boost::math::lgamma;
+using detail::log_beta;
 
 constexpr const char* kModel = "sBG";
 
@@ -32,10 +31,6 @@ double validated_period(double period, double minimum) {
     throw std::invalid_argument("period " + format_number(period) +
                                 " must be an integer >= " + format_number(minimum));
   return period;
-}
-
-double log_beta(double a, double b) {
-  return lgamma(a) + lgamma(b) - lgamma(a + b);
 }
 
 // Lost customers per period 1..T and the survivors at T.

@@ -63,10 +63,6 @@ double integrate_unit_interval(F f) {
   return integrate_checked(f, 0.0, 1.0);
 }
 
-double log_beta(double a, double b) {
-  return boost::math::lgamma(a) + boost::math::lgamma(b) - boost::math::lgamma(a + b);
-}
-
 LogTailIntegral tail_by_series(double e_m, double m, double b, double n, double t) {
   const double z = (m - n) / (m + t);
   const double A = e_m + b - 1;
@@ -134,6 +130,10 @@ LogTailIntegral tail_by_quadrature(double e_m, double m, double b, double n, dou
 }
 
 }  // namespace
+
+double log_beta(double a, double b) {
+  return boost::math::lgamma(a) + boost::math::lgamma(b) - boost::math::lgamma(a + b);
+}
 
 double lgamma_delta(double z, double d) {
   if (d == 0) return 0;
