@@ -256,23 +256,23 @@ class Aggregate {
     bytea* flat;
   };
   static inline Flattening flattening = {nullptr, nullptr};
-  static Size flat_size(ExpandedObjectHeader* header) {
+  static bytea* serialized(ExpandedObjectHeader* header) {
     Slot* slot = slot_of(header);
+    bytea* flat = nullptr;
+    guarded([&] { flat = to_bytea(Policy::serialize(slot->state)); });
+    return flat;
+  }
+  static Size flat_size(ExpandedObjectHeader* header) {
     // A bytea kept from an earlier call is left to its memory context, which
     // may be gone.
     flattening = {nullptr, nullptr};
-    bytea* flat = nullptr;
-    guarded([&] { flat = to_bytea(Policy::serialize(slot->state)); });
+    bytea* flat = serialized(header);
     flattening = {header, flat};
     return VARSIZE(flat);
   }
   static void flatten_into(ExpandedObjectHeader* header, void* result, Size size) {
-    bytea* flat = flattening.header == header ? flattening.flat : nullptr;
+    bytea* flat = flattening.header == header ? flattening.flat : serialized(header);
     flattening = {nullptr, nullptr};
-    if (flat == nullptr) {
-      Slot* slot = slot_of(header);
-      guarded([&] { flat = to_bytea(Policy::serialize(slot->state)); });
-    }
     if (VARSIZE(flat) != size) elog(ERROR, "state changed between sizing and flattening");
     std::memcpy(result, flat, size);
     pfree(flat);
