@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "peer_data.hpp"
+
 #include <array>
 #include <cmath>
 #include <string>
@@ -15,6 +17,7 @@
 namespace {
 
 using namespace clv::models;
+using namespace clv_test;
 
 const bgbb::Params kParams{1.204, 0.750, 0.657, 2.783};
 
@@ -238,14 +241,7 @@ TEST(Bgbb, StateRoundTrip) {
 // Fader, Hardie & Shang (2010), table 2 / BTYD's donationsSummary: the
 // 1995 cohort of 11,104 donors over 6 annual repeat-donation opportunities.
 TEST(Bgbb, DonationsReproducesThePaper) {
-  const int rows[][4] = {{0, 0, 6, 3464}, {1, 1, 6, 1091}, {1, 2, 6, 277}, {1, 3, 6, 129},
-                         {1, 4, 6, 78},   {1, 5, 6, 119},  {1, 6, 6, 129}, {2, 2, 6, 613},
-                         {2, 3, 6, 255},  {2, 4, 6, 155},  {2, 5, 6, 173}, {2, 6, 6, 234},
-                         {3, 3, 6, 322},  {3, 4, 6, 181},  {3, 5, 6, 225}, {3, 6, 6, 357},
-                         {4, 4, 6, 240},  {4, 5, 6, 284},  {4, 6, 6, 512}, {5, 5, 6, 335},
-                         {5, 6, 6, 728},  {6, 6, 6, 1203}};
-  DiscreteData data;
-  for (const auto& r : rows) data.add(r[0], r[1], r[2], static_cast<std::uint64_t>(r[3]));
+  const DiscreteData data = donations();
   EXPECT_EQ(data.customers(), 11104u);
   const auto fit = bgbb::fit(data);
   EXPECT_TRUE(fit.converged);

@@ -1,7 +1,7 @@
 // Fits on the CDNOW sample (2,357 customers, weeks, 39-week calibration) must
 // reproduce the published estimates. The data is the bundled calibration
 // summary data/cdnow/cdnow_customers_summary_with_transactions.csv (see
-// data/cdnow/README.md), found relative to this source file.
+// data/cdnow/README.md), read by peer_data.hpp.
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/gamma_gamma.hpp"
 #include "clv/models/mbgnbd.hpp"
@@ -9,6 +9,8 @@
 #include "clv/models/sbg.hpp"
 
 #include <gtest/gtest.h>
+
+#include "peer_data.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -20,44 +22,7 @@
 namespace {
 
 using namespace clv::models;
-
-struct CdnowCustomer {
-  double x, t_x, T, zbar;
-};
-
-std::string data_dir() {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("/tests/unit/")) + "/data/cdnow/";
-}
-
-const std::vector<CdnowCustomer>& cdnow() {
-  static const std::vector<CdnowCustomer> customers = [] {
-    const std::string file = "cdnow_customers_summary_with_transactions.csv";
-    std::ifstream in(data_dir() + file);
-    if (!in) throw std::runtime_error("cannot open " + file + " in " + data_dir());
-    std::vector<CdnowCustomer> out;
-    std::string line;
-    std::getline(in, line);  // header ID,x,t_x,T,zbar
-    while (std::getline(in, line)) {
-      std::istringstream fields(line);
-      std::string id, x, t_x, T, zbar;
-      std::getline(fields, id, ',');
-      std::getline(fields, x, ',');
-      std::getline(fields, t_x, ',');
-      std::getline(fields, T, ',');
-      std::getline(fields, zbar, ',');
-      out.push_back({std::stod(x), std::stod(t_x), std::stod(T), std::stod(zbar)});
-    }
-    return out;
-  }();
-  return customers;
-}
-
-RfmData cdnow_rfm() {
-  RfmData data;
-  for (const auto& c : cdnow()) data.add(c.x, c.t_x, c.T);
-  return data;
-}
+using namespace clv_test;
 
 template <class Fit>
 double milliseconds_per_fit(Fit fit) {
@@ -119,9 +84,7 @@ TEST(ModelsCdnow, MbgNbdMatchesBTYDplus) {
 }
 
 TEST(ModelsCdnow, GammaGammaMatchesFaderHardieLee2005) {
-  SpendData data;
-  for (const auto& c : cdnow())
-    if (c.x > 0) data.add(c.x, c.zbar);
+  const SpendData data = cdnow_spend();
   ASSERT_EQ(data.customers(), 946u);
   const auto fit = gamma_gamma::fit(data);
   EXPECT_TRUE(fit.converged);

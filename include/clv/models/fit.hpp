@@ -12,6 +12,13 @@
 // gradient) runs from the start points in order until two of them converge
 // to the same optimum, and the best optimum is kept; if none converges,
 // Nelder-Mead refines the best point found.
+//
+// Uncertainty: at a converged optimum the observed information is the Hessian
+// of the minimised objective times the customers (central differences of its
+// analytic gradient in the log-parameters); its inverse is the asymptotic
+// covariance of the log-parameters, carried to the natural parameters by the
+// delta method: cov(p_i, p_j) = p_i p_j cov(log p_i, log p_j). With a
+// penalizer it is the curvature of the penalised objective, as in lifetimes.
 #pragma once
 
 #include "clv/common/errors.hpp"
@@ -41,6 +48,10 @@ struct FitResult {
   // e.g. "s -> 0, beta -> infinity", and what that limit means; converged is
   // then false. Empty otherwise.
   std::string limit;
+  // Asymptotic covariance of the natural parameters, row-major k x k in the
+  // order of Params; empty unless converged with a positive definite
+  // information matrix.
+  std::vector<double> covariance;
 };
 
 namespace detail {
@@ -56,6 +67,9 @@ struct Optimum {
   bool converged = false;
   int evaluations = 0;
   std::vector<int> at_bound;  // per log-parameter: -1 at the lower bound, +1 at the upper, else 0
+  // Covariance of the log-parameters (row-major), empty when not available
+  // (see the top of this file).
+  std::vector<double> log_covariance;
 };
 
 // Maximises the penalised log-likelihood over log-parameters from each start
@@ -66,6 +80,9 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
                                 const std::vector<std::vector<double>>& starts,
                                 const std::vector<double>& penalty_scales,
                                 const FitOptions& options, const InterruptPoll& poll);
+
+// The natural parameters' covariance from the optimum's (FitResult::covariance).
+std::vector<double> natural_covariance(const Optimum& optimum);
 
 // "name -> 0" / "name -> infinity" for each parameter at a bound, comma-separated.
 std::string describe_limit(const std::vector<int>& at_bound, const std::vector<const char*>& names);

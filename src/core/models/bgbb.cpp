@@ -219,6 +219,7 @@ FitResult<Params> fit(const DiscreteData& data, const FitOptions& options,
   result.n = data.customers();
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.covariance = clv::models::detail::natural_covariance(opt);
   result.limit =
       clv::models::detail::describe_limit(opt.at_bound, {"alpha", "beta", "gamma", "delta"});
   return result;

@@ -170,6 +170,7 @@ FitResult<Params> fit_model(int k, const char* name, const RfmData& data, const 
   result.n = data.customers();
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.covariance = detail::natural_covariance(opt);
   result.limit = detail::describe_limit(opt.at_bound, {"r", "alpha", "a", "b"});
   // What the limits mean: dropout probabilities near 0, purchase rates all alike.
   if (opt.at_bound[2] < 0 || opt.at_bound[3] > 0) result.limit += "; no customer drops out";

@@ -2,6 +2,8 @@
 
 #include <nlopt.h>
 
+#include "clv/common/eigen.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -149,6 +151,58 @@ bool any_bound(const std::vector<int>& at) {
   return std::any_of(at.begin(), at.end(), [](int b) { return b != 0; });
 }
 
+// Step of the central differences in the log-parameters: the truncation error
+// (of order step^2) and the rounding error of the analytic gradient (of order
+// 1e-16 / step, relative) are both below 1e-8 of the information.
+constexpr double kHessianStep = 1e-4;
+
+// Gradient of the penalised negative log-likelihood summed over customers
+// (customers times the minimised objective) at theta.
+std::vector<double> information_gradient(const LogLikelihood& log_likelihood, double customers,
+                                         double penalizer,
+                                         const std::vector<double>& penalty_scales,
+                                         const std::vector<double>& theta) {
+  std::vector<double> gradient(theta.size());
+  log_likelihood(theta, gradient);
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    const double param = penalty_scales[i] * std::exp(theta[i]);
+    gradient[i] = -gradient[i] + 2 * customers * penalizer * param * param;
+  }
+  return gradient;
+}
+
+// Inverse of the observed information at theta (see clv/models/fit.hpp), or
+// empty when it is not positive definite or not finite.
+std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood,
+                                             double customers, double penalizer,
+                                             const std::vector<double>& penalty_scales,
+                                             const std::vector<double>& theta,
+                                             const InterruptPoll& poll) {
+  const std::size_t k = theta.size();
+  Eigen::MatrixXd information(k, k);
+  for (std::size_t j = 0; j < k; ++j) {
+    if (poll) poll();
+    std::vector<double> up = theta, down = theta;
+    up[j] += kHessianStep;
+    down[j] -= kHessianStep;
+    const auto g_up = information_gradient(log_likelihood, customers, penalizer, penalty_scales, up);
+    const auto g_down =
+        information_gradient(log_likelihood, customers, penalizer, penalty_scales, down);
+    for (std::size_t i = 0; i < k; ++i)
+      information(i, j) = (g_up[i] - g_down[i]) / (2 * kHessianStep);
+  }
+  if (!information.allFinite()) return {};
+  const Eigen::MatrixXd symmetric = (information + information.transpose()) / 2;
+  const Eigen::LLT<Eigen::MatrixXd> factor(symmetric);
+  if (factor.info() != Eigen::Success) return {};
+  const Eigen::MatrixXd covariance = factor.solve(Eigen::MatrixXd::Identity(k, k));
+  if (!covariance.allFinite()) return {};
+  std::vector<double> out(k * k);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j) out[i * k + j] = covariance(i, j);
+  return out;
+}
+
 }  // namespace
 
 std::string describe_limit(const std::vector<int>& at_bound,
@@ -213,7 +267,20 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
   std::vector<double> gradient(best.theta.size());
   optimum.log_likelihood = log_likelihood(best.theta, gradient);
   optimum.evaluations = problem.evaluations + 1;
+  if (optimum.converged)
+    optimum.log_covariance = log_parameter_covariance(log_likelihood, customers, options.penalizer,
+                                                      penalty_scales, best.theta, poll);
   return optimum;
+}
+
+std::vector<double> natural_covariance(const Optimum& optimum) {
+  const std::size_t k = optimum.theta.size();
+  if (optimum.log_covariance.size() != k * k) return {};
+  std::vector<double> out(k * k);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j)
+      out[i * k + j] = std::exp(optimum.theta[i] + optimum.theta[j]) * optimum.log_covariance[i * k + j];
+  return out;
 }
 
 }  // namespace clv::models::detail

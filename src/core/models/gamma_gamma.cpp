@@ -128,6 +128,7 @@ FitResult<Params> fit(const SpendData& data, const FitOptions& options, const In
   result.n = data.customers();
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.covariance = detail::natural_covariance(opt);
   result.limit = detail::describe_limit(opt.at_bound, {"p", "q", "v"});
   return result;
 }

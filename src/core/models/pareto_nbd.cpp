@@ -203,6 +203,7 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options, const Inte
   result.n = data.customers();
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.covariance = detail::natural_covariance(opt);
   result.limit = detail::describe_limit(opt.at_bound, {"r", "alpha", "s", "beta"});
   // What the limits mean: lifetimes without end, purchase rates all alike.
   if (opt.at_bound[2] < 0 || opt.at_bound[3] > 0) result.limit += "; no customer drops out";

@@ -128,6 +128,7 @@ FitResult<Params> fit(const CohortData& data, const FitOptions& options,
   result.n = s.cohort_size;
   result.converged = opt.converged;
   result.evaluations = opt.evaluations;
+  result.covariance = detail::natural_covariance(opt);
   result.limit = detail::describe_limit(opt.at_bound, {"alpha", "beta"});
   return result;
 }
