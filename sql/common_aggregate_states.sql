@@ -85,7 +85,8 @@ SELECT (split_check('SELECT segment, clv.sbg_fit(period, active)::text FROM rete
 SELECT (split_check('SELECT 1, clv.bgbb_fit(frequency, recency, periods, weights)::text FROM donations',
                     'SELECT 1, clv.bgbb_fit_merge(s ORDER BY random())::text FROM (SELECT frequency, recency, clv.bgbb_fit_state(frequency, recency, periods, weights) s FROM donations GROUP BY 1, 2) p')).*;
 -- The merged fit is the fit itself, not a near one.
-SELECT clv.bgnbd_fit_merge(s) FROM (SELECT clv.bgnbd_fit_state(frequency, recency, t) s FROM split_weekly GROUP BY part) p;
+SELECT (m).r, (m).alpha, (m).a, (m).b, (m).log_likelihood, (m).n_customers, (m).converged, (m).iterations
+FROM (SELECT clv.bgnbd_fit_merge(s) m FROM (SELECT clv.bgnbd_fit_state(frequency, recency, t) s FROM split_weekly GROUP BY part) p) q;
 
 -- States stored in a table, merged by parallel plans: a fit from per-customer
 -- states (partial merges in the workers, combined in the leader), and

@@ -35,11 +35,11 @@ SELECT sqlstate_of($$ SELECT clv.trend_agg(ts, 1.0::float8, '2000-01-01', '1 day
 ROLLBACK;
 BEGIN;
 ALTER TYPE clv.sbg ALTER ATTRIBUTE alpha TYPE text;
-SELECT sqlstate_of($$ SELECT clv.sbg_survival(ROW('x', 1, 0, 1, true, 1)::clv.sbg, 3) $$) AS model;
+SELECT sqlstate_of($$ SELECT clv.sbg_survival(ROW('x', 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.sbg, 3) $$) AS model;
 ROLLBACK;
 BEGIN;
 ALTER TYPE clv.rfm_holdout ALTER ATTRIBUTE frequency TYPE text;
-SELECT sqlstate_of($$ SELECT * FROM clv.calibration_holdout(ROW(1, 1, 1, 1, 0, 1, true, 1)::clv.bgnbd,
+SELECT sqlstate_of($$ SELECT * FROM clv.calibration_holdout(ROW(1, 1, 1, 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.bgnbd,
   ARRAY[ROW('1', 1, 2, 3, 1, 1, now(), now(), 1, 1, 1)::clv.rfm_holdout], 7) $$) AS summaries;
 ROLLBACK;
 SELECT (clv.rfm_agg(ts, 1.0::float8, '2000-01-01')).recency

@@ -75,11 +75,11 @@ SELECT overrun_ms('SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM latency
 SET statement_timeout = '200ms';
 SELECT overrun_ms($q$SELECT * FROM clv.calibration_holdout(
   ROW(0.0072676465729573691, 8886110.5205078721, 5.9767215783058643e-05, 0.061482679178189871,
-      0, 1, true, 1)::clv.pareto_nbd, ARRAY(SELECT h FROM latency_holdout), 7)$q$) < 1000
+      0, 1, true, 1, NULL, NULL, NULL)::clv.pareto_nbd, ARRAY(SELECT h FROM latency_holdout), 7)$q$) < 1000
   AS calibration_holdout_prompt;
 SELECT overrun_ms($q$SELECT count(*) FROM clv.frequency_recency_grid(
   ROW(0.0072676465729573691, 8886110.5205078721, 5.9767215783058643e-05, 0.061482679178189871,
-      0, 1, true, 1)::clv.pareto_nbd, 39, 39, 1, 0.001)$q$) < 1000
+      0, 1, true, 1, NULL, NULL, NULL)::clv.pareto_nbd, 39, 39, 1, 0.001)$q$) < 1000
   AS frequency_recency_grid_prompt;
 RESET statement_timeout;
 DROP TABLE latency_low, latency_holdout;

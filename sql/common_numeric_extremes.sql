@@ -81,20 +81,20 @@ SELECT sqlstate_of($$ SELECT clv.gamma_gamma_fit(x, m) FROM (VALUES (1, 'Infinit
 
 -- Scoring and formulas: non-finite inputs 22023, overflow 22003; integer
 -- arguments are printed as integers.
-SELECT sqlstate_of($$ SELECT clv.sbg_survival(row(1, 1, 0, 1, true, 1)::clv.sbg, -2147483648) $$);
-SELECT sqlstate_of($$ SELECT clv.sbg_survival(row('NaN', 1, 0, 1, true, 1)::clv.sbg, 5) $$);
-SELECT sqlstate_of($$ SELECT clv.p_alive(row('Infinity', 1, 1, 1, 0, 1, true, 1)::clv.bgnbd, 1, 1, 2) $$);
-SELECT sqlstate_of($$ SELECT clv.expected_purchases(row(1, 1, 1, 1, 0, 1, true, 1)::clv.pareto_nbd, 1e308, 1, 1, 2) $$);
-SELECT sqlstate_of($$ SELECT clv.expected_purchases(row(1, 1, 1, 1, 0, 1, true, 1)::clv.bgnbd, 1e308, 1, 1, 2) $$);
-SELECT sqlstate_of($$ SELECT clv.expected_spend(row(6, 4, 15, 0, 1, true, 1)::clv.gamma_gamma, 2, 1e308) $$);
-SELECT sqlstate_of($$ SELECT clv.expected_spend(row(6, 4, 15, 0, 1, true, 1)::clv.gamma_gamma, 2, 'NaN') $$);
+SELECT sqlstate_of($$ SELECT clv.sbg_survival(row(1, 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.sbg, -2147483648) $$);
+SELECT sqlstate_of($$ SELECT clv.sbg_survival(row('NaN', 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.sbg, 5) $$);
+SELECT sqlstate_of($$ SELECT clv.p_alive(row('Infinity', 1, 1, 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.bgnbd, 1, 1, 2) $$);
+SELECT sqlstate_of($$ SELECT clv.expected_purchases(row(1, 1, 1, 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.pareto_nbd, 1e308, 1, 1, 2) $$);
+SELECT sqlstate_of($$ SELECT clv.expected_purchases(row(1, 1, 1, 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.bgnbd, 1e308, 1, 1, 2) $$);
+SELECT sqlstate_of($$ SELECT clv.expected_spend(row(6, 4, 15, 0, 1, true, 1, NULL, NULL, NULL)::clv.gamma_gamma, 2, 1e308) $$);
+SELECT sqlstate_of($$ SELECT clv.expected_spend(row(6, 4, 15, 0, 1, true, 1, NULL, NULL, NULL)::clv.gamma_gamma, 2, 'NaN') $$);
 SELECT sqlstate_of($$ SELECT clv.simple_clv(1e308, 1e308, 2) $$);
 SELECT sqlstate_of($$ SELECT clv.retention_clv('Infinity', 0.5, 0.1) $$);
 SELECT sqlstate_of($$ SELECT clv.historical_clv('NaN', 0, 0) $$);
 SELECT sqlstate_of($$ SELECT clv.rfm_score('NaN', ARRAY[1, 2, 3, 4]) $$);
 SELECT sqlstate_of($$ SELECT clv.rfm_score('-Infinity', ARRAY[1, 2, 3, 4]) $$);
 SELECT sqlstate_of($$ SELECT clv.churn_risk(0.5, 'Infinity', 'stable') $$);
-SELECT sqlstate_of($$ SELECT clv.frequency_recency_grid(row(1, 1, 1, 1, 0, 1, true, 1)::clv.bgnbd, 'NaN', 10, 5, 1) $$);
+SELECT sqlstate_of($$ SELECT clv.frequency_recency_grid(row(1, 1, 1, 1, 0, 1, true, 1, NULL, NULL, NULL)::clv.bgnbd, 'NaN', 10, 5, 1) $$);
 
 DROP TABLE extreme_tx;
 RESET TimeZone;

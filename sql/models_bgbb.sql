@@ -119,9 +119,9 @@ SELECT sqlstate_of($$SELECT clv.dert(m, 1, 1, 6, 1e-12) FROM bgbb_models$$) AS d
 SELECT sqlstate_of($$SELECT clv.dert(m, 7, 7, 6, 0.1) FROM bgbb_models$$) AS dert_bad_history;
 
 -- gamma at 1, where eq. 13's delta / (gamma - 1) is a 0/0 limit.
-SELECT abs(clv.expected_purchases(ROW(1.2, 0.75, 1 + 1e-9, 2.8, 0, 0, true, 0, 0, 0)::clv.bgbb, 3, 5, 6, 10)
+SELECT abs(clv.expected_purchases(ROW(1.2, 0.75, 1 + 1e-9, 2.8, 0, 0, true, 0, 0, 0, NULL)::clv.bgbb, 3, 5, 6, 10)
            - (SELECT sum(beta_moment(1.2, 0.75, 4, 3) * beta_moment(1 + 1e-9, 2.8, 0, 6 + j)) FROM generate_series(1, 10) j)
-             / bgbb_l(ROW(1.2, 0.75, 1 + 1e-9, 2.8, 0, 0, true, 0, 0, 0)::clv.bgbb, 3, 5, 6)) < 1e-12 AS gamma_near_one_ok;
+             / bgbb_l(ROW(1.2, 0.75, 1 + 1e-9, 2.8, 0, 0, true, 0, 0, 0, NULL)::clv.bgbb, 3, 5, 6)) < 1e-12 AS gamma_near_one_ok;
 
 -- Empty and all-NULL input: NULL. NULL rows are skipped.
 SELECT clv.bgbb_fit(frequency, recency, periods) IS NULL AS empty_is_null FROM donations WHERE false;
@@ -147,9 +147,9 @@ SELECT sqlstate_of($$SELECT clv.expected_purchases(m, 1, 1, 6, -1) FROM bgbb_mod
 SELECT clv.expected_purchases(m, 1, 1, 6, 2147483647) BETWEEN clv.expected_purchases(m, 1, 1, 6, 1000000) AND 2147483647 AS huge_future FROM bgbb_models;
 SELECT sqlstate_of($$SELECT clv.prob_purchases(m, 1, 2147483647) FROM bgbb_models$$) AS prob_huge_n;
 SELECT sqlstate_of($$SELECT clv.prob_purchases(m, -1, 6) FROM bgbb_models$$) AS prob_negative;
-SELECT sqlstate_of($$SELECT clv.p_alive(ROW('NaN', 1, 1, 1, 0, 0, true, 0, 0, 0)::clv.bgbb, 1, 1, 6)$$) AS nan_param;
-SELECT sqlstate_of($$SELECT clv.p_alive(ROW(1, 'Infinity', 1, 1, 0, 0, true, 0, 0, 0)::clv.bgbb, 1, 1, 6)$$) AS infinite_param;
-SELECT sqlstate_of($$SELECT clv.expected_purchases(ROW(1, 1, 1, -2, 0, 0, true, 0, 0, 0)::clv.bgbb, 1, 1, 6, 3)$$) AS negative_param;
+SELECT sqlstate_of($$SELECT clv.p_alive(ROW('NaN', 1, 1, 1, 0, 0, true, 0, 0, 0, NULL)::clv.bgbb, 1, 1, 6)$$) AS nan_param;
+SELECT sqlstate_of($$SELECT clv.p_alive(ROW(1, 'Infinity', 1, 1, 0, 0, true, 0, 0, 0, NULL)::clv.bgbb, 1, 1, 6)$$) AS infinite_param;
+SELECT sqlstate_of($$SELECT clv.expected_purchases(ROW(1, 1, 1, -2, 0, 0, true, 0, 0, 0, NULL)::clv.bgbb, 1, 1, 6, 3)$$) AS negative_param;
 SELECT clv.p_alive(m, NULL, 1, 6) IS NULL AS strict FROM bgbb_models;
 -- The largest n computes.
 SELECT clv.p_alive(m, 3, 10, 100000) BETWEEN 0 AND 1 AS longest_history FROM bgbb_models;

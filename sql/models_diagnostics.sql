@@ -74,8 +74,8 @@ SELECT sqlstate_of($$ SELECT * FROM holdout_models m, clv.frequency_recency_grid
 SELECT sqlstate_of($$ SELECT * FROM holdout_models m, clv.frequency_recency_grid(m.bgnbd, 39, 39, 3, 0) $$);
 SELECT sqlstate_of($$ SELECT * FROM holdout_models m, clv.frequency_recency_grid(m.bgnbd, 'NaN', 39, 3) $$);
 SELECT sqlstate_of($$ SELECT * FROM holdout_models m, clv.frequency_recency_grid(m.bgnbd, 39, 39, 1000000, 0.001) $$);
-SELECT sqlstate_of($$ SELECT * FROM clv.frequency_recency_grid(ROW(NULL, 1, 1, 1, 0, 0, true, 0)::clv.bgnbd, 39, 39, 3) $$);
-SELECT sqlstate_of($$ SELECT * FROM clv.frequency_recency_grid(ROW(-1, 1, 1, 1, 0, 0, true, 0)::clv.bgnbd, 39, 39, 3) $$);
+SELECT sqlstate_of($$ SELECT * FROM clv.frequency_recency_grid(ROW(NULL, 1, 1, 1, 0, 0, true, 0, NULL, NULL, NULL)::clv.bgnbd, 39, 39, 3) $$);
+SELECT sqlstate_of($$ SELECT * FROM clv.frequency_recency_grid(ROW(-1, 1, 1, 1, 0, 0, true, 0, NULL, NULL, NULL)::clv.bgnbd, 39, 39, 3) $$);
 SELECT sqlstate_of($$ SELECT * FROM holdout_models m, clv.calibration_holdout(m.bgnbd, ARRAY(SELECT h FROM cdnow_holdout), 0) $$);
 SELECT sqlstate_of($$ SELECT * FROM holdout_models m, clv.calibration_holdout(m.bgnbd, ARRAY[ROW(2, 30, 20, 1, 3, 3, now(), now(), 1, 1, 39)::clv.rfm_holdout]) $$);
 -- STRICT: a NULL model gives no rows; an empty array gives no rows.

@@ -30,8 +30,8 @@ SELECT sqlstate_of($$ SELECT clv.expected_purchases(pareto, 2, 5, 10, -1) FROM c
 SELECT sqlstate_of($$ SELECT clv.prob_purchases(bgnbd, -1, 10) FROM cdnow_models $$);
 SELECT sqlstate_of($$ SELECT clv.expected_spend(gg, 2, 0) FROM cdnow_models $$);
 SELECT sqlstate_of($$ SELECT clv.predicted_clv(bgnbd, gg, 2, 5, 10, 30, 10, 0.01, 3) FROM cdnow_models $$);
-SELECT sqlstate_of($$ SELECT clv.p_alive(ROW(NULL, 1, 1, 1, 0, 0, true, 0)::clv.bgnbd, 1, 1, 2) $$);
-SELECT sqlstate_of($$ SELECT clv.p_alive(ROW(-1, 1, 1, 1, 0, 0, true, 0)::clv.bgnbd, 1, 1, 2) $$);
+SELECT sqlstate_of($$ SELECT clv.p_alive(ROW(NULL, 1, 1, 1, 0, 0, true, 0, NULL, NULL, NULL)::clv.bgnbd, 1, 1, 2) $$);
+SELECT sqlstate_of($$ SELECT clv.p_alive(ROW(-1, 1, 1, 1, 0, 0, true, 0, NULL, NULL, NULL)::clv.bgnbd, 1, 1, 2) $$);
 SELECT clv.p_alive(NULL::clv.bgnbd, 1, 1, 2) IS NULL AS strict;
 
 -- A long fit stops on statement_timeout, and the session goes on.

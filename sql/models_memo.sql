@@ -3,7 +3,7 @@
 -- stay those of a direct call: for repeated customers, for models changing
 -- from row to row, and for many distinct customers.
 CREATE TABLE memo_models AS
-SELECT bgnbd AS m1, ROW(0.3, 5.0, 0.8, 2.5, 0, 0, true, 0)::clv.bgnbd AS m2, gg
+SELECT bgnbd AS m1, ROW(0.3, 5.0, 0.8, 2.5, 0, 0, true, 0, NULL, NULL, NULL)::clv.bgnbd AS m2, gg
 FROM cdnow_models;
 
 -- Direct calls (one row per call site: no memo).

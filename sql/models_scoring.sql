@@ -89,7 +89,7 @@ FROM cdnow_models;
 -- expectation for a new customer is the mean of its own distribution of
 -- purchases. The quadrature over p missed the Beta mass within 1e-16 of
 -- p = 1 and gave 0.1525 instead of 0.4434.
-WITH m AS (SELECT ROW(0.243, 4.414, 0.5, 0.01, 0, 0, true, 0)::clv.bgnbd m)
+WITH m AS (SELECT ROW(0.243, 4.414, 0.5, 0.01, 0, 0, true, 0, NULL, NULL, NULL)::clv.bgnbd m)
 SELECT abs(e - pmf_mean) / pmf_mean < 1e-6 AS matches_pmf_mean, round(pmf_mean::numeric, 4) AS pmf_mean
 FROM (SELECT clv.expected_purchases_new(m, 39) AS e,
              (SELECT sum(n * clv.prob_purchases(m, n, 39)) FROM generate_series(0, 3000) n) AS pmf_mean

@@ -17,6 +17,10 @@ CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state
 RETURNS @extschema@.rfm_fit_state AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state, double precision, double precision, double precision, double precision) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits';
+CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state, double precision, double precision, double precision, double precision, bigint)
+RETURNS @extschema@.rfm_fit_state AS 'MODULE_PATHNAME', 'clv_rfm_fit_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_fit_transfn(@extschema@.rfm_fit_state, double precision, double precision, double precision, double precision, bigint) IS 'transition function collecting the (frequency, recency, t) triples of BG/NBD, MBG/NBD and Pareto/NBD fits, each row standing for weight customers';
 CREATE OR REPLACE FUNCTION @extschema@.rfm_fit_combinefn(@extschema@.rfm_fit_state, @extschema@.rfm_fit_state)
 RETURNS @extschema@.rfm_fit_state AS 'MODULE_PATHNAME', 'clv_rfm_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -30,6 +34,10 @@ CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_s
 RETURNS @extschema@.spend_fit_state AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_state, double precision, double precision, double precision) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits';
+CREATE OR REPLACE FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_state, double precision, double precision, double precision, bigint)
+RETURNS @extschema@.spend_fit_state AS 'MODULE_PATHNAME', 'clv_spend_fit_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.spend_fit_transfn(@extschema@.spend_fit_state, double precision, double precision, double precision, bigint) IS 'transition function collecting the (frequency, monetary) pairs of Gamma-Gamma fits, each row standing for weight customers';
 CREATE OR REPLACE FUNCTION @extschema@.spend_fit_combinefn(@extschema@.spend_fit_state, @extschema@.spend_fit_state)
 RETURNS @extschema@.spend_fit_state AS 'MODULE_PATHNAME', 'clv_spend_fit_combinefn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -83,6 +91,15 @@ CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, re
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.bgnbd_fit_finalfn,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(double precision, double precision, double precision, double precision, bigint) IS
+'Maximum-likelihood fit of the BG/NBD model (clv.bgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
+
 CREATE OR REPLACE FUNCTION @extschema@.mbgnbd_fit_finalfn(@extschema@.rfm_fit_state)
 RETURNS @extschema@.mbgnbd AS 'MODULE_PATHNAME', 'clv_mbgnbd_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -104,6 +121,15 @@ CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, r
 );
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
+
+CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.mbgnbd_fit_finalfn,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(double precision, double precision, double precision, double precision, bigint) IS
+'Maximum-likelihood fit of the MBG/NBD model (clv.mbgnbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
 
 CREATE OR REPLACE FUNCTION @extschema@.pareto_nbd_fit_finalfn(@extschema@.rfm_fit_state)
 RETURNS @extschema@.pareto_nbd AS 'MODULE_PATHNAME', 'clv_pareto_nbd_fit_finalfn'
@@ -127,6 +153,15 @@ CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precisio
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(double precision, double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha and beta divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit';
 
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit(frequency double precision, recency double precision, t double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.pareto_nbd_fit_finalfn,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit(double precision, double precision, double precision, double precision, bigint) IS
+'Maximum-likelihood fit of the Pareto/NBD model (clv.pareto_nbd); frequency, recency and t as from clv.rfm_agg, in one unit; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood, with alpha and beta divided by the largest t, as the lifetimes librarys penalizer_coef, so the fit does not depend on the time unit; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
+
 CREATE OR REPLACE FUNCTION @extschema@.gamma_gamma_fit_finalfn(@extschema@.spend_fit_state)
 RETURNS @extschema@.gamma_gamma AS 'MODULE_PATHNAME', 'clv_gamma_gamma_fit_finalfn'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -148,6 +183,15 @@ CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precisi
 );
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(double precision, double precision, double precision) IS
 'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others; penalizer adds penalizer * (p^2 + q^2 + v^2) to the mean negative log-likelihood, as the lifetimes librarys penalizer_coef (v is in the unit of monetary)';
+
+CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit(frequency double precision, monetary double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.spend_fit_transfn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
+    FINALFUNC = @extschema@.gamma_gamma_fit_finalfn,
+    COMBINEFUNC = @extschema@.spend_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(double precision, double precision, double precision, bigint) IS
+'Maximum-likelihood fit of the Gamma-Gamma model (clv.gamma_gamma); customers with frequency 0 are ignored, monetary must be > 0 for the others; penalizer adds penalizer * (p^2 + q^2 + v^2) to the mean negative log-likelihood, as the lifetimes librarys penalizer_coef (v is in the unit of monetary); weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
 
 CREATE OR REPLACE FUNCTION @extschema@.sbg_fit_finalfn(@extschema@.cohort_fit_state)
 RETURNS @extschema@.sbg AS 'MODULE_PATHNAME', 'clv_sbg_fit_finalfn'
@@ -281,6 +325,43 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.sbg_retention(@extschema@.sbg, integer) IS
 'Retention rate from period - 1 to period, shifted-beta-geometric model';
 
+-- Parameter uncertainty of every model value (src/pg/models/summary.cpp).
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.bgnbd)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.bgnbd) IS
+'One row per parameter of a BG/NBD fit: estimate, standard error from the observed information (delta method from the log-parameters), 95 % interval estimate * exp(-+1.96 std_error / estimate); the errors are NULL when the model carries no covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.mbgnbd)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.mbgnbd) IS
+'One row per parameter of a MBG/NBD fit: estimate, standard error from the observed information (delta method from the log-parameters), 95 % interval estimate * exp(-+1.96 std_error / estimate); the errors are NULL when the model carries no covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.pareto_nbd)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.pareto_nbd) IS
+'One row per parameter of a Pareto/NBD fit: estimate, standard error from the observed information (delta method from the log-parameters), 95 % interval estimate * exp(-+1.96 std_error / estimate); the errors are NULL when the model carries no covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.gamma_gamma)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.gamma_gamma) IS
+'One row per parameter of a Gamma-Gamma fit: estimate, standard error from the observed information (delta method from the log-parameters), 95 % interval estimate * exp(-+1.96 std_error / estimate); the errors are NULL when the model carries no covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.sbg)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.sbg) IS
+'One row per parameter of a sBG fit: estimate, standard error from the observed information (delta method from the log-parameters), 95 % interval estimate * exp(-+1.96 std_error / estimate); the errors are NULL when the model carries no covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.bgbb)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 4;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.bgbb) IS
+'One row per parameter of a BG/BB fit: estimate, standard error from the observed information (delta method from the log-parameters), 95 % interval estimate * exp(-+1.96 std_error / estimate); the errors are NULL when the model carries no covariance (a fit that did not converge)';
+
 CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_p_alive'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -373,6 +454,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit_state(frequency double precisi
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit_state(double precision, double precision, double precision, double precision) IS
 'Partial state of clv.bgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.bgnbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_fit_state(frequency double precision, recency double precision, t double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit_state(double precision, double precision, double precision, double precision, bigint) IS
+'Partial state of clv.bgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.bgnbd_fit_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit_state(frequency double precision, recency double precision, t double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
     COMBINEFUNC = @extschema@.rfm_fit_combinefn,
@@ -394,6 +482,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit_state(frequency double precis
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit_state(double precision, double precision, double precision, double precision) IS
+'Partial state of clv.mbgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.mbgnbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.mbgnbd_fit_state(frequency double precision, recency double precision, t double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.mbgnbd_fit_state(double precision, double precision, double precision, double precision, bigint) IS
 'Partial state of clv.mbgnbd_fit over these rows (clv.rfm_fit_state), to finish with clv.mbgnbd_fit_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit_state(frequency double precision, recency double precision, t double precision) (
     SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
@@ -417,6 +512,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit_state(frequency double pr
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit_state(double precision, double precision, double precision, double precision) IS
 'Partial state of clv.pareto_nbd_fit over these rows (clv.rfm_fit_state), to finish with clv.pareto_nbd_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_fit_state(frequency double precision, recency double precision, t double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.rfm_fit_transfn, STYPE = @extschema@.rfm_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.rfm_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_fit_state(double precision, double precision, double precision, double precision, bigint) IS
+'Partial state of clv.pareto_nbd_fit over these rows (clv.rfm_fit_state), to finish with clv.pareto_nbd_fit_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit_state(frequency double precision, monetary double precision) (
     SFUNC = @extschema@.spend_fit_transfn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
     COMBINEFUNC = @extschema@.spend_fit_combinefn,
@@ -438,6 +540,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit_state(frequency double p
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit_state(double precision, double precision, double precision) IS
+'Partial state of clv.gamma_gamma_fit over these rows (clv.spend_fit_state), to finish with clv.gamma_gamma_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.gamma_gamma_fit_state(frequency double precision, monetary double precision, penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.spend_fit_transfn, STYPE = @extschema@.spend_fit_state, SSPACE = 2048,
+    COMBINEFUNC = @extschema@.spend_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit_state(double precision, double precision, double precision, bigint) IS
 'Partial state of clv.gamma_gamma_fit over these rows (clv.spend_fit_state), to finish with clv.gamma_gamma_fit_merge: ship states instead of rows from shards or parts';
 CREATE OR REPLACE AGGREGATE @extschema@.sbg_fit_state(period integer, active bigint) (
     SFUNC = @extschema@.cohort_fit_transfn, STYPE = @extschema@.cohort_fit_state, SSPACE = 2048,

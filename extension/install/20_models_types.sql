@@ -9,10 +9,13 @@ CREATE TYPE @extschema@.bgnbd AS (
     log_likelihood double precision,
     n_customers    bigint,
     converged      boolean,
-    iterations     integer
+    iterations     integer,
+    aic            double precision,
+    bic            double precision,
+    covariance     double precision[]
 );
 COMMENT ON TYPE @extschema@.bgnbd IS
-'BG/NBD model (Fader, Hardie & Lee 2005): purchase rate ~ Gamma(r, alpha), dropout after each repeat purchase ~ Beta(a, b); alpha is in the unit of the fitted recency and t; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
+'BG/NBD model (Fader, Hardie & Lee 2005): purchase rate ~ Gamma(r, alpha), dropout after each repeat purchase ~ Beta(a, b); alpha is in the unit of the fitted recency and t; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
 
 CREATE TYPE @extschema@.mbgnbd AS (
     r              double precision,
@@ -22,10 +25,13 @@ CREATE TYPE @extschema@.mbgnbd AS (
     log_likelihood double precision,
     n_customers    bigint,
     converged      boolean,
-    iterations     integer
+    iterations     integer,
+    aic            double precision,
+    bic            double precision,
+    covariance     double precision[]
 );
 COMMENT ON TYPE @extschema@.mbgnbd IS
-'MBG/NBD model (Batislam, Denizel & Filiztekin 2007): as BG/NBD, with a possible dropout right after the first purchase too; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
+'MBG/NBD model (Batislam, Denizel & Filiztekin 2007): as BG/NBD, with a possible dropout right after the first purchase too; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
 
 CREATE TYPE @extschema@.pareto_nbd AS (
     r              double precision,
@@ -35,10 +41,13 @@ CREATE TYPE @extschema@.pareto_nbd AS (
     log_likelihood double precision,
     n_customers    bigint,
     converged      boolean,
-    iterations     integer
+    iterations     integer,
+    aic            double precision,
+    bic            double precision,
+    covariance     double precision[]
 );
 COMMENT ON TYPE @extschema@.pareto_nbd IS
-'Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate ~ Gamma(r, alpha), dropout rate ~ Gamma(s, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
+'Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate ~ Gamma(r, alpha), dropout rate ~ Gamma(s, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
 
 CREATE TYPE @extschema@.gamma_gamma AS (
     p              double precision,
@@ -47,10 +56,13 @@ CREATE TYPE @extschema@.gamma_gamma AS (
     log_likelihood double precision,
     n_customers    bigint,
     converged      boolean,
-    iterations     integer
+    iterations     integer,
+    aic            double precision,
+    bic            double precision,
+    covariance     double precision[]
 );
 COMMENT ON TYPE @extschema@.gamma_gamma IS
-'Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"): mean transaction value of repeat purchases; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
+'Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"): mean transaction value of repeat purchases; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 6 - 2 log_likelihood, bic = 3 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (3 x 3, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
 
 CREATE TYPE @extschema@.sbg AS (
     alpha          double precision,
@@ -58,10 +70,13 @@ CREATE TYPE @extschema@.sbg AS (
     log_likelihood double precision,
     n_customers    bigint,
     converged      boolean,
-    iterations     integer
+    iterations     integer,
+    aic            double precision,
+    bic            double precision,
+    covariance     double precision[]
 );
 COMMENT ON TYPE @extschema@.sbg IS
-'Shifted-beta-geometric contractual retention model (Fader & Hardie 2007): churn probability ~ Beta(alpha, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations';
+'Shifted-beta-geometric contractual retention model (Fader & Hardie 2007): churn probability ~ Beta(alpha, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 4 - 2 log_likelihood, bic = 2 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (2 x 2, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
 
 -- Aggregate state types: flat form = the core's byte format; in memory an
 -- expanded object updated in place (src/pg/common/aggregate.hpp).
@@ -138,10 +153,11 @@ CREATE TYPE @extschema@.bgbb AS (
     converged      boolean,
     iterations     integer,
     aic            double precision,
-    bic            double precision
+    bic            double precision,
+    covariance     double precision[]
 );
 COMMENT ON TYPE @extschema@.bgbb IS
-'BG/BB discrete-time model (Fader, Hardie & Shang 2010): transaction probability per opportunity ~ Beta(alpha, beta), dropout probability per opportunity ~ Beta(gamma, delta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations, aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood';
+'BG/BB discrete-time model (Fader, Hardie & Shang 2010): transaction probability per opportunity ~ Beta(alpha, beta), dropout probability per opportunity ~ Beta(gamma, delta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations, aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
 
 CREATE TYPE @extschema@.discrete_fit_state;
 CREATE FUNCTION @extschema@.discrete_fit_state_in(cstring) RETURNS @extschema@.discrete_fit_state

@@ -182,6 +182,29 @@ COMMENT ON FUNCTION @extschema@.lateness_state_in(cstring) IS 'input function of
 COMMENT ON FUNCTION @extschema@.lateness_state_out(@extschema@.lateness_state) IS 'output function of clv.lateness_state';
 COMMENT ON FUNCTION @extschema@.lateness_state_recv(internal) IS 'binary input function of clv.lateness_state (validates the state)';
 COMMENT ON FUNCTION @extschema@.lateness_state_send(@extschema@.lateness_state) IS 'binary output function of clv.lateness_state';
+-- Model selection and uncertainty: every fit result ends with AIC, BIC and
+-- the parameters' covariance matrix (clv.model_summary).
+ALTER TYPE @extschema@.bgnbd ADD ATTRIBUTE aic double precision, ADD ATTRIBUTE bic double precision,
+    ADD ATTRIBUTE covariance double precision[];
+COMMENT ON TYPE @extschema@.bgnbd IS
+'BG/NBD model (Fader, Hardie & Lee 2005): purchase rate ~ Gamma(r, alpha), dropout after each repeat purchase ~ Beta(a, b); alpha is in the unit of the fitted recency and t; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
+ALTER TYPE @extschema@.mbgnbd ADD ATTRIBUTE aic double precision, ADD ATTRIBUTE bic double precision,
+    ADD ATTRIBUTE covariance double precision[];
+COMMENT ON TYPE @extschema@.mbgnbd IS
+'MBG/NBD model (Batislam, Denizel & Filiztekin 2007): as BG/NBD, with a possible dropout right after the first purchase too; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
+ALTER TYPE @extschema@.pareto_nbd ADD ATTRIBUTE aic double precision, ADD ATTRIBUTE bic double precision,
+    ADD ATTRIBUTE covariance double precision[];
+COMMENT ON TYPE @extschema@.pareto_nbd IS
+'Pareto/NBD model (Schmittlein, Morrison & Colombo 1987): purchase rate ~ Gamma(r, alpha), dropout rate ~ Gamma(s, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
+ALTER TYPE @extschema@.gamma_gamma ADD ATTRIBUTE aic double precision, ADD ATTRIBUTE bic double precision,
+    ADD ATTRIBUTE covariance double precision[];
+COMMENT ON TYPE @extschema@.gamma_gamma IS
+'Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"): mean transaction value of repeat purchases; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 6 - 2 log_likelihood, bic = 3 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (3 x 3, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
+ALTER TYPE @extschema@.sbg ADD ATTRIBUTE aic double precision, ADD ATTRIBUTE bic double precision,
+    ADD ATTRIBUTE covariance double precision[];
+COMMENT ON TYPE @extschema@.sbg IS
+'Shifted-beta-geometric contractual retention model (Fader & Hardie 2007): churn probability ~ Beta(alpha, beta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 4 - 2 log_likelihood, bic = 2 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (2 x 2, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
+
 -- The BG/BB model: its result type and the state type of clv.bgbb_fit.
 CREATE TYPE @extschema@.bgbb AS (
     alpha          double precision,
@@ -193,10 +216,11 @@ CREATE TYPE @extschema@.bgbb AS (
     converged      boolean,
     iterations     integer,
     aic            double precision,
-    bic            double precision
+    bic            double precision,
+    covariance     double precision[]
 );
 COMMENT ON TYPE @extschema@.bgbb IS
-'BG/BB discrete-time model (Fader, Hardie & Shang 2010): transaction probability per opportunity ~ Beta(alpha, beta), dropout probability per opportunity ~ Beta(gamma, delta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations, aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood';
+'BG/BB discrete-time model (Fader, Hardie & Shang 2010): transaction probability per opportunity ~ Beta(alpha, beta), dropout probability per opportunity ~ Beta(gamma, delta); log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations, aic = 8 - 2 log_likelihood, bic = 4 ln(n_customers) - 2 log_likelihood; covariance: the parameters'' asymptotic covariance matrix (4 x 4, parameters in field order) from the observed information, an empty array unless converged (clv.model_summary)';
 
 CREATE TYPE @extschema@.discrete_fit_state;
 CREATE FUNCTION @extschema@.discrete_fit_state_in(cstring) RETURNS @extschema@.discrete_fit_state

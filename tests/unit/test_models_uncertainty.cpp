@@ -41,8 +41,8 @@ std::vector<double> reference_covariance(const std::vector<double>& params, cons
   Eigen::MatrixXd hessian(k, k);
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = 0; j < k; ++j)
-      hessian(i, j) = (at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) /
-                      (4 * h * h);
+      hessian(i, j) =
+          (at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h)) / (4 * h * h);
   const Eigen::MatrixXd inverse = hessian.inverse();
   std::vector<double> out(k * k);
   for (std::size_t i = 0; i < k; ++i)
@@ -51,7 +51,8 @@ std::vector<double> reference_covariance(const std::vector<double>& params, cons
 }
 
 // Every entry within 1e-4 of the scale sqrt(var_i var_j).
-void expect_covariance_near(const std::vector<double>& actual, const std::vector<double>& expected) {
+void expect_covariance_near(const std::vector<double>& actual,
+                            const std::vector<double>& expected) {
   ASSERT_EQ(actual.size(), expected.size());
   const std::size_t k = static_cast<std::size_t>(std::lround(std::sqrt(expected.size())));
   for (std::size_t i = 0; i < k; ++i)
@@ -147,7 +148,8 @@ TEST(ModelsUncertainty, SbgAgainstSecondDifferences) {
   const auto fit = sbg::fit(data);
   ASSERT_TRUE(fit.converged);
   const auto& p = fit.params;
-  expect_covariance_near(fit.covariance, reference_covariance({p.alpha, p.beta}, [&](const auto& q) {
+  expect_covariance_near(fit.covariance,
+                         reference_covariance({p.alpha, p.beta}, [&](const auto& q) {
                            return -sbg::log_likelihood({q[0], q[1]}, data);
                          }));
 }

@@ -173,8 +173,8 @@ std::vector<double> information_gradient(const LogLikelihood& log_likelihood, do
 
 // Inverse of the observed information at theta (see clv/models/fit.hpp), or
 // empty when it is not positive definite or not finite.
-std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood,
-                                             double customers, double penalizer,
+std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood, double customers,
+                                             double penalizer,
                                              const std::vector<double>& penalty_scales,
                                              const std::vector<double>& theta,
                                              const InterruptPoll& poll) {
@@ -185,7 +185,8 @@ std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood
     std::vector<double> up = theta, down = theta;
     up[j] += kHessianStep;
     down[j] -= kHessianStep;
-    const auto g_up = information_gradient(log_likelihood, customers, penalizer, penalty_scales, up);
+    const auto g_up =
+        information_gradient(log_likelihood, customers, penalizer, penalty_scales, up);
     const auto g_down =
         information_gradient(log_likelihood, customers, penalizer, penalty_scales, down);
     for (std::size_t i = 0; i < k; ++i)
@@ -279,7 +280,8 @@ std::vector<double> natural_covariance(const Optimum& optimum) {
   std::vector<double> out(k * k);
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = 0; j < k; ++j)
-      out[i * k + j] = std::exp(optimum.theta[i] + optimum.theta[j]) * optimum.log_covariance[i * k + j];
+      out[i * k + j] =
+          std::exp(optimum.theta[i] + optimum.theta[j]) * optimum.log_covariance[i * k + j];
   return out;
 }
 

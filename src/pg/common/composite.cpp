@@ -2,7 +2,10 @@
 
 namespace clv_pg {
 
-CompositeBuilder::CompositeBuilder(FunctionCallInfo fcinfo, int natts) {
+CompositeBuilder::CompositeBuilder(FunctionCallInfo fcinfo, int natts)
+    : CompositeBuilder(fcinfo, natts, natts) {}
+
+CompositeBuilder::CompositeBuilder(FunctionCallInfo fcinfo, int natts, int min_natts) {
   auto* cached = static_cast<TupleDesc>(fcinfo->flinfo->fn_extra);
   if (cached == nullptr) {
     TupleDesc desc;
@@ -13,7 +16,7 @@ CompositeBuilder::CompositeBuilder(FunctionCallInfo fcinfo, int natts) {
     MemoryContextSwitchTo(old);
     fcinfo->flinfo->fn_extra = cached;
   }
-  if (cached->natts != natts || natts > kMaxFields)
+  if (cached->natts > natts || cached->natts < min_natts || natts > kMaxFields)
     ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
                     errmsg("result type %s has %d attributes, expected %d",
                            format_type_be(cached->tdtypeid), cached->natts, natts),
@@ -44,6 +47,23 @@ void CompositeBuilder::put_null(Oid type) {
   check_next(type);
   values_[count_] = (Datum)0;
   nulls_[count_++] = true;
+}
+
+void CompositeBuilder::add_float8_matrix(const std::vector<double>& values, int k) {
+  if (values.empty()) {
+    check_next(FLOAT8ARRAYOID);
+    put(PointerGetDatum(construct_empty_array(FLOAT8OID)), FLOAT8ARRAYOID);
+    return;
+  }
+  if (values.size() != static_cast<size_t>(k) * static_cast<size_t>(k))
+    elog(ERROR, "matrix of %zu values is not %d x %d", values.size(), k, k);
+  check_next(FLOAT8ARRAYOID);
+  Datum* elements = static_cast<Datum*>(palloc(values.size() * sizeof(Datum)));
+  for (size_t i = 0; i < values.size(); ++i) elements[i] = Float8GetDatum(values[i]);
+  int dims[2] = {k, k}, lower_bounds[2] = {1, 1};
+  ArrayType* array = construct_md_array(elements, nullptr, 2, dims, lower_bounds, FLOAT8OID, 8,
+                                        FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+  put(PointerGetDatum(array), FLOAT8ARRAYOID);
 }
 
 Datum CompositeBuilder::datum() {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "clv/rfm/rfm.hpp"
 
@@ -16,6 +17,12 @@ namespace clv_pg {
 class CompositeBuilder {
  public:
   CompositeBuilder(FunctionCallInfo fcinfo, int natts);
+  // A result type that may lack trailing fields added by a later version
+  // (the library runs under the SQL of the previous one until ALTER
+  // EXTENSION UPDATE): it has between min_natts and natts attributes, and
+  // complete() tells when the ones it has are filled.
+  CompositeBuilder(FunctionCallInfo fcinfo, int natts, int min_natts);
+  bool complete() const { return count_ == desc_->natts; }
 
   // Each field is checked against the type's attribute before it is stored:
   // a type altered by ALTER TYPE is an ERROR (42804), not a tuple built
@@ -37,6 +44,9 @@ class CompositeBuilder {
     put(PointerGetDatum(cstring_to_text_with_len(v.data(), static_cast<int>(v.size()))), TEXTOID);
   }
   void add_null(Oid type) { put_null(type); }
+  // A k x k float8[] from row-major values, or an empty array when values is
+  // empty (not NULL: a composite with a NULL field IS NOT NULL no more).
+  void add_float8_matrix(const std::vector<double>& values, int k);
 
   Datum datum();
 

@@ -17,6 +17,7 @@ extern "C" {
 #include "nodes/pg_list.h"
 #include "nodes/primnodes.h"
 #include "pgtime.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/expandeddatum.h"

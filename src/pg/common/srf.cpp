@@ -39,6 +39,7 @@ bool fits(const OutValue& value, int16 length) {
       return length == 4;
     case OutValue::Kind::kInt8:
     case OutValue::Kind::kTimestampTz:
+    case OutValue::Kind::kFloat8:
       return length == 8;
   }
   return false;
@@ -125,6 +126,7 @@ size_t SrfWriter::form(std::initializer_list<OutValue> values) {
       }
       case OutValue::Kind::kInt8:
       case OutValue::Kind::kTimestampTz:
+      case OutValue::Kind::kFloat8:
         align_to(column.align);
         std::memcpy(data + offset, &v.integer, sizeof v.integer);
         offset += sizeof v.integer;

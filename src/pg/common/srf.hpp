@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string_view>
 #include <vector>
@@ -19,15 +20,20 @@
 namespace clv_pg {
 
 struct OutValue {
-  enum class Kind { kNull, kText, kInt4, kInt8, kTimestampTz } kind = Kind::kNull;
+  enum class Kind { kNull, kText, kInt4, kInt8, kTimestampTz, kFloat8 } kind = Kind::kNull;
   std::string_view text;
-  int64_t integer = 0;
+  int64_t integer = 0;  // also the bits of a float8
 
   static OutValue null() { return {}; }
   static OutValue of_text(std::string_view v) { return {Kind::kText, v, 0}; }
   static OutValue of_int4(int32_t v) { return {Kind::kInt4, {}, v}; }
   static OutValue of_int8(int64_t v) { return {Kind::kInt8, {}, v}; }
   static OutValue of_timestamptz(int64_t v) { return {Kind::kTimestampTz, {}, v}; }
+  static OutValue of_float8(double v) {
+    OutValue out{Kind::kFloat8, {}, 0};
+    std::memcpy(&out.integer, &v, sizeof v);
+    return out;
+  }
 };
 
 class SrfWriter {

@@ -24,7 +24,7 @@ namespace clv_pg {
 // gets the same model on every row; recognising its bytes (a memcmp of less
 // than a hundred bytes) skips the detoasting copy and the attribute walk.
 struct ArgTypeCache {
-  static constexpr size_t kMaxRaw = 160;
+  static constexpr size_t kMaxRaw = 512;  // a model with its covariance matrix: about 300
   Oid type[2] = {InvalidOid, InvalidOid};
   TupleDesc desc[2] = {nullptr, nullptr};
   size_t raw_size[2] = {0, 0};  // 0: nothing cached

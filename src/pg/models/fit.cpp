@@ -91,8 +91,22 @@ using RfmState = RfmFit::State;
 using SpendState = SpendFit::State;
 using CohortState = CohortFit::State;
 
-// Rows with a NULL in any of the inputs are skipped; a NULL penalizer is an
-// error on every row.
+// The case weight of a row from argument weight_arg when the aggregate has
+// one (1 otherwise, and for skipped rows): a NULL weight skips the row, a
+// weight below 1 is an error.
+int64 row_weight(FunctionCallInfo fcinfo, int weight_arg, bool& has_row) {
+  if (PG_NARGS() <= weight_arg) return 1;
+  has_row = has_row && !PG_ARGISNULL(weight_arg);
+  const int64 weight = has_row ? PG_GETARG_INT64(weight_arg) : 1;
+  if (weight < 1)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("weight must be >= 1, got " INT64_FORMAT, weight)));
+  return weight;
+}
+
+// The arguments: `inputs` inputs, then an optional penalizer and an optional
+// weight. Rows with a NULL in any of the inputs are skipped; a NULL
+// penalizer is an error on every row.
 template <class Agg, class AddRow>
 Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddRow add_row) {
   bool has_row = true;
@@ -101,8 +115,9 @@ Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddR
   if (PG_NARGS() > penalizer_arg && PG_ARGISNULL(penalizer_arg))
     ereport(ERROR,
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("penalizer must not be NULL")));
+  const int64 weight = row_weight(fcinfo, inputs + 2, has_row);
   return Agg::transition(fcinfo, name, clv_pg::kNoConstantArgs, [&](typename Agg::State& state) {
-    if (has_row) add_row(state.data, fcinfo);
+    if (has_row) add_row(state.data, fcinfo, static_cast<uint64_t>(weight));
   });
 }
 
@@ -170,15 +185,27 @@ void warn_unless_converged(bool converged, const char* model, int evaluations,
                                      "are not identified.")));
 }
 
-// The parameters, then the fields every fit result ends with (checked_fit
-// made sure that n fits in a bigint).
+// The fields of a fit result: the parameters, log_likelihood, n_customers,
+// converged, iterations, then AIC and BIC with k parameters and N =
+// n_customers, and the parameters' covariance matrix (checked_fit made sure
+// that n fits in a bigint). Under the SQL of 0.5.0, before ALTER EXTENSION
+// UPDATE, the types of the older models end at iterations.
 template <class Params>
-void add_fit_fields(clv_pg::CompositeBuilder& row, const models::FitResult<Params>& fit) {
-  for (double p : fields(fit.params)) row.add_float8(p);
-  row.add_float8(fit.log_likelihood);
+Datum fit_result(FunctionCallInfo fcinfo, const models::FitResult<Params>& fit) {
+  const auto params = fields(fit.params);
+  const int k = static_cast<int>(params.size());
+  clv_pg::CompositeBuilder row(fcinfo, k + 7, k + 4);
+  for (double p : params) row.add_float8(p);
+  const double ll = fit.log_likelihood;
+  row.add_float8(ll);
   row.add_int64(static_cast<int64>(fit.n));
   row.add_bool(fit.converged);
   row.add_int32(fit.evaluations);
+  if (row.complete()) return row.datum();
+  row.add_float8(2.0 * k - 2 * ll);
+  row.add_float8(k * std::log(static_cast<double>(fit.n)) - 2 * ll);
+  row.add_float8_matrix(fit.covariance, k);
+  return row.datum();
 }
 
 // BG/NBD, MBG/NBD and Pareto/NBD share their inputs and the shape of their result.
@@ -193,9 +220,7 @@ Datum rfm_model_final(FunctionCallInfo fcinfo, FitFn fit, const char* model) {
                          kRepeatBuyersHint);
     });
     warn_unless_converged(result.converged, model, result.evaluations, result.limit);
-    clv_pg::CompositeBuilder row(fcinfo, 8);
-    add_fit_fields(row, result);
-    return row.datum();
+    return fit_result(fcinfo, result);
   });
 }
 
@@ -205,27 +230,32 @@ extern "C" {
 
 Datum clv_rfm_fit_transfn(PG_FUNCTION_ARGS) {
   return fit_transition<RfmFit>(
-      fcinfo, 3, "clv_rfm_fit_transfn", [](models::RfmData& data, FunctionCallInfo fcinfo) {
-        data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+      fcinfo, 3, "clv_rfm_fit_transfn",
+      [](models::RfmData& data, FunctionCallInfo fcinfo, uint64_t weight) {
+        data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), weight);
       });
 }
 
 Datum clv_spend_fit_transfn(PG_FUNCTION_ARGS) {
-  return fit_transition<SpendFit>(fcinfo, 2, "clv_spend_fit_transfn",
-                                  [](models::SpendData& data, FunctionCallInfo fcinfo) {
-                                    data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2));
-                                  });
+  return fit_transition<SpendFit>(
+      fcinfo, 2, "clv_spend_fit_transfn",
+      [](models::SpendData& data, FunctionCallInfo fcinfo, uint64_t weight) {
+        data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), weight);
+      });
 }
 
 Datum clv_cohort_fit_transfn(PG_FUNCTION_ARGS) {
-  return fit_transition<CohortFit>(
-      fcinfo, 2, "clv_cohort_fit_transfn", [](models::CohortData& data, FunctionCallInfo fcinfo) {
-        const int32 period = PG_GETARG_INT32(1);
-        const int64 active = PG_GETARG_INT64(2);
-        if (period < 0) throw std::invalid_argument("period must be >= 0");
-        if (active < 0) throw std::invalid_argument("active must be >= 0");
-        data.add(static_cast<uint64_t>(period), static_cast<uint64_t>(active));
-      });
+  return fit_transition<CohortFit>(fcinfo, 2, "clv_cohort_fit_transfn",
+                                   [](models::CohortData& data, FunctionCallInfo fcinfo, uint64_t) {
+                                     const int32 period = PG_GETARG_INT32(1);
+                                     const int64 active = PG_GETARG_INT64(2);
+                                     if (period < 0)
+                                       throw std::invalid_argument("period must be >= 0");
+                                     if (active < 0)
+                                       throw std::invalid_argument("active must be >= 0");
+                                     data.add(static_cast<uint64_t>(period),
+                                              static_cast<uint64_t>(active));
+                                   });
 }
 
 Datum clv_bgnbd_fit_finalfn(PG_FUNCTION_ARGS) {
@@ -251,9 +281,7 @@ Datum clv_gamma_gamma_fit_finalfn(PG_FUNCTION_ARGS) {
           "The Gamma-Gamma model needs several customers with repeat purchases (frequency > 0).");
     });
     warn_unless_converged(result.converged, "Gamma-Gamma", result.evaluations, result.limit);
-    clv_pg::CompositeBuilder row(fcinfo, 7);
-    add_fit_fields(row, result);
-    return row.datum();
+    return fit_result(fcinfo, result);
   });
 }
 
@@ -270,21 +298,14 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
           "period 0, with some customers lost.");
     });
     warn_unless_converged(result.converged, "sBG", result.evaluations, result.limit, false);
-    clv_pg::CompositeBuilder row(fcinfo, 6);
-    add_fit_fields(row, result);
-    return row.datum();
+    return fit_result(fcinfo, result);
   });
 }
 
 // A row with a NULL input or weight is skipped; a weight below 1 is an error.
 Datum clv_discrete_fit_transfn(PG_FUNCTION_ARGS) {
-  const bool weighted = PG_NARGS() > 4;
   bool has_row = !PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3);
-  if (weighted) has_row = has_row && !PG_ARGISNULL(4);
-  const int64 weight = has_row && weighted ? PG_GETARG_INT64(4) : 1;
-  if (weight < 1)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("weight must be >= 1, got " INT64_FORMAT, weight)));
+  const int64 weight = row_weight(fcinfo, 4, has_row);
   const int32 x = has_row ? PG_GETARG_INT32(1) : 0, t_x = has_row ? PG_GETARG_INT32(2) : 0,
               n = has_row ? PG_GETARG_INT32(3) : 0;
   return DiscreteFit::transition(fcinfo, "clv_discrete_fit_transfn", clv_pg::kNoConstantArgs,
@@ -294,8 +315,6 @@ Datum clv_discrete_fit_transfn(PG_FUNCTION_ARGS) {
                                  });
 }
 
-// The fields of clv.bgbb: the parameters, the common fit fields, then AIC
-// and BIC with k = 4 parameters and N = n_customers.
 Datum clv_bgbb_fit_finalfn(PG_FUNCTION_ARGS) {
   return DiscreteFit::finalize(fcinfo, [&](DiscreteFit::State& state) -> Datum {
     if (state.data.customers() == 0) PG_RETURN_NULL();
@@ -306,12 +325,7 @@ Datum clv_bgbb_fit_finalfn(PG_FUNCTION_ARGS) {
           "(frequency > 0).");
     });
     warn_unless_converged(result.converged, "BG/BB", result.evaluations, result.limit, false);
-    const double k = 4, ll = result.log_likelihood;
-    clv_pg::CompositeBuilder row(fcinfo, 10);
-    add_fit_fields(row, result);
-    row.add_float8(2 * k - 2 * ll);
-    row.add_float8(k * std::log(static_cast<double>(result.n)) - 2 * ll);
-    return row.datum();
+    return fit_result(fcinfo, result);
   });
 }
 

@@ -1,0 +1,31 @@
+// Parameter uncertainty of a fitted model: one row per parameter with its
+// standard error and a 95 % confidence interval, from the covariance matrix
+// a fit carries (clv/models/fit.hpp).
+//
+// The interval is the Wald interval of the log-parameter (the scale the fit
+// is estimated on, where the likelihood is closer to quadratic), carried back:
+// estimate * exp(-+ z se / estimate), z = 1.959964. It stays positive, as the
+// parameters do; lifetimes prints estimate -+ z se instead, which agrees to
+// first order in se / estimate.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clv::models {
+
+struct ParameterSummary {
+  std::string parameter;
+  double estimate;
+  std::optional<double> std_error, lower_95, upper_95;  // empty without a covariance
+};
+
+// covariance: row-major k x k for k estimates, or empty. Throws
+// std::invalid_argument for an estimate that is not positive and finite, a
+// matrix of the wrong size, or a variance that is negative or not finite.
+std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string>& names,
+                                                   const std::vector<double>& estimates,
+                                                   const std::vector<double>& covariance);
+
+}  // namespace clv::models

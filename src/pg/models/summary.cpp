@@ -1,0 +1,116 @@
+// clv.model_summary(model), overloaded in SQL on every model type: one row
+// per parameter with its standard error and 95 % interval, from the
+// covariance matrix the fit stored in the model (clv/models/summary.hpp).
+// The parameters are the model type's float8 attributes before
+// log_likelihood, named after them.
+#include "common/postgres.hpp"
+
+extern "C" {
+#include "utils/typcache.h"
+}
+
+#include <string>
+#include <vector>
+
+#include "clv/models/summary.hpp"
+#include "common/guard.hpp"
+#include "common/srf.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(clv_model_summary);
+}
+
+namespace {
+
+constexpr int kMaxParameters = 8;
+
+// What the C frame reads from the model value, in plain arrays (no C++
+// object may live across an ERROR there).
+struct ModelValues {
+  int k = 0;
+  const char* names[kMaxParameters];
+  double estimates[kMaxParameters];
+  bool has_covariance = false;
+  double covariance[kMaxParameters * kMaxParameters];
+};
+
+[[noreturn]] void altered_type(Oid type) {
+  ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                  errmsg("%s is not a model type of clv_ext", format_type_be(type)),
+                  errhint("The extension's types must not be altered: ALTER TYPE them back, or "
+                          "drop and create the extension again.")));
+}
+
+// Reads the parameters and the covariance matrix (none when NULL or empty);
+// raises on NULL parameters and on a covariance that is not a k x k matrix
+// without NULLs.
+void read_model(HeapTupleHeader header, ModelValues& out) {
+  const Oid type = HeapTupleHeaderGetTypeId(header);
+  TupleDesc desc = lookup_rowtype_tupdesc(type, HeapTupleHeaderGetTypMod(header));
+  HeapTupleData tuple;
+  tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+  ItemPointerSetInvalid(&tuple.t_self);
+  tuple.t_tableOid = InvalidOid;
+  tuple.t_data = header;
+  int covariance_attno = 0;
+  bool found_log_likelihood = false;
+  for (int i = 0; i < desc->natts; ++i) {
+    const Form_pg_attribute att = TupleDescAttr(desc, i);
+    if (att->attisdropped) continue;
+    if (strcmp(NameStr(att->attname), "log_likelihood") == 0) found_log_likelihood = true;
+    if (strcmp(NameStr(att->attname), "covariance") == 0 && att->atttypid == FLOAT8ARRAYOID)
+      covariance_attno = i + 1;
+    if (found_log_likelihood) continue;
+    if (att->atttypid != FLOAT8OID || out.k == kMaxParameters) altered_type(type);
+    bool isnull;
+    const Datum d = heap_getattr(&tuple, i + 1, desc, &isnull);
+    if (isnull)
+      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                      errmsg("model parameter %s is NULL", NameStr(att->attname))));
+    out.names[out.k] = pstrdup(NameStr(att->attname));
+    out.estimates[out.k++] = DatumGetFloat8(d);
+  }
+  if (!found_log_likelihood || out.k == 0 || covariance_attno == 0) altered_type(type);
+  bool isnull;
+  const Datum d = heap_getattr(&tuple, covariance_attno, desc, &isnull);
+  ReleaseTupleDesc(desc);
+  if (isnull) return;
+  ArrayType* array = DatumGetArrayTypeP(d);
+  if (ARR_NDIM(array) == 0) return;  // a fit that did not converge
+  const int k = out.k;
+  if (ARR_NDIM(array) != 2 || ARR_DIMS(array)[0] != k || ARR_DIMS(array)[1] != k ||
+      ARR_HASNULL(array))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("the model's covariance must be a %d x %d matrix without NULLs", k, k)));
+  const double* values = reinterpret_cast<const double*>(ARR_DATA_PTR(array));
+  for (int i = 0; i < k * k; ++i) out.covariance[i] = values[i];
+  out.has_covariance = true;
+}
+
+}  // namespace
+
+extern "C" {
+
+Datum clv_model_summary(PG_FUNCTION_ARGS) {
+  ModelValues model;
+  read_model(PG_GETARG_HEAPTUPLEHEADER(0), model);
+  clv_pg::guarded([&] {
+    const std::vector<std::string> names(model.names, model.names + model.k);
+    const std::vector<double> estimates(model.estimates, model.estimates + model.k);
+    const std::vector<double> covariance =
+        model.has_covariance
+            ? std::vector<double>(model.covariance, model.covariance + model.k * model.k)
+            : std::vector<double>();
+    const auto rows = clv::models::summarize_parameters(names, estimates, covariance);
+    clv_pg::SrfWriter out(fcinfo);
+    auto number = [](const std::optional<double>& v) {
+      return v ? clv_pg::OutValue::of_float8(*v) : clv_pg::OutValue::null();
+    };
+    for (const auto& row : rows)
+      out.put({clv_pg::OutValue::of_text(row.parameter), clv_pg::OutValue::of_float8(row.estimate),
+               number(row.std_error), number(row.lower_95), number(row.upper_95)});
+  });
+  return (Datum)0;
+}
+
+}  // extern "C"
