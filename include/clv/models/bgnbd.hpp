@@ -26,6 +26,9 @@ struct Params {
 double log_likelihood(const Params& params, const RfmData& data,
                       std::vector<double>* gradient = nullptr);
 
+// log L of one customer (x, t_x, T), validated like RfmData::add: a term of
+// the weighted sum above (clv.log_likelihood sums them over rows).
+double log_likelihood(const Params& params, double x, double t_x, double T);
 FitResult<Params> fit(const RfmData& data, const FitOptions& options = {},
                       const InterruptPoll& poll = {});
 

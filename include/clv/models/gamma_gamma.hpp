@@ -22,6 +22,9 @@ double log_likelihood(const Params& params, const SpendData& data,
                       std::vector<double>* gradient = nullptr);
 
 // Throws std::domain_error with fewer than 2 customers with repeat purchases.
+// log L of one customer's x repeat purchases of mean value m_x, validated
+// like SpendData::add; 0 for x = 0 (the fit ignores those customers).
+double log_likelihood(const Params& params, double x, double m_x);
 FitResult<Params> fit(const SpendData& data, const FitOptions& options = {},
                       const InterruptPoll& poll = {});
 

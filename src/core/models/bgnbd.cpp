@@ -260,6 +260,11 @@ GeometricDropout model(const Params& p) {
 double log_likelihood(const Params& params, const RfmData& data, std::vector<double>* gradient) {
   return log_likelihood_of(model(params), data, gradient);
 }
+double log_likelihood(const Params& params, double x, double t_x, double T) {
+  RfmData one;
+  one.add(x, t_x, T);
+  return log_likelihood(params, one);
+}
 FitResult<Params> fit(const RfmData& data, const FitOptions& options, const InterruptPoll& poll) {
   return fit_model<Params>(0, "BG/NBD", data, options, poll);
 }
@@ -290,6 +295,11 @@ GeometricDropout model(const Params& p) {
 
 double log_likelihood(const Params& params, const RfmData& data, std::vector<double>* gradient) {
   return log_likelihood_of(model(params), data, gradient);
+}
+double log_likelihood(const Params& params, double x, double t_x, double T) {
+  RfmData one;
+  one.add(x, t_x, T);
+  return log_likelihood(params, one);
 }
 FitResult<Params> fit(const RfmData& data, const FitOptions& options, const InterruptPoll& poll) {
   return fit_model<Params>(1, "MBG/NBD", data, options, poll);

@@ -200,7 +200,8 @@ std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood
   if (!covariance.allFinite()) return {};
   std::vector<double> out(k * k);
   for (std::size_t i = 0; i < k; ++i)
-    for (std::size_t j = 0; j < k; ++j) out[i * k + j] = covariance(i, j);
+    for (std::size_t j = 0; j < k; ++j)
+      out[i * k + j] = (covariance(i, j) + covariance(j, i)) / 2;  // exactly symmetric
   return out;
 }
 

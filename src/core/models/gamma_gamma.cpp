@@ -107,6 +107,16 @@ double log_likelihood(const Params& params, const SpendData& data, std::vector<d
   return detail::finite_result(ll, kModel, "log-likelihood");
 }
 
+double log_likelihood(const Params& params, double x, double m_x) {
+  SpendData one;
+  one.add(x, m_x);
+  if (one.customers() == 0) {
+    validate_params(params);
+    return 0;
+  }
+  return log_likelihood(params, one);
+}
+
 FitResult<Params> fit(const SpendData& data, const FitOptions& options, const InterruptPoll& poll) {
   if (data.customers() < 2)
     throw std::domain_error(

@@ -179,6 +179,12 @@ double log_likelihood(const Params& params, const RfmData& data, std::vector<dou
   return detail::finite_result(ll, kModel, "log-likelihood");
 }
 
+double log_likelihood(const Params& params, double x, double t_x, double T) {
+  RfmData one;
+  one.add(x, t_x, T);
+  return log_likelihood(params, one);
+}
+
 FitResult<Params> fit(const RfmData& data, const FitOptions& options, const InterruptPoll& poll) {
   const PreparedPareto prepared = prepare(detail::prepare_rfm(data, "Pareto/NBD"));
   const double rate = prepared.rfm.mean_purchase_rate, age = prepared.rfm.mean_age;

@@ -22,6 +22,7 @@
 #include "common/aggregate_entry_points.hpp"
 #include "common/composite.hpp"
 #include "common/guard.hpp"
+#include "models/row_weight.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_rfm_fit_transfn);
@@ -91,19 +92,6 @@ using RfmState = RfmFit::State;
 using SpendState = SpendFit::State;
 using CohortState = CohortFit::State;
 
-// The case weight of a row from argument weight_arg when the aggregate has
-// one (1 otherwise, and for skipped rows): a NULL weight skips the row, a
-// weight below 1 is an error.
-int64 row_weight(FunctionCallInfo fcinfo, int weight_arg, bool& has_row) {
-  if (PG_NARGS() <= weight_arg) return 1;
-  has_row = has_row && !PG_ARGISNULL(weight_arg);
-  const int64 weight = has_row ? PG_GETARG_INT64(weight_arg) : 1;
-  if (weight < 1)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("weight must be >= 1, got " INT64_FORMAT, weight)));
-  return weight;
-}
-
 // The arguments: `inputs` inputs, then an optional penalizer and an optional
 // weight. Rows with a NULL in any of the inputs are skipped; a NULL
 // penalizer is an error on every row.
@@ -115,7 +103,7 @@ Datum fit_transition(FunctionCallInfo fcinfo, int inputs, const char* name, AddR
   if (PG_NARGS() > penalizer_arg && PG_ARGISNULL(penalizer_arg))
     ereport(ERROR,
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("penalizer must not be NULL")));
-  const int64 weight = row_weight(fcinfo, inputs + 2, has_row);
+  const int64 weight = clv_pg::row_weight(fcinfo, inputs + 2, has_row);
   return Agg::transition(fcinfo, name, clv_pg::kNoConstantArgs, [&](typename Agg::State& state) {
     if (has_row) add_row(state.data, fcinfo, static_cast<uint64_t>(weight));
   });
@@ -305,7 +293,7 @@ Datum clv_sbg_fit_finalfn(PG_FUNCTION_ARGS) {
 // A row with a NULL input or weight is skipped; a weight below 1 is an error.
 Datum clv_discrete_fit_transfn(PG_FUNCTION_ARGS) {
   bool has_row = !PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3);
-  const int64 weight = row_weight(fcinfo, 4, has_row);
+  const int64 weight = clv_pg::row_weight(fcinfo, 4, has_row);
   const int32 x = has_row ? PG_GETARG_INT32(1) : 0, t_x = has_row ? PG_GETARG_INT32(2) : 0,
               n = has_row ? PG_GETARG_INT32(3) : 0;
   return DiscreteFit::transition(fcinfo, "clv_discrete_fit_transfn", clv_pg::kNoConstantArgs,
