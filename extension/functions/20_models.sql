@@ -338,6 +338,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.bgnbd, 
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.bgnbd, double precision, double precision, double precision) IS
 'Log-likelihood of the BG/NBD model''s parameters on the rows: frequency, recency and t as for clv.bgnbd_fit; rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.bgnbd, frequency double precision, recency double precision, t double precision) (
+    SFUNC = @extschema@.bgnbd_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.bgnbd, double precision, double precision, double precision) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.bgnbd_log_likelihood_transfn(double precision, @extschema@.bgnbd, double precision, double precision, double precision, bigint)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_log_likelihood_transfn'
@@ -350,6 +357,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.bgnbd, 
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.bgnbd, double precision, double precision, double precision, bigint) IS
 'Log-likelihood of the BG/NBD model''s parameters on the rows: frequency, recency and t as for clv.bgnbd_fit; weight: the number of identical customers the row stands for (>= 1); rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.bgnbd, frequency double precision, recency double precision, t double precision, weight bigint) (
+    SFUNC = @extschema@.bgnbd_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.bgnbd, double precision, double precision, double precision, bigint) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.mbgnbd_log_likelihood_transfn(double precision, @extschema@.mbgnbd, double precision, double precision, double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_log_likelihood_transfn'
@@ -362,6 +376,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.mbgnbd,
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.mbgnbd, double precision, double precision, double precision) IS
 'Log-likelihood of the MBG/NBD model''s parameters on the rows: frequency, recency and t as for clv.mbgnbd_fit; rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.mbgnbd, frequency double precision, recency double precision, t double precision) (
+    SFUNC = @extschema@.mbgnbd_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.mbgnbd, double precision, double precision, double precision) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.mbgnbd_log_likelihood_transfn(double precision, @extschema@.mbgnbd, double precision, double precision, double precision, bigint)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_log_likelihood_transfn'
@@ -374,6 +395,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.mbgnbd,
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.mbgnbd, double precision, double precision, double precision, bigint) IS
 'Log-likelihood of the MBG/NBD model''s parameters on the rows: frequency, recency and t as for clv.mbgnbd_fit; weight: the number of identical customers the row stands for (>= 1); rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.mbgnbd, frequency double precision, recency double precision, t double precision, weight bigint) (
+    SFUNC = @extschema@.mbgnbd_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.mbgnbd, double precision, double precision, double precision, bigint) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.pareto_nbd_log_likelihood_transfn(double precision, @extschema@.pareto_nbd, double precision, double precision, double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_log_likelihood_transfn'
@@ -386,6 +414,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.pareto_
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.pareto_nbd, double precision, double precision, double precision) IS
 'Log-likelihood of the Pareto/NBD model''s parameters on the rows: frequency, recency and t as for clv.pareto_nbd_fit; rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.pareto_nbd, frequency double precision, recency double precision, t double precision) (
+    SFUNC = @extschema@.pareto_nbd_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.pareto_nbd, double precision, double precision, double precision) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.pareto_nbd_log_likelihood_transfn(double precision, @extschema@.pareto_nbd, double precision, double precision, double precision, bigint)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_log_likelihood_transfn'
@@ -398,6 +433,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.pareto_
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.pareto_nbd, double precision, double precision, double precision, bigint) IS
 'Log-likelihood of the Pareto/NBD model''s parameters on the rows: frequency, recency and t as for clv.pareto_nbd_fit; weight: the number of identical customers the row stands for (>= 1); rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.pareto_nbd, frequency double precision, recency double precision, t double precision, weight bigint) (
+    SFUNC = @extschema@.pareto_nbd_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.pareto_nbd, double precision, double precision, double precision, bigint) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.gamma_gamma_log_likelihood_transfn(double precision, @extschema@.gamma_gamma, double precision, double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_gamma_gamma_log_likelihood_transfn'
@@ -410,6 +452,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.gamma_g
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.gamma_gamma, double precision, double precision) IS
 'Log-likelihood of the Gamma-Gamma model''s parameters on the rows: frequency and monetary as for clv.gamma_gamma_fit (customers with frequency 0 add nothing); rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.gamma_gamma, frequency double precision, monetary double precision) (
+    SFUNC = @extschema@.gamma_gamma_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.gamma_gamma, double precision, double precision) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.gamma_gamma_log_likelihood_transfn(double precision, @extschema@.gamma_gamma, double precision, double precision, bigint)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_gamma_gamma_log_likelihood_transfn'
@@ -422,6 +471,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.gamma_g
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.gamma_gamma, double precision, double precision, bigint) IS
 'Log-likelihood of the Gamma-Gamma model''s parameters on the rows: frequency and monetary as for clv.gamma_gamma_fit (customers with frequency 0 add nothing); weight: the number of identical customers the row stands for (>= 1); rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.gamma_gamma, frequency double precision, monetary double precision, weight bigint) (
+    SFUNC = @extschema@.gamma_gamma_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.gamma_gamma, double precision, double precision, bigint) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.bgbb_log_likelihood_transfn(double precision, @extschema@.bgbb, integer, integer, integer)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_log_likelihood_transfn'
@@ -434,6 +490,13 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.bgbb, f
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.bgbb, integer, integer, integer) IS
 'Log-likelihood of the BG/BB model''s parameters on the rows: frequency, recency and n_periods as for clv.bgbb_fit; rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer) (
+    SFUNC = @extschema@.bgbb_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.bgbb, integer, integer, integer) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
 
 CREATE OR REPLACE FUNCTION @extschema@.bgbb_log_likelihood_transfn(double precision, @extschema@.bgbb, integer, integer, integer, bigint)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_log_likelihood_transfn'
@@ -446,6 +509,21 @@ CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood(model @extschema@.bgbb, f
 );
 COMMENT ON AGGREGATE @extschema@.log_likelihood(@extschema@.bgbb, integer, integer, integer, bigint) IS
 'Log-likelihood of the BG/BB model''s parameters on the rows: frequency, recency and n_periods as for clv.bgbb_fit; weight: the number of identical customers the row stands for (>= 1); rows with a NULL input are skipped, a NULL model is an error; 0 for no rows. With the rows a model was fitted on it equals its log_likelihood; on holdout rows it compares models, and twice the difference of nested models is the likelihood-ratio statistic';
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_state(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer, weight bigint) (
+    SFUNC = @extschema@.bgbb_log_likelihood_transfn, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_state(@extschema@.bgbb, integer, integer, integer, bigint) IS
+'Partial state of clv.log_likelihood over these rows (its partial sum), to finish with clv.log_likelihood_merge';
+
+CREATE OR REPLACE AGGREGATE @extschema@.log_likelihood_merge(state double precision) (
+    SFUNC = pg_catalog.float8pl, STYPE = double precision, INITCOND = '0',
+    COMBINEFUNC = pg_catalog.float8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.log_likelihood_merge(double precision) IS
+'Finishes clv.log_likelihood from the partial states of clv.log_likelihood_state (a sum; NULL states are skipped)';
 
 -- Parameter uncertainty of every model value (src/pg/models/summary.cpp).
 CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.bgnbd)

@@ -151,30 +151,33 @@ INSERT INTO fz_sbg VALUES (3, 0, 10), (3, 1, 20), (3, 2, -5), (3, 2, 3), (3, 5, 
 
 -- Models: fitted on the summaries, and hand-made extremes.
 CREATE TABLE fz_models (name text PRIMARY KEY, bgnbd clv.bgnbd, mbgnbd clv.mbgnbd, pareto clv.pareto_nbd,
-                        gg clv.gamma_gamma, sbg clv.sbg);
+                        gg clv.gamma_gamma, sbg clv.sbg, bgbb clv.bgbb);
 INSERT INTO fz_models (name, bgnbd, mbgnbd, pareto, gg)
 SELECT 'fit', clv.bgnbd_fit(freq, rec, t), clv.mbgnbd_fit(freq, rec, t), clv.pareto_nbd_fit(freq, rec, t),
        clv.gamma_gamma_fit(freq, mon)
 FROM fz_summary WHERE seg <> 9;
 UPDATE fz_models SET sbg = (SELECT clv.sbg_fit(period, active) FROM fz_sbg WHERE cohort = 1) WHERE name = 'fit';
+UPDATE fz_models SET bgbb = (SELECT clv.bgbb_fit(x, t_x, 6, w) FROM (VALUES (0, 0, 3464::bigint), (1, 1, 1091), (1, 4, 78),
+                                  (2, 3, 255), (3, 6, 357), (4, 5, 284), (5, 6, 728), (6, 6, 1203)) v(x, t_x, w))
+WHERE name = 'fit';
 INSERT INTO fz_models (name, bgnbd, mbgnbd, pareto, gg)
 SELECT 'seg1', clv.bgnbd_fit(freq, rec, t), clv.mbgnbd_fit(freq, rec, t), clv.pareto_nbd_fit(freq, rec, t),
        clv.gamma_gamma_fit(freq, mon)
 FROM fz_summary WHERE seg = 1;
 UPDATE fz_models SET sbg = (SELECT clv.sbg_fit(period, active) FROM fz_sbg WHERE cohort = 2) WHERE name = 'seg1';
 INSERT INTO fz_models VALUES
-  ('tiny', ROW(1e-10, 1e-10, 1e-10, 1e-10, 0, 1, true, 1), ROW(1e-10, 1e-10, 1e-10, 1e-10, 0, 1, true, 1),
-   ROW(1e-10, 1e-10, 1e-10, 1e-10, 0, 1, true, 1), ROW(1e-10, 1e-10, 1e-10, 0, 1, true, 1),
-   ROW(1e-10, 1e-10, 0, 1, true, 1)),
-  ('huge', ROW(1e10, 1e10, 1e10, 1e10, 0, 1, true, 1), ROW(1e10, 1e-10, 1e10, 1e-10, 0, 1, true, 1),
-   ROW(1e10, 1e-10, 1e10, 1e10, 0, 1, true, 1), ROW(1e10, 1e10, 1e-10, 0, 1, true, 1),
-   ROW(1e10, 1e-10, 0, 1, true, 1)),
-  ('nan', ROW('NaN', 1, 1, 1, 0, 1, true, 1), ROW(1, 'NaN', 1, 1, 0, 1, true, 1),
-   ROW(1, 1, 'NaN', 1, 0, 1, true, 1), ROW(1, 1, 'NaN', 0, 1, true, 1), ROW('NaN', 1, 0, 1, true, 1)),
-  ('edge', ROW(0, 1, 1, 1, 0, 1, true, 1), ROW(1, 0, 1, 1, 0, 1, true, 1), ROW(1, 1, 0, 1, 0, 1, true, 1),
-   ROW(1, 1, -1, 0, 1, true, 1), ROW(1, 'Infinity', 0, 1, true, 1)),
-  ('nulls', ROW(NULL, 1, 1, 1, 0, 1, true, 1), ROW(1, 1, NULL, 1, NULL, NULL, NULL, NULL),
-   ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), ROW(1, 1, NULL, 0, 1, true, 1), NULL);
+  ('tiny', ROW(1e-10, 1e-10, 1e-10, 1e-10, 0, 1, true, 1, 0, 0, NULL), ROW(1e-10, 1e-10, 1e-10, 1e-10, 0, 1, true, 1, 0, 0, NULL),
+   ROW(1e-10, 1e-10, 1e-10, 1e-10, 0, 1, true, 1, 0, 0, NULL), ROW(1e-10, 1e-10, 1e-10, 0, 1, true, 1, 0, 0, NULL),
+   ROW(1e-10, 1e-10, 0, 1, true, 1, 0, 0, NULL)),
+  ('huge', ROW(1e10, 1e10, 1e10, 1e10, 0, 1, true, 1, 0, 0, NULL), ROW(1e10, 1e-10, 1e10, 1e-10, 0, 1, true, 1, 0, 0, NULL),
+   ROW(1e10, 1e-10, 1e10, 1e10, 0, 1, true, 1, 0, 0, NULL), ROW(1e10, 1e10, 1e-10, 0, 1, true, 1, 0, 0, NULL),
+   ROW(1e10, 1e-10, 0, 1, true, 1, 0, 0, NULL)),
+  ('nan', ROW('NaN', 1, 1, 1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 'NaN', 1, 1, 0, 1, true, 1, 0, 0, NULL),
+   ROW(1, 1, 'NaN', 1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 1, 'NaN', 0, 1, true, 1, 0, 0, NULL), ROW('NaN', 1, 0, 1, true, 1, 0, 0, NULL)),
+  ('edge', ROW(0, 1, 1, 1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 0, 1, 1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 1, 0, 1, 0, 1, true, 1, 0, 0, NULL),
+   ROW(1, 1, -1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 'Infinity', 0, 1, true, 1, 0, 0, NULL)),
+  ('nulls', ROW(NULL, 1, 1, 1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 1, NULL, 1, NULL, NULL, NULL, NULL, 0, 0, NULL),
+   ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL), ROW(1, 1, NULL, 0, 1, true, 1, 0, 0, NULL), NULL);
 
 -- Identifier pairs: 200 persons, a shared device (a hub), junk values, self
 -- loops, duplicates and reversed duplicates, long and non-ASCII identifiers.

@@ -258,14 +258,15 @@ def sql_array(elems, typ):
 # --------------------------------------------------------------------------
 
 COMPOSITE_FIELDS = {
-    "clv.bgnbd": ["r", "alpha", "a", "b", "ll", "n", "conv", "it"],
-    "clv.mbgnbd": ["r", "alpha", "a", "b", "ll", "n", "conv", "it"],
-    "clv.pareto_nbd": ["r", "alpha", "s", "beta", "ll", "n", "conv", "it"],
-    "clv.gamma_gamma": ["p", "q", "v", "ll", "n", "conv", "it"],
-    "clv.sbg": ["alpha", "beta", "ll", "n", "conv", "it"],
+    "clv.bgnbd": ["r", "alpha", "a", "b", "ll", "n", "conv", "it", "aic", "bic", "cov"],
+    "clv.mbgnbd": ["r", "alpha", "a", "b", "ll", "n", "conv", "it", "aic", "bic", "cov"],
+    "clv.pareto_nbd": ["r", "alpha", "s", "beta", "ll", "n", "conv", "it", "aic", "bic", "cov"],
+    "clv.gamma_gamma": ["p", "q", "v", "ll", "n", "conv", "it", "aic", "bic", "cov"],
+    "clv.sbg": ["alpha", "beta", "ll", "n", "conv", "it", "aic", "bic", "cov"],
+    "clv.bgbb": ["alpha", "beta", "gamma", "delta", "ll", "n", "conv", "it", "aic", "bic", "cov"],
 }
 MODEL_COLUMN = {"clv.bgnbd": "bgnbd", "clv.mbgnbd": "mbgnbd", "clv.pareto_nbd": "pareto",
-                "clv.gamma_gamma": "gg", "clv.sbg": "sbg"}
+                "clv.gamma_gamma": "gg", "clv.sbg": "sbg", "clv.bgbb": "bgbb"}
 QUERY_ARG_NAMES = {"edges_query", "members_query", "stored_edges_query", "batch_query",
                    "transactions_query"}
 
@@ -517,14 +518,27 @@ class Gen:
                 vals.append(self.boolean())
             elif f == "it":
                 vals.append(self.int4())
-            elif f == "ll":
+            elif f in ("ll", "aic", "bic"):
                 vals.append(self.f8(special=0.3))
+            elif f == "cov":
+                vals.append(self.covariance(fields.index("ll")))
             else:
                 if self.chance(0.7):
                     vals.append(cast(q(repr(round(self.rng.lognormvariate(0, 1.5), 4))), "float8"))
                 else:
                     vals.append(self.f8(special=0.8))
         return "ROW(%s)::%s" % (", ".join(vals), typ)
+
+    def covariance(self, k):
+        """A model's covariance matrix: none, empty, k x k, or misshapen."""
+        c = self.rng.random()
+        if c < 0.3:
+            return "NULL::float8[]"
+        if c < 0.45:
+            return "'{}'::float8[]"
+        n = k if c < 0.85 else self.pick([1, k - 1, k + 1])
+        rows = ["ARRAY[%s]" % ", ".join(self.f8(special=0.2) for _ in range(n)) for _ in range(n)]
+        return "ARRAY[%s]::float8[]" % ", ".join(rows)
 
     def holdout_array(self):
         c = self.rng.random()
