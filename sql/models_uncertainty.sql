@@ -117,6 +117,31 @@ FROM (SELECT clv.pareto_nbd_fit(x, x, x + (i % 7) / 7.0) AS m
       FROM generate_series(1, 200) i, LATERAL (SELECT 20 + i % 33 AS x) v) f;
 RESET client_min_messages;
 
+-- Parametric bootstrap: a seed fixes the draws; their log-parameters have
+-- the fitted means and the standard errors of clv.model_summary (within the
+-- sampling error of 4,000 draws); the other fields are the model's.
+SELECT (SELECT array_agg((d).r) FROM se_models, clv.model_draws(bgnbd, 5, 42) d)
+     = (SELECT array_agg((d).r) FROM se_models, clv.model_draws(bgnbd, 5, 42) d) AS same_seed_same_draws,
+       (SELECT array_agg((d).r) FROM se_models, clv.model_draws(bgnbd, 5, 42) d)
+     <> (SELECT array_agg((d).r) FROM se_models, clv.model_draws(bgnbd, 5, 43) d) AS other_seed_other_draws;
+SELECT s.parameter,
+       abs(avg(ln(v.value)) - ln(s.estimate)) < 4 * s.std_error / s.estimate / sqrt(4000) AS mean_ok,
+       abs(stddev(ln(v.value)) / (s.std_error / s.estimate) - 1) < 0.06 AS spread_ok
+FROM se_models m, clv.model_summary(m.bgnbd) s,
+     LATERAL (SELECT CASE s.parameter WHEN 'r' THEN (d).r WHEN 'alpha' THEN (d).alpha
+                                      WHEN 'a' THEN (d).a ELSE (d).b END AS value
+              FROM clv.model_draws(m.bgnbd, 4000, 1) d) v
+GROUP BY s.parameter, s.estimate, s.std_error ORDER BY s.parameter;
+SELECT bool_and((d).log_likelihood = (m.bgbb).log_likelihood AND (d).covariance = (m.bgbb).covariance) AS fields_kept,
+       count(*) AS draws
+FROM se_models m, clv.model_draws(m.bgbb, 10) d;
+SELECT count(*) AS no_draws FROM se_models, clv.model_draws(gg, 0);
+SELECT sqlstate_of($$ SELECT clv.model_draws(ROW(1, 2, 0, 0, true, 0, 0, 0, '{}')::clv.sbg, 3) $$) AS no_covariance;
+SELECT sqlstate_of($$ SELECT clv.model_draws(ROW(1, 2, 0, 0, true, 0, 0, 0, '{{1,2},{2,1}}')::clv.sbg, 3) $$) AS indefinite;
+SELECT sqlstate_of($$ SELECT clv.model_draws(ROW(1, 2, 0, 0, true, 0, 0, 0, '{{1e6,0},{0,1}}')::clv.sbg, 100) $$) AS overflow;
+SELECT sqlstate_of($$ SELECT clv.model_draws(sbg, -1) FROM se_models $$) AS negative_draws;
+SELECT sqlstate_of($$ SELECT clv.model_draws(sbg, 1000001) FROM se_models $$) AS too_many_draws;
+
 -- A role without any grant fits with weights, summarises and evaluates.
 CREATE ROLE se_nobody;
 SET ROLE se_nobody;
@@ -125,6 +150,7 @@ FROM (SELECT clv.gamma_gamma_fit(x, m, 0, w) AS g
       FROM (SELECT 1 + i % 5 AS x, 5 + (i * 37 % 23) * (1 + i % 3) AS m, 1 + i % 4 AS w
             FROM generate_series(1, 200) i) v) f,
      clv.model_summary(g);
+SELECT count(*) AS draws FROM clv.model_draws(ROW(0.7, 1.2, 0, 0, true, 0, 0, 0, '{{0.01,0},{0,0.04}}')::clv.sbg, 100, 5);
 SELECT round(clv.log_likelihood(ROW(0.243, 4.414, 0.793, 2.426, 0, 0, true, 0, 0, 0, NULL)::clv.bgnbd, x, t_x, t)::numeric, 6)
   AS log_likelihood
 FROM (VALUES (0, 0, 38.0), (2, 30.4, 38.9), (5, 20.1, 37.0)) v(x, t_x, t);

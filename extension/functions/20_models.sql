@@ -562,6 +562,42 @@ AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL S
 COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.bgbb) IS
 'One row per parameter of a BG/BB fit: estimate, standard error from the observed information (delta method from the log-parameters), 95 % interval estimate * exp(-+1.96 std_error / estimate); the errors are NULL when the model carries no covariance (a fit that did not converge)';
 
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.bgnbd, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.bgnbd
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.bgnbd, integer, bigint) IS
+'Parametric bootstrap of a BG/NBD fit: draws (0 to 1,000,000) copies of the model with parameters drawn from their asymptotic distribution (log-parameters normal, covariance from the model by the delta method), reproducible by seed on every platform; score customers with each draw and take percentiles for prediction intervals. ERROR 22023 for a model without a covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.mbgnbd, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.mbgnbd
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.mbgnbd, integer, bigint) IS
+'Parametric bootstrap of a MBG/NBD fit: draws (0 to 1,000,000) copies of the model with parameters drawn from their asymptotic distribution (log-parameters normal, covariance from the model by the delta method), reproducible by seed on every platform; score customers with each draw and take percentiles for prediction intervals. ERROR 22023 for a model without a covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.pareto_nbd, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.pareto_nbd
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.pareto_nbd, integer, bigint) IS
+'Parametric bootstrap of a Pareto/NBD fit: draws (0 to 1,000,000) copies of the model with parameters drawn from their asymptotic distribution (log-parameters normal, covariance from the model by the delta method), reproducible by seed on every platform; score customers with each draw and take percentiles for prediction intervals. ERROR 22023 for a model without a covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.gamma_gamma, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.gamma_gamma
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.gamma_gamma, integer, bigint) IS
+'Parametric bootstrap of a Gamma-Gamma fit: draws (0 to 1,000,000) copies of the model with parameters drawn from their asymptotic distribution (log-parameters normal, covariance from the model by the delta method), reproducible by seed on every platform; score customers with each draw and take percentiles for prediction intervals. ERROR 22023 for a model without a covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.sbg, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.sbg
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.sbg, integer, bigint) IS
+'Parametric bootstrap of a sBG fit: draws (0 to 1,000,000) copies of the model with parameters drawn from their asymptotic distribution (log-parameters normal, covariance from the model by the delta method), reproducible by seed on every platform; score customers with each draw and take percentiles for prediction intervals. ERROR 22023 for a model without a covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.bgbb, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.bgbb
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.bgbb, integer, bigint) IS
+'Parametric bootstrap of a BG/BB fit: draws (0 to 1,000,000) copies of the model with parameters drawn from their asymptotic distribution (log-parameters normal, covariance from the model by the delta method), reproducible by seed on every platform; score customers with each draw and take percentiles for prediction intervals. ERROR 22023 for a model without a covariance (a fit that did not converge)';
+
 CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgbb_p_alive'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

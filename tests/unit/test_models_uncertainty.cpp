@@ -8,6 +8,7 @@
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/sbg.hpp"
+#include "clv/models/summary.hpp"
 
 #include <gtest/gtest.h>
 
@@ -175,6 +176,50 @@ TEST(ModelsUncertainty, NoCovarianceWithoutConvergence) {
   const auto fit = pareto_nbd::fit(data);
   ASSERT_FALSE(fit.converged);
   EXPECT_TRUE(fit.covariance.empty());
+}
+
+// The draws' log-parameters have the mean and covariance they are drawn
+// from (within the sampling error of 200,000 draws), and a seed fixes them.
+TEST(ModelsUncertainty, ParameterDrawsHaveTheAsymptoticDistribution) {
+  const auto fit = bgnbd::fit(cdnow_rfm());
+  const std::vector<double> estimates = {fit.params.r, fit.params.alpha, fit.params.a,
+                                         fit.params.b};
+  const std::size_t n = 200000, k = 4;
+  const auto draws = draw_parameters(estimates, fit.covariance, n, 42);
+  ASSERT_EQ(draws.size(), n * k);
+  std::vector<double> mean(k, 0.0);
+  for (std::size_t d = 0; d < n; ++d)
+    for (std::size_t i = 0; i < k; ++i) mean[i] += std::log(draws[d * k + i]) / n;
+  for (std::size_t i = 0; i < k; ++i) {
+    const double sd = std::sqrt(fit.covariance[i * k + i]) / estimates[i];
+    EXPECT_NEAR(mean[i], std::log(estimates[i]), 5 * sd / std::sqrt(n)) << i;
+  }
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j) {
+      double c = 0;
+      for (std::size_t d = 0; d < n; ++d)
+        c += (std::log(draws[d * k + i]) - mean[i]) * (std::log(draws[d * k + j]) - mean[j]);
+      c /= n - 1;
+      const double expected = fit.covariance[i * k + j] / (estimates[i] * estimates[j]);
+      const double scale = std::sqrt(fit.covariance[i * k + i] * fit.covariance[j * k + j]) /
+                           (estimates[i] * estimates[j]);
+      EXPECT_NEAR(c, expected, 0.02 * scale) << i << "," << j;
+    }
+  EXPECT_EQ(draw_parameters(estimates, fit.covariance, 10, 42),
+            std::vector<double>(draws.begin(), draws.begin() + 10 * k));
+  EXPECT_NE(draw_parameters(estimates, fit.covariance, 10, 43),
+            std::vector<double>(draws.begin(), draws.begin() + 10 * k));
+}
+
+TEST(ModelsUncertainty, ParameterDrawsRejectBadInput) {
+  EXPECT_THROW(draw_parameters({1, 2}, {}, 10, 1), std::invalid_argument);
+  EXPECT_THROW(draw_parameters({1, 2}, {1, 2, 2, 1}, 10, 1), std::invalid_argument);  // indefinite
+  EXPECT_THROW(draw_parameters({1, -2}, {1, 0, 0, 1}, 10, 1), std::invalid_argument);
+  EXPECT_THROW(draw_parameters({1, 2}, {1, 0, 0}, 10, 1), std::invalid_argument);
+  EXPECT_THROW(draw_parameters({1, 2}, {1, 0, 0, 1}, kMaxParameterDraws + 1, 1),
+               std::invalid_argument);
+  EXPECT_TRUE(draw_parameters({1, 2}, {1, 0, 0, 1}, 0, 1).empty());
+  EXPECT_THROW(draw_parameters({1, 2}, {1e6, 0, 0, 1}, 100, 1), std::range_error);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 // first order in se / estimate.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,5 +28,21 @@ struct ParameterSummary {
 std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string>& names,
                                                    const std::vector<double>& estimates,
                                                    const std::vector<double>& covariance);
+
+// The most draws of one call of draw_parameters.
+constexpr std::size_t kMaxParameterDraws = 1000000;
+
+// Parametric bootstrap: `draws` parameter vectors (each in the order of
+// estimates) from the estimates' asymptotic distribution, on the scale the
+// fit works on: log-parameters normal with mean log(estimate) and the
+// covariance carried back from the natural parameters' by the delta method,
+// so every draw is positive. The normals come from Boost.Random's mt19937_64
+// seeded with `seed`, the same draws on every platform. Throws
+// std::invalid_argument for an empty or non-positive-definite covariance,
+// invalid estimates (as summarize_parameters), or draws beyond
+// kMaxParameterDraws.
+std::vector<double> draw_parameters(const std::vector<double>& estimates,
+                                    const std::vector<double>& covariance, std::size_t draws,
+                                    std::uint64_t seed);
 
 }  // namespace clv::models

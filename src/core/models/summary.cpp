@@ -1,6 +1,10 @@
 #include "clv/models/summary.hpp"
 
 #include <boost/math/distributions/normal.hpp>
+#include <boost/random/mersenne_twister.hpp>
+#include <boost/random/normal_distribution.hpp>
+
+#include "clv/common/eigen.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -33,6 +37,43 @@ std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string
       row.upper_95 = p * std::exp(z * se / p);
     }
     out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<double> draw_parameters(const std::vector<double>& estimates,
+                                    const std::vector<double>& covariance, std::size_t draws,
+                                    std::uint64_t seed) {
+  const std::size_t k = estimates.size();
+  if (covariance.empty())
+    throw std::invalid_argument(
+        "the model carries no covariance matrix (its fit did not converge)");
+  if (draws > kMaxParameterDraws)
+    throw std::invalid_argument("draws must be at most " + std::to_string(kMaxParameterDraws));
+  std::vector<std::string> names(k);
+  for (std::size_t i = 0; i < k; ++i) names[i] = "#" + std::to_string(i + 1);
+  summarize_parameters(names, estimates, covariance);  // validates
+  Eigen::MatrixXd log_covariance(k, k);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j)
+      log_covariance(i, j) = covariance[i * k + j] / (estimates[i] * estimates[j]);
+  const Eigen::LLT<Eigen::MatrixXd> factor(log_covariance);
+  if (factor.info() != Eigen::Success || !log_covariance.allFinite())
+    throw std::invalid_argument("the model's covariance matrix is not positive definite");
+  const Eigen::MatrixXd lower = factor.matrixL();
+  boost::random::mt19937_64 engine(seed);
+  boost::random::normal_distribution<double> normal;
+  std::vector<double> out(draws * k);
+  Eigen::VectorXd z(k);
+  for (std::size_t d = 0; d < draws; ++d) {
+    for (std::size_t i = 0; i < k; ++i) z(i) = normal(engine);
+    const Eigen::VectorXd shift = lower * z;
+    for (std::size_t i = 0; i < k; ++i) {
+      const double value = estimates[i] * std::exp(shift(i));
+      if (!std::isfinite(value) || !(value > 0))
+        throw std::range_error("a drawn parameter is out of the range of double precision");
+      out[d * k + i] = value;
+    }
   }
   return out;
 }

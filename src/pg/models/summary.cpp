@@ -1,14 +1,17 @@
-// clv.model_summary(model), overloaded in SQL on every model type: one row
-// per parameter with its standard error and 95 % interval, from the
-// covariance matrix the fit stored in the model (clv/models/summary.hpp).
-// The parameters are the model type's float8 attributes before
-// log_likelihood, named after them.
+// clv.model_summary(model) and clv.model_draws(model, draws, seed),
+// overloaded in SQL on every model type: one row per parameter with its
+// standard error and 95 % interval, and parametric-bootstrap draws of the
+// model, from the covariance matrix the fit stored in the model
+// (clv/models/summary.hpp). The parameters are the model type's float8
+// attributes before log_likelihood, named after them.
 #include "common/postgres.hpp"
 
 extern "C" {
+#include "utils/tuplestore.h"
 #include "utils/typcache.h"
 }
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,7 @@ extern "C" {
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_model_summary);
+PG_FUNCTION_INFO_V1(clv_model_draws);
 }
 
 namespace {
@@ -28,6 +32,7 @@ constexpr int kMaxParameters = 8;
 // object may live across an ERROR there).
 struct ModelValues {
   int k = 0;
+  int attno[kMaxParameters];  // 0-based attribute of each parameter
   const char* names[kMaxParameters];
   double estimates[kMaxParameters];
   bool has_covariance = false;
@@ -67,6 +72,7 @@ void read_model(HeapTupleHeader header, ModelValues& out) {
     if (isnull)
       ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                       errmsg("model parameter %s is NULL", NameStr(att->attname))));
+    out.attno[out.k] = i;
     out.names[out.k] = pstrdup(NameStr(att->attname));
     out.estimates[out.k++] = DatumGetFloat8(d);
   }
@@ -110,6 +116,61 @@ Datum clv_model_summary(PG_FUNCTION_ARGS) {
       out.put({clv_pg::OutValue::of_text(row.parameter), clv_pg::OutValue::of_float8(row.estimate),
                number(row.std_error), number(row.lower_95), number(row.upper_95)});
   });
+  return (Datum)0;
+}
+
+// Each draw is the model with its parameters replaced; the other fields
+// (the fit's log-likelihood, covariance, ...) are the original's.
+Datum clv_model_draws(PG_FUNCTION_ARGS) {
+  HeapTupleHeader header = PG_GETARG_HEAPTUPLEHEADER(0);
+  const int32 draws = PG_GETARG_INT32(1);
+  const int64 seed = PG_GETARG_INT64(2);
+  if (draws < 0 || static_cast<size_t>(draws) > clv::models::kMaxParameterDraws)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("draws must be between 0 and %zu, got %d",
+                           clv::models::kMaxParameterDraws, draws)));
+  ModelValues model;
+  read_model(header, model);
+  const int k = model.k;
+  double* drawn =
+      static_cast<double*>(palloc(sizeof(double) * (static_cast<size_t>(draws) * k + 1)));
+  clv_pg::guarded([&] {
+    const std::vector<double> estimates(model.estimates, model.estimates + k);
+    const std::vector<double> covariance =
+        model.has_covariance ? std::vector<double>(model.covariance, model.covariance + k * k)
+                             : std::vector<double>();
+    const auto values = clv::models::draw_parameters(
+        estimates, covariance, static_cast<size_t>(draws), static_cast<uint64_t>(seed));
+    std::copy(values.begin(), values.end(), drawn);
+  });
+
+  InitMaterializedSRF(fcinfo, 0);
+  auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  TupleDesc desc = rsinfo->setDesc;
+  TupleDesc in_desc =
+      lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(header), HeapTupleHeaderGetTypMod(header));
+  const int natts = in_desc->natts;
+  if (natts != desc->natts) {
+    ReleaseTupleDesc(in_desc);
+    elog(ERROR, "model and result types differ");
+  }
+  HeapTupleData tuple;
+  tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+  ItemPointerSetInvalid(&tuple.t_self);
+  tuple.t_tableOid = InvalidOid;
+  tuple.t_data = header;
+  Datum* values = static_cast<Datum*>(palloc(sizeof(Datum) * natts));
+  bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * natts));
+  heap_deform_tuple(&tuple, in_desc, values, nulls);
+  ReleaseTupleDesc(in_desc);
+  for (int d = 0; d < draws; ++d) {
+    if ((d & 4095) == 0) CHECK_FOR_INTERRUPTS();
+    for (int i = 0; i < k; ++i) {
+      values[model.attno[i]] = Float8GetDatum(drawn[static_cast<size_t>(d) * k + i]);
+      nulls[model.attno[i]] = false;
+    }
+    tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+  }
   return (Datum)0;
 }
 
