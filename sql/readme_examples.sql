@@ -93,6 +93,57 @@ GRANT EXECUTE ON FUNCTION clv.identity_ingest(text), clv.identity_retract(text, 
 -- who may read the graph
 GRANT SELECT ON clv.identity_nodes, clv.identity_edges TO etl, analyst;
 
+-- docs/reference/models.md: Uncertainty and model comparison, example 1
+WITH rfm AS (
+  SELECT (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM transactions GROUP BY customer_id
+)
+SELECT s.parameter, round(s.estimate::numeric, 4) AS estimate, round(s.std_error::numeric, 4) AS std_error,
+       round(s.lower_95::numeric, 4) AS lower_95, round(s.upper_95::numeric, 4) AS upper_95
+FROM (SELECT clv.bgnbd_fit(frequency, recency, t) AS m FROM rfm) f, clv.model_summary(f.m) s;
+
+-- docs/reference/models.md: Uncertainty and model comparison, example 2
+WITH rfm AS (
+  SELECT (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM transactions GROUP BY customer_id
+), fits AS (
+  SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd, clv.mbgnbd_fit(frequency, recency, t) AS mbgnbd,
+         clv.pareto_nbd_fit(frequency, recency, t) AS pareto
+  FROM rfm
+)
+SELECT model, round(ll::numeric, 1) AS log_likelihood, round(aic::numeric, 1) AS aic, round(bic::numeric, 1) AS bic
+FROM fits, LATERAL (VALUES ('BG/NBD', (bgnbd).log_likelihood, (bgnbd).aic, (bgnbd).bic),
+                           ('MBG/NBD', (mbgnbd).log_likelihood, (mbgnbd).aic, (mbgnbd).bic),
+                           ('Pareto/NBD', (pareto).log_likelihood, (pareto).aic, (pareto).bic)) v(model, ll, aic, bic)
+ORDER BY bic;
+
+-- docs/reference/models.md: Uncertainty and model comparison, example 3
+WITH rfm AS (
+  SELECT customer_id, min(ts) < '1997-02-01' AS early,
+         (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).*
+  FROM transactions GROUP BY customer_id
+), pooled AS (SELECT clv.bgnbd_fit(frequency, recency, t) AS m FROM rfm),
+segments AS (SELECT early, clv.bgnbd_fit(frequency, recency, t) AS m FROM rfm GROUP BY early),
+holdout AS (
+  SELECT clv.log_likelihood((SELECT clv.bgnbd_fit(frequency, recency, t) FROM rfm WHERE customer_id % 2 = 0),
+                            frequency, recency, t) AS bgnbd,
+         clv.log_likelihood((SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM rfm WHERE customer_id % 2 = 0),
+                            frequency, recency, t) AS pareto
+  FROM rfm WHERE customer_id % 2 = 1
+)
+SELECT round(2 * ((SELECT sum((m).log_likelihood) FROM segments) - (SELECT (m).log_likelihood FROM pooled))::numeric, 1)
+         AS lr_statistic_4_df,
+       round(holdout.bgnbd::numeric, 1) AS holdout_ll_bgnbd, round(holdout.pareto::numeric, 1) AS holdout_ll_pareto_nbd
+FROM holdout;
+
+-- docs/reference/models.md: Uncertainty and model comparison, example 4
+WITH rfm AS (
+  SELECT customer_id, (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM transactions GROUP BY customer_id
+), model AS (SELECT clv.bgnbd_fit(frequency, recency, t) AS m FROM rfm)
+SELECT customer_id, round(clv.expected_purchases((SELECT m FROM model), frequency, recency, t, 52)::numeric, 3) AS expected,
+       round(percentile_cont(0.025) WITHIN GROUP (ORDER BY clv.expected_purchases(d, frequency, recency, t, 52))::numeric, 3) AS lower_95,
+       round(percentile_cont(0.975) WITHIN GROUP (ORDER BY clv.expected_purchases(d, frequency, recency, t, 52))::numeric, 3) AS upper_95
+FROM rfm, model, clv.model_draws(model.m, 200, 1) d
+WHERE customer_id <= 5 GROUP BY customer_id, frequency, recency, t ORDER BY customer_id;
+
 -- docs/reference/models.md: BG/BB: discrete-time purchase opportunities, example 1
 WITH model AS (
   SELECT clv.bgbb_fit(frequency, recency, periods, weights) AS m FROM donations
