@@ -81,19 +81,23 @@ SELECT customer_id, (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30',
 FROM transactions GROUP BY customer_id;
 CREATE TABLE models AS
 SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd,
+       clv.mbgnbd_fit(frequency, recency, t) AS mbgnbd,
        clv.pareto_nbd_fit(frequency, recency, t) AS pareto,
        clv.gamma_gamma_fit(frequency, monetary) AS gg
 FROM calibration;
-SELECT 'BG/NBD' AS model, round((bgnbd).r::numeric, 3) AS "r", round((bgnbd).alpha::numeric, 3) AS "alpha",
-       round((bgnbd).a::numeric, 3) AS a_or_s, round((bgnbd).b::numeric, 3) AS b_or_beta,
-       round((bgnbd).log_likelihood::numeric, 1) AS log_likelihood
-FROM models
-UNION ALL
-SELECT 'Pareto/NBD', round((pareto).r::numeric, 3), round((pareto).alpha::numeric, 3),
-       round((pareto).s::numeric, 3), round((pareto).beta::numeric, 3), round((pareto).log_likelihood::numeric, 1)
-FROM models;
-SELECT round((gg).p::numeric, 3) AS gamma_gamma_p, round((gg).q::numeric, 3) AS q, round((gg).v::numeric, 3) AS v
-FROM models;
+\echo 'Model comparison (the lowest BIC fits best):'
+SELECT model, round(ll::numeric, 1) AS log_likelihood, round(aic::numeric, 1) AS aic, round(bic::numeric, 1) AS bic
+FROM models, LATERAL (VALUES ('BG/NBD', (bgnbd).log_likelihood, (bgnbd).aic, (bgnbd).bic),
+                             ('MBG/NBD', (mbgnbd).log_likelihood, (mbgnbd).aic, (mbgnbd).bic),
+                             ('Pareto/NBD', (pareto).log_likelihood, (pareto).aic, (pareto).bic)) v(model, ll, aic, bic)
+ORDER BY bic;
+\echo 'Parameters with standard errors and 95% confidence intervals:'
+SELECT model, s.parameter, round(s.estimate::numeric, 3) AS estimate, round(s.std_error::numeric, 3) AS std_error,
+       round(s.lower_95::numeric, 3) AS lower_95, round(s.upper_95::numeric, 3) AS upper_95
+FROM models, LATERAL (SELECT 'BG/NBD' AS model, * FROM clv.model_summary(bgnbd)
+                      UNION ALL SELECT 'MBG/NBD', * FROM clv.model_summary(mbgnbd)
+                      UNION ALL SELECT 'Pareto/NBD', * FROM clv.model_summary(pareto)
+                      UNION ALL SELECT 'Gamma-Gamma', * FROM clv.model_summary(gg)) s;
 
 \echo 'Top 10 customers by predicted CLV over the next 52 weeks (13 steps of 4 weeks, 1% discount per step):'
 SELECT customer_id AS customer, frequency, round(recency::numeric, 1) AS recency_wk, round(t::numeric, 1) AS t_wk,
