@@ -116,6 +116,20 @@ printf "%-34s %10.1f ms   %s\n" "BG/NBD, simulated ($customers)" "$(serial_ms "S
 printf "%-34s %10.1f ms\n" "Pareto/NBD, simulated ($customers)" "$(exec_ms 0 "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM sim")"
 
 echo
+echo "standard errors: 2k gradient evaluations after the fit's own (k parameters), as a share of the fit's evaluations"
+psql -At -c "
+  SELECT model, k, iterations, round(100.0 * 2 * k / iterations, 1)
+  FROM (SELECT clv.bgnbd_fit(frequency, recency, t) AS b, clv.mbgnbd_fit(frequency, recency, t) AS m,
+               clv.pareto_nbd_fit(frequency, recency, t) AS p, clv.gamma_gamma_fit(frequency, monetary) AS g
+        FROM cdnow_weekly) f,
+       LATERAL (VALUES ('BG/NBD, CDNOW', 4, (b).iterations), ('MBG/NBD, CDNOW', 4, (m).iterations),
+                       ('Pareto/NBD, CDNOW', 4, (p).iterations), ('Gamma-Gamma, CDNOW', 3, (g).iterations),
+                       ('BG/BB, donations', 4, (SELECT (clv.bgbb_fit(frequency, recency, periods, weights)).iterations
+                                                FROM donations))) v(model, k, iterations)" |
+  while IFS='|' read -r model k iterations share; do
+    printf "%-34s %4d + %2d evaluations  %5.1f %%\n" "$model" "$iterations" "$((2 * k))" "$share"
+  done
+echo
 echo "scoring $customers rows (median of $reps, serial)"
 echo "  the model passed as a scalar subquery (evaluated once), against sum(frequency * 1.0);"
 echo "  and taken from the one-row model table joined to every row, against the same join"
