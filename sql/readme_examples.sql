@@ -144,6 +144,16 @@ SELECT customer_id, round(clv.expected_purchases((SELECT m FROM model), frequenc
 FROM rfm, model, clv.model_draws(model.m, 200, 1) d
 WHERE customer_id <= 5 GROUP BY customer_id, frequency, recency, t ORDER BY customer_id;
 
+-- docs/reference/models.md: Residual lifetime value, example 1
+WITH rfm AS (
+  SELECT customer_id, (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM transactions GROUP BY customer_id
+), models AS (
+  SELECT clv.pareto_nbd_fit(frequency, recency, t) AS pnbd, clv.gamma_gamma_fit(frequency, monetary) AS gg FROM rfm
+)
+SELECT customer_id, frequency, round(clv.dert(pnbd, frequency, recency, t, ln(1.15) / 52)::numeric, 3) AS dert,
+       round(clv.residual_clv(pnbd, gg, frequency, recency, t, monetary, ln(1.15) / 52, 0.3)::numeric, 2) AS residual_margin
+FROM rfm, models ORDER BY residual_margin DESC NULLS LAST, customer_id LIMIT 5;
+
 -- docs/reference/models.md: BG/BB: discrete-time purchase opportunities, example 1
 WITH model AS (
   SELECT clv.bgbb_fit(frequency, recency, periods, weights) AS m FROM donations

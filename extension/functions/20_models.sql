@@ -307,6 +307,12 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_predicted_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.predicted_clv(@extschema@.pareto_nbd, @extschema@.gamma_gamma, double precision, double precision, double precision, double precision, double precision, double precision, double precision) IS 'Discounted expected value of the next horizon time units (Pareto/NBD purchases x Gamma-Gamma spend), summed over steps of length step with discount_rate per step, as the lifetimes librarys customer_lifetime_value; horizon must be a whole number of steps';
 
+CREATE OR REPLACE FUNCTION @extschema@.dert(model @extschema@.pareto_nbd, frequency double precision, recency double precision, t double precision, discount_rate double precision)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_dert'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dert(@extschema@.pareto_nbd, double precision, double precision, double precision, double precision) IS
+'Pareto/NBD discounted expected residual transactions (Fader, Hardie & Lee 2005): the expected purchases after t, each discounted continuously by exp(-discount_rate * time from t), discount_rate > 0 per unit of t (an annual rate of 15 % compounded yearly is ln(1.15) / 52 = 0.0027 per week); in closed form through the confluent hypergeometric function of the second kind; times the expected spend and margin, the residual lifetime value (clv.residual_clv)';
+
 CREATE OR REPLACE FUNCTION @extschema@.expected_spend(model @extschema@.gamma_gamma, frequency double precision, monetary double precision)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_gamma_gamma_expected_spend'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -821,3 +827,21 @@ CREATE OR REPLACE AGGREGATE @extschema@.bgbb_fit_state(frequency integer, recenc
 );
 COMMENT ON AGGREGATE @extschema@.bgbb_fit_state(integer, integer, integer, bigint) IS
 'Partial state of clv.bgbb_fit over these rows (clv.discrete_fit_state), to finish with clv.bgbb_fit_merge: ship states instead of rows from shards or parts';
+
+-- Residual lifetime value (after the functions they call: SQL-standard bodies
+-- are bound when created).
+CREATE OR REPLACE FUNCTION @extschema@.residual_clv(model @extschema@.pareto_nbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, discount_rate double precision, margin double precision DEFAULT 1)
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN @extschema@.dert(model, frequency, recency, t, discount_rate)
+       OPERATOR(pg_catalog.*) @extschema@.expected_spend(spend_model, frequency, monetary)
+       OPERATOR(pg_catalog.*) margin;
+COMMENT ON FUNCTION @extschema@.residual_clv(@extschema@.pareto_nbd, @extschema@.gamma_gamma, double precision, double precision, double precision, double precision, double precision, double precision) IS
+'Residual lifetime value of a customer: clv.dert (Pareto/NBD, continuous discounting) times the Gamma-Gamma expected spend times margin';
+
+CREATE OR REPLACE FUNCTION @extschema@.residual_clv(model @extschema@.bgbb, spend_model @extschema@.gamma_gamma, frequency integer, recency integer, n_periods integer, monetary double precision, discount_rate double precision, margin double precision DEFAULT 1)
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN @extschema@.dert(model, frequency, recency, n_periods, discount_rate)
+       OPERATOR(pg_catalog.*) @extschema@.expected_spend(spend_model, frequency, monetary)
+       OPERATOR(pg_catalog.*) margin;
+COMMENT ON FUNCTION @extschema@.residual_clv(@extschema@.bgbb, @extschema@.gamma_gamma, integer, integer, integer, double precision, double precision, double precision) IS
+'Residual lifetime value of a customer: clv.dert (BG/BB, discount_rate per opportunity) times the Gamma-Gamma expected spend times margin';

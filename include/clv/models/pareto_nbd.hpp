@@ -54,4 +54,17 @@ double expected_purchases_new(const Params& params, double horizon);
 // of 2F1 terms loses all precision for larger n.
 double prob_purchases(const Params& params, double n, double horizon);
 
+// Discounted expected residual transactions with continuous discounting at
+// discount_rate per unit of t (Fader, Hardie & Lee 2005, "RFM and CLV"):
+//   integral over t > 0 of e^(-delta t) E[purchase rate at T + t | x, t_x, T]
+//   = P(alive) (r+x)/(alpha+T) (beta+T)^s delta^(s-1) U(s, s; delta (beta+T)),
+// U the confluent hypergeometric function of the second kind
+// (detail::gamma_mean_ratio). discount_rate > 0 and finite, and not so small
+// that delta (beta + T) < about 5e-5 (kMaxDertTerms terms of the fraction).
+constexpr double kMaxDertTerms = 1e6;
+double dert(const Params& params, double x, double t_x, double T, double discount_rate);
+// The DERT of a customer alive at T (dert is p_alive times this): it does not
+// depend on t_x, so a scorer can take P(alive) from its memo.
+double dert_if_alive(const Params& params, double x, double T, double discount_rate);
+
 }  // namespace clv::models::pareto_nbd

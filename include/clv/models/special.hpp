@@ -84,6 +84,15 @@ void expected_purchases_geometric_dropout_many(double r, double alpha, double a,
                                                const double* t, std::size_t count, double* out,
                                                Method method = Method::automatic);
 
+// E[z / (z + V)] for V ~ Gamma(s, 1), s > 0, z > 0: z^s U(s, s, z) with U
+// the confluent hypergeometric function of the second kind (Tricomi's), or
+// z^s e^z Gamma(1 - s, z). Boost.Math has neither U nor the upper incomplete
+// gamma function for 1 - s <= 0, so it is Legendre's continued fraction of
+// Gamma(a, z), which converges for every a and z > 0, evaluated by the
+// modified Lentz method: a few terms for z >= 1, about 50 / z for small z.
+// Throws std::invalid_argument when it needs more than max_terms.
+double gamma_mean_ratio(double s, double z, double max_terms);
+
 // I(t) = integral over tau in [t, inf) of (alpha+tau)^-p (beta+tau)^-q, in logs,
 // with its partial derivatives. This is the Pareto/NBD likelihood's second term
 // (p = r+x, q = s+1), Fader & Hardie's A_0 written as I(t_x) - I(T).

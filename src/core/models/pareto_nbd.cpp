@@ -290,4 +290,23 @@ double prob_purchases(const Params& params, double n, double horizon) {
   return detail::finite_result(alive_throughout + died_before, kModel, "probability of purchases");
 }
 
+double dert_if_alive(const Params& params, double x, double T, double discount_rate) {
+  validate_params(params);
+  validate_rfm(x, x == 0 ? 0 : T, T);
+  if (!(discount_rate > 0) || !std::isfinite(discount_rate))
+    throw std::invalid_argument("discount rate " + format_number(discount_rate) +
+                                " must be positive and finite");
+  const double z = discount_rate * (params.beta + T);
+  if (!std::isfinite(z))
+    throw std::range_error("Pareto/NBD DERT is out of the range of double precision");
+  const double ratio = detail::gamma_mean_ratio(params.s, z, kMaxDertTerms);
+  return detail::finite_result((params.r + x) / (params.alpha + T) * ratio / discount_rate, kModel,
+                               "DERT");
+}
+
+double dert(const Params& params, double x, double t_x, double T, double discount_rate) {
+  const double if_alive = dert_if_alive(params, x, T, discount_rate);
+  return p_alive(params, x, t_x, T) * if_alive;
+}
+
 }  // namespace clv::models::pareto_nbd

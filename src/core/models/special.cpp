@@ -1,4 +1,5 @@
 #include "clv/common/assertions.hpp"
+#include "clv/common/format.hpp"
 
 #include "clv/models/special.hpp"
 
@@ -298,6 +299,31 @@ LogTailIntegral log_tail_integral(double p, double alpha, double q, double beta,
   out.d_alpha = in_max_min.d_beta;
   out.d_beta = in_max_min.d_alpha;
   return out;
+}
+
+double gamma_mean_ratio(double s, double z, double max_terms) {
+  // z / (b_0 + a_1 / (b_1 + a_2 / (b_2 + ...))) with b_n = z + s + 2n and
+  // a_n = -n (s + n - 1): Gamma(1 - s, z)'s fraction times z^s e^z.
+  constexpr double tiny = 1e-300, tolerance = 1e-16;
+  double b = z + s, c = 1 / tiny, d = 1 / b, value = d;
+  for (double n = 1;; ++n) {
+    if (n > max_terms)
+      throw std::invalid_argument(
+          "the discount rate is too small for the series (rate x (beta + t) "
+          "below about " +
+          format_number(50 / max_terms) + ")");
+    const double a = -n * (s + n - 1);
+    b += 2;
+    d = a * d + b;
+    if (std::abs(d) < tiny) d = tiny;
+    c = b + a / c;
+    if (std::abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const double step = c * d;
+    value *= step;
+    if (std::abs(step - 1) < tolerance) break;
+  }
+  return z * value;
 }
 
 }  // namespace clv::models::detail

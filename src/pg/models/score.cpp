@@ -34,6 +34,7 @@ PG_FUNCTION_INFO_V1(clv_pareto_nbd_prob_purchases);
 PG_FUNCTION_INFO_V1(clv_bgnbd_predicted_clv);
 PG_FUNCTION_INFO_V1(clv_mbgnbd_predicted_clv);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_predicted_clv);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_dert);
 PG_FUNCTION_INFO_V1(clv_gamma_gamma_expected_spend);
 PG_FUNCTION_INFO_V1(clv_sbg_survival);
 PG_FUNCTION_INFO_V1(clv_sbg_retention);
@@ -244,6 +245,19 @@ Datum clv_mbgnbd_predicted_clv(PG_FUNCTION_ARGS) {
 }
 Datum clv_pareto_nbd_predicted_clv(PG_FUNCTION_ARGS) {
   return predicted_clv<ParetoNbd>(fcinfo);
+}
+
+// P(alive) through the call site's memo of tail integrals, times the DERT
+// of a customer alive at t.
+Datum clv_pareto_nbd_dert(PG_FUNCTION_ARGS) {
+  const auto fields = model_fields<4>(fcinfo, 0, 0);
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
+  const double discount_rate = PG_GETARG_FLOAT8(4);
+  const double alive =
+      p_alive_of<ParetoNbd>(fcinfo, clv_pg::memo_warmed_up(fcinfo), fields, x, t_x, t);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
+    return alive * models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
+  }));
 }
 
 Datum clv_gamma_gamma_expected_spend(PG_FUNCTION_ARGS) {
