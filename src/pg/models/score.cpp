@@ -256,7 +256,8 @@ Datum clv_pareto_nbd_dert(PG_FUNCTION_ARGS) {
   const double alive =
       p_alive_of<ParetoNbd>(fcinfo, clv_pg::memo_warmed_up(fcinfo), fields, x, t_x, t);
   PG_RETURN_FLOAT8(clv_pg::guarded([&] {
-    return alive * models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
+    return alive *
+           models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
   }));
 }
 
