@@ -30,11 +30,29 @@ SELECT profile, last_mode, rows_changed, pending_changes, last_error, last_fit_e
 FROM clv.profile_status;
 
 -- The stored model is the fit of the stored facts at the refresh's as-of
--- time (one full refresh: every customer has the same refreshed_at).
-SELECT m.bgnbd = (SELECT clv.bgnbd_fit(frequency, recency, t_at_refresh) FROM clv_profiles.shop_facts) AS same_bgnbd,
+-- time (one full refresh: every customer has the same refreshed_at); with
+-- model auto, the one of the three purchase models with the lowest BIC, and
+-- only it.
+WITH fits AS (
+  SELECT clv.bgnbd_fit(frequency, recency, t_at_refresh) AS b, clv.mbgnbd_fit(frequency, recency, t_at_refresh) AS mb,
+         clv.pareto_nbd_fit(frequency, recency, t_at_refresh) AS pn
+  FROM clv_profiles.shop_facts),
+lowest AS (
+  SELECT v.name, v.fit FROM fits, LATERAL (VALUES ('bgnbd', (b).bic, b::text), ('mbgnbd', (mb).bic, mb::text),
+                                                  ('pareto_nbd', (pn).bic, pn::text)) v(name, bic, fit)
+  ORDER BY v.bic LIMIT 1)
+SELECT m.model = lowest.name AS lowest_bic_chosen,
+       COALESCE(m.bgnbd::text, m.mbgnbd::text, m.pareto_nbd::text) = lowest.fit AS same_fit,
+       num_nonnulls(m.bgnbd, m.mbgnbd, m.pareto_nbd) AS models_stored,
        m.gamma_gamma = (SELECT clv.gamma_gamma_fit(frequency, monetary) FROM clv_profiles.shop_facts) AS same_gamma_gamma,
-       (m.bgnbd).converged, (m.bgnbd).n_customers
-FROM clv.profile_models m;
+       COALESCE((m.bgnbd).n_customers, (m.mbgnbd).n_customers, (m.pareto_nbd).n_customers) AS n_customers
+FROM clv.profile_models m, lowest;
+-- profile_status shows the choice and its statistics.
+SELECT s.model, s.fitted_model = m.model AS fitted_model_ok, s.fit_customers, s.fit_converged,
+       s.fit_bic = COALESCE((m.bgnbd).bic, (m.mbgnbd).bic, (m.pareto_nbd).bic) AS fit_bic_ok,
+       s.fit_aic = COALESCE((m.bgnbd).aic, (m.mbgnbd).aic, (m.pareto_nbd).aic) AS fit_aic_ok,
+       s.fit_log_likelihood < 0 AS fit_log_likelihood_ok
+FROM clv.profile_status s, clv.profile_models m;
 
 -- The view against an independent computation in one transaction (one
 -- now()): the RFM summary from clv.rfm_agg and the scores from the scoring
@@ -45,7 +63,7 @@ LANGUAGE sql AS $$
     SELECT customer_id, clv.rfm_agg(ts, amount, now(), '7 days') AS r,
            clv.trend_agg(ts, amount, now(), '30 days') AS tr
     FROM shop_orders GROUP BY customer_id),
-  m AS (SELECT bgnbd, gamma_gamma FROM clv.profile_models ORDER BY fitted_at DESC LIMIT 1),
+  m AS (SELECT bgnbd, mbgnbd, pareto_nbd, gamma_gamma FROM clv.profile_models ORDER BY fitted_at DESC LIMIT 1),
   h AS (SELECT horizon, discount_rate, discount_steps FROM clv.profiles WHERE name = 'shop')
   SELECT count(v.customer_id),
          count(*) FILTER (WHERE v.orders <> (r).n_orders OR v.frequency <> (r).frequency
@@ -53,10 +71,20 @@ LANGUAGE sql AS $$
                             OR v.monetary <> (r).monetary OR v.total_spend <> (r).total_amount
                             OR v.first_purchase <> (r).first_ts OR v.last_purchase <> (r).last_ts
                             OR v.trend_direction <> (tr).direction
-                            OR abs(v.p_alive - clv.p_alive(m.bgnbd, (r).frequency, (r).recency, (r).t)) > 1e-9
-                            OR abs(v.expected_purchases - clv.expected_purchases(m.bgnbd, (r).frequency, (r).recency, (r).t, h.horizon)) > 1e-9
-                            OR abs(v.predicted_clv - clv.predicted_clv(m.bgnbd, m.gamma_gamma, (r).frequency, (r).recency, (r).t,
-                                                                       (r).monetary, h.horizon, h.discount_rate, h.horizon / h.discount_steps)) > 1e-6
+                            OR v.p_alive IS NULL OR v.expected_purchases IS NULL OR v.predicted_clv IS NULL
+                            OR abs(v.p_alive - COALESCE(clv.p_alive(m.bgnbd, (r).frequency, (r).recency, (r).t),
+                                                        clv.p_alive(m.mbgnbd, (r).frequency, (r).recency, (r).t),
+                                                        clv.p_alive(m.pareto_nbd, (r).frequency, (r).recency, (r).t))) > 1e-9
+                            OR abs(v.expected_purchases - COALESCE(clv.expected_purchases(m.bgnbd, (r).frequency, (r).recency, (r).t, h.horizon),
+                                                                   clv.expected_purchases(m.mbgnbd, (r).frequency, (r).recency, (r).t, h.horizon),
+                                                                   clv.expected_purchases(m.pareto_nbd, (r).frequency, (r).recency, (r).t, h.horizon))) > 1e-9
+                            OR abs(v.predicted_clv - COALESCE(
+                                 clv.predicted_clv(m.bgnbd, m.gamma_gamma, (r).frequency, (r).recency, (r).t,
+                                                   (r).monetary, h.horizon, h.discount_rate, h.horizon / h.discount_steps),
+                                 clv.predicted_clv(m.mbgnbd, m.gamma_gamma, (r).frequency, (r).recency, (r).t,
+                                                   (r).monetary, h.horizon, h.discount_rate, h.horizon / h.discount_steps),
+                                 clv.predicted_clv(m.pareto_nbd, m.gamma_gamma, (r).frequency, (r).recency, (r).t,
+                                                   (r).monetary, h.horizon, h.discount_rate, h.horizon / h.discount_steps))) > 1e-6
                             OR v.lateness IS DISTINCT FROM clv.lateness((r).frequency, (r).recency, v.t)),
          count(*) FILTER (WHERE v.customer_id IS NULL)
   FROM ref LEFT JOIN clv_profiles.shop v USING (customer_id), m, h

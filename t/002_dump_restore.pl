@@ -52,7 +52,7 @@ my $fingerprint = q{
 SELECT string_agg(t || ' ' || n, E'\n' ORDER BY t) FROM (
   SELECT 'profiles' AS t, count(*) || ' ' || md5(string_agg(concat_ws(',', id, name, owner, source, customer_column,
            unit, model, horizon, resolve_identity, enabled, last_fit_at), ';' ORDER BY id)) AS n FROM clv.profiles
-  UNION ALL SELECT 'models', count(*) || ' ' || md5(string_agg(concat_ws(',', profile_id, fitted_at, bgnbd, pareto_nbd, gamma_gamma, clv_breaks), ';' ORDER BY profile_id, fitted_at)) FROM clv.profile_models
+  UNION ALL SELECT 'models', count(*) || ' ' || md5(string_agg(concat_ws(',', profile_id, fitted_at, model, bgnbd, mbgnbd, pareto_nbd, gamma_gamma, clv_breaks), ';' ORDER BY profile_id, fitted_at)) FROM clv.profile_models
   UNION ALL SELECT 'changes', count(*) || ' ' || md5(string_agg(concat_ws(',', profile_id, customers), ';' ORDER BY profile_id, customers)) FROM clv.profile_changes
   UNION ALL SELECT 'nodes', count(*) || ' ' || md5(string_agg(concat_ws(',', identifier, cluster_id), ';' ORDER BY identifier)) FROM clv.identity_nodes
   UNION ALL SELECT 'edges', count(*) || ' ' || md5(string_agg(concat_ws(',', a, b, source), ';' ORDER BY a, b, source)) FROM clv.identity_edges

@@ -226,7 +226,7 @@ is(scalar(grep { /clv\.rfm_agg\(.*GROUP BY/ } @remote_rows), 2,
   or diag(join("\n", @remote_rows));
 my $fit_sharded = $coordinator->safe_psql('postgres', $pushdown . sprintf($fit, 'tx'));
 my $fit_local = $coordinator->safe_psql('postgres', $pushdown . sprintf($fit, 'tx_local'));
-like($fit_local, qr/^\(.*,3000,t,\d+\)$/, 'clv.bgnbd_fit on the local table converges over 3000 customers');
+like($fit_local, qr/^\(.*,3000,t,\d+,[^,]+,[^,]+,(?:\{\}|"\{\{.*\}\}")\)$/, 'clv.bgnbd_fit on the local table converges over 3000 customers');
 is($fit_sharded, $fit_local, 'clv.bgnbd_fit over the sharded summaries equals the local fit exactly');
 
 # The time-zone pitfall: postgres_fdw runs its connections to the shards
@@ -321,7 +321,7 @@ is(scalar(grep { /clv\.bgnbd_fit_state\(frequency, recency, t\)/ } @remote_rows)
   or diag(join("\n", @remote_rows));
 my $local_zone_fit = $coordinator->safe_psql('postgres', qq{SELECT clv.bgnbd_fit(frequency, recency, t)
   FROM (SELECT (clv.rfm_agg(ts, amount, $as_of, '7 days', '1 day', 'UTC')).* FROM tx_local GROUP BY customer_id) s});
-like($local_zone_fit, qr/^\(.*,3000,t,\d+\)$/, 'fit from per-shard states: the local fit converges');
+like($local_zone_fit, qr/^\(.*,3000,t,\d+,[^,]+,[^,]+,(?:\{\}|"\{\{.*\}\}")\)$/, 'fit from per-shard states: the local fit converges');
 is($coordinator->safe_psql('postgres', $states_fit), $local_zone_fit,
 	'fit from per-shard states: the merged states give the local fit bit for bit');
 my $gg_states = q{SELECT clv.gamma_gamma_fit_merge(s) FROM (

@@ -197,8 +197,8 @@ BEGIN
   EXECUTE pg_catalog.format($v$
     CREATE OR REPLACE VIEW %1$s AS
     WITH m AS MATERIALIZED (
-      SELECT pm.%3$I AS model, pm.gamma_gamma, pm.recency_breaks, pm.frequency_breaks,
-             pm.monetary_breaks, pm.clv_breaks
+      SELECT pm.bgnbd, pm.mbgnbd, pm.pareto_nbd, pm.gamma_gamma, pm.recency_breaks,
+             pm.frequency_breaks, pm.monetary_breaks, pm.clv_breaks
       FROM %4$s pm LIMIT 1)
     SELECT f.%5$I, f.orders, f.first_purchase, f.last_purchase, f.frequency, f.recency, a.t,
            f.monetary, f.total_spend, f.total_spend * %6$s AS historical_value,
@@ -215,10 +215,18 @@ BEGIN
                                + pg_catalog.date_part('epoch', pg_catalog.now() - f.refreshed_at) / %8$s AS t) a
     LEFT JOIN m ON true
     CROSS JOIN LATERAL (
-      SELECT %2$s.p_alive(m.model, f.frequency, f.recency, a.t) AS p_alive,
-             %2$s.expected_purchases(m.model, f.frequency, f.recency, a.t, %9$s) AS expected_purchases,
-             %2$s.predicted_clv(m.model, m.gamma_gamma, f.frequency, f.recency, a.t,
-                                COALESCE(f.monetary, 0), %9$s, %10$s, %11$s) * %6$s AS predicted_clv) s
+      SELECT COALESCE(%2$s.p_alive(m.bgnbd, f.frequency, f.recency, a.t),
+                      %2$s.p_alive(m.mbgnbd, f.frequency, f.recency, a.t),
+                      %2$s.p_alive(m.pareto_nbd, f.frequency, f.recency, a.t)) AS p_alive,
+             COALESCE(%2$s.expected_purchases(m.bgnbd, f.frequency, f.recency, a.t, %9$s),
+                      %2$s.expected_purchases(m.mbgnbd, f.frequency, f.recency, a.t, %9$s),
+                      %2$s.expected_purchases(m.pareto_nbd, f.frequency, f.recency, a.t, %9$s)) AS expected_purchases,
+             COALESCE(%2$s.predicted_clv(m.bgnbd, m.gamma_gamma, f.frequency, f.recency, a.t,
+                                         COALESCE(f.monetary, 0), %9$s, %10$s, %11$s),
+                      %2$s.predicted_clv(m.mbgnbd, m.gamma_gamma, f.frequency, f.recency, a.t,
+                                         COALESCE(f.monetary, 0), %9$s, %10$s, %11$s),
+                      %2$s.predicted_clv(m.pareto_nbd, m.gamma_gamma, f.frequency, f.recency, a.t,
+                                         COALESCE(f.monetary, 0), %9$s, %10$s, %11$s)) * %6$s AS predicted_clv) s
     CROSS JOIN LATERAL (SELECT %2$s.lateness(f.frequency, f.recency, a.t) AS lateness) l$v$,
     @extschema@.profile_object(p, ''), ext, p.model, @extschema@.profile_object(p, '_model'), p.customer_column, p.margin,
     @extschema@.profile_object(p, '_facts'), unit_seconds, p.horizon, p.discount_rate, step);
@@ -601,9 +609,9 @@ BEGIN
   IF p.trend_period IS NULL OR p.trend_period OPERATOR(pg_catalog.<) '1 second' OR p.trend_period OPERATOR(pg_catalog.>) '3660 days' THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('trend_period must be between 1 second and 3660 days, got %s', p.trend_period);
   END IF;
-  IF p.model IS NULL OR p.model OPERATOR(pg_catalog.<>) ALL ('{bgnbd,mbgnbd,pareto_nbd}') THEN
+  IF p.model IS NULL OR p.model OPERATOR(pg_catalog.<>) ALL ('{auto,bgnbd,mbgnbd,pareto_nbd}') THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('unknown model %L', p.model),
-      HINT = 'Use bgnbd, mbgnbd or pareto_nbd.';
+      HINT = 'Use auto, bgnbd, mbgnbd or pareto_nbd.';
   END IF;
   IF NOT (p.horizon OPERATOR(pg_catalog.>) 0 AND p.horizon OPERATOR(pg_catalog.<=) 1e6) THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('horizon must be positive and at most 1e6 units, got %s', p.horizon);
@@ -653,20 +661,41 @@ BEGIN
              monetary, last_purchase
       FROM %2$s),
     m AS (
-      SELECT %3$s.%4$I_fit(x, recency, t) AS model, %3$s.gamma_gamma_fit(x, monetary) AS gg,
+      SELECT %4$s AS bgnbd, %8$s AS mbgnbd, %9$s AS pareto_nbd, %3$s.gamma_gamma_fit(x, monetary) AS gg,
              pg_catalog.percentile_cont('{0.2,0.4,0.6,0.8}'::double precision[]) WITHIN GROUP (ORDER BY pg_catalog.date_part('epoch', last_purchase)) AS rb,
              pg_catalog.percentile_cont('{0.2,0.4,0.6,0.8}'::double precision[]) WITHIN GROUP (ORDER BY x) AS fb,
              pg_catalog.percentile_cont('{0.2,0.4,0.6,0.8}'::double precision[]) WITHIN GROUP (ORDER BY COALESCE(monetary, 0)) AS mb
-      FROM f)
-    INSERT INTO %3$s.profile_models (profile_id, fitted_at, fit_duration, %4$I, gamma_gamma,
-                                     recency_breaks, frequency_breaks, monetary_breaks, clv_breaks)
-    SELECT $1, pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp() - $2, m.model, m.gg, m.rb, m.fb, m.mb,
+      FROM f),
+    -- the candidate with the lowest BIC, converged fits first
+    c AS (
+      SELECT m.*, (SELECT v.name FROM (VALUES ('bgnbd', (m.bgnbd).bic, (m.bgnbd).converged),
+                                              ('mbgnbd', (m.mbgnbd).bic, (m.mbgnbd).converged),
+                                              ('pareto_nbd', (m.pareto_nbd).bic, (m.pareto_nbd).converged)) v(name, bic, converged)
+                   WHERE v.bic IS NOT NULL ORDER BY v.converged DESC, v.bic LIMIT 1) AS chosen
+      FROM m),
+    k AS (
+      SELECT c.chosen, c.gg, c.rb, c.fb, c.mb,
+             CASE WHEN c.chosen OPERATOR(pg_catalog.=) 'bgnbd' THEN c.bgnbd END AS bgnbd,
+             CASE WHEN c.chosen OPERATOR(pg_catalog.=) 'mbgnbd' THEN c.mbgnbd END AS mbgnbd,
+             CASE WHEN c.chosen OPERATOR(pg_catalog.=) 'pareto_nbd' THEN c.pareto_nbd END AS pareto_nbd
+      FROM c WHERE c.chosen IS NOT NULL)
+    INSERT INTO %3$s.profile_models (profile_id, fitted_at, fit_duration, bgnbd, mbgnbd, pareto_nbd, gamma_gamma,
+                                     recency_breaks, frequency_breaks, monetary_breaks, clv_breaks, model)
+    SELECT $1, pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp() - $2, k.bgnbd, k.mbgnbd, k.pareto_nbd,
+           k.gg, k.rb, k.fb, k.mb,
            (SELECT pg_catalog.percentile_cont('{0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9}'::double precision[])
-                     WITHIN GROUP (ORDER BY %3$s.predicted_clv(m.model, m.gg, f.x, f.recency, f.t, COALESCE(f.monetary, 0), %5$s, %6$s, %7$s))
-            FROM f)
-    FROM m WHERE m.model IS NOT NULL$q$,
-    unit_seconds, @extschema@.profile_object(p, '_facts'), ext, p.model,
-    p.horizon, p.discount_rate, p.horizon / p.discount_steps)
+                     WITHIN GROUP (ORDER BY COALESCE(
+                       %3$s.predicted_clv(k.bgnbd, k.gg, f.x, f.recency, f.t, COALESCE(f.monetary, 0), %5$s, %6$s, %7$s),
+                       %3$s.predicted_clv(k.mbgnbd, k.gg, f.x, f.recency, f.t, COALESCE(f.monetary, 0), %5$s, %6$s, %7$s),
+                       %3$s.predicted_clv(k.pareto_nbd, k.gg, f.x, f.recency, f.t, COALESCE(f.monetary, 0), %5$s, %6$s, %7$s)))
+            FROM f),
+           k.chosen
+    FROM k$q$,
+    unit_seconds, @extschema@.profile_object(p, '_facts'), ext,
+    CASE WHEN p.model OPERATOR(pg_catalog.=) ANY ('{auto,bgnbd}') THEN ext || '.bgnbd_fit(x, recency, t)' ELSE 'NULL::' || ext || '.bgnbd' END,
+    p.horizon, p.discount_rate, p.horizon / p.discount_steps,
+    CASE WHEN p.model OPERATOR(pg_catalog.=) ANY ('{auto,mbgnbd}') THEN ext || '.mbgnbd_fit(x, recency, t)' ELSE 'NULL::' || ext || '.mbgnbd' END,
+    CASE WHEN p.model OPERATOR(pg_catalog.=) ANY ('{auto,pareto_nbd}') THEN ext || '.pareto_nbd_fit(x, recency, t)' ELSE 'NULL::' || ext || '.pareto_nbd' END)
   USING p.id, started;
   GET DIAGNOSTICS fitted = ROW_COUNT;
   IF fitted OPERATOR(pg_catalog.=) 0 THEN
@@ -1143,7 +1172,7 @@ COMMENT ON FUNCTION @extschema@.refresh_profile_as_owner(integer, boolean) IS
 CREATE OR REPLACE FUNCTION @extschema@.create_profile(
     name text, source regclass, customer_column name, ts_column name, amount_column name,
     unit interval DEFAULT '1 day',
-    model text DEFAULT 'bgnbd',
+    model text DEFAULT 'auto',
     horizon double precision DEFAULT NULL,
     discount_rate double precision DEFAULT 0.01,
     refresh_interval interval DEFAULT '10 seconds',
@@ -1407,12 +1436,24 @@ SELECT p.name AS profile, p.owner, p.enabled, p.last_start, p.last_end,
          AND (p.last_error_at IS NULL OR p.last_error_at OPERATOR(pg_catalog.<) p.last_start) AS running_or_interrupted,
        @extschema@.profile_worker_state() AS worker,
        CASE WHEN p.watermark_column IS NULL THEN 'trigger' ELSE 'watermark' END AS capture,
-       COALESCE(p.watermark_ts::text, p.watermark_id::text) AS watermark
+       COALESCE(p.watermark_ts::text, p.watermark_id::text) AS watermark,
+       p.model, fit.model AS fitted_model, fit.n_customers AS fit_customers, fit.converged AS fit_converged,
+       fit.log_likelihood AS fit_log_likelihood, fit.aic AS fit_aic, fit.bic AS fit_bic
 FROM @extschema@.profiles p
 LEFT JOIN LATERAL (SELECT COALESCE(pg_catalog.sum(pg_catalog.cardinality(ch.customers)), 0) AS pending,
                           COALESCE(pg_catalog.bool_or(ch.customers IS NULL), false) AS full_pending,
                           pg_catalog.min(ch.changed_at) AS oldest
                    FROM @extschema@.profile_changes ch WHERE ch.profile_id OPERATOR(pg_catalog.=) p.id) c ON true
+-- the latest fit: the model it scores with (0.5.0's rows: the profile's model)
+LEFT JOIN LATERAL (SELECT COALESCE(pm.model, CASE WHEN pm.bgnbd IS NOT NULL THEN 'bgnbd' WHEN pm.mbgnbd IS NOT NULL THEN 'mbgnbd'
+                                                  WHEN pm.pareto_nbd IS NOT NULL THEN 'pareto_nbd' END) AS model,
+                          COALESCE((pm.bgnbd).n_customers, (pm.mbgnbd).n_customers, (pm.pareto_nbd).n_customers) AS n_customers,
+                          COALESCE((pm.bgnbd).converged, (pm.mbgnbd).converged, (pm.pareto_nbd).converged) AS converged,
+                          COALESCE((pm.bgnbd).log_likelihood, (pm.mbgnbd).log_likelihood, (pm.pareto_nbd).log_likelihood) AS log_likelihood,
+                          COALESCE((pm.bgnbd).aic, (pm.mbgnbd).aic, (pm.pareto_nbd).aic) AS aic,
+                          COALESCE((pm.bgnbd).bic, (pm.mbgnbd).bic, (pm.pareto_nbd).bic) AS bic
+                   FROM @extschema@.profile_models pm WHERE pm.profile_id OPERATOR(pg_catalog.=) p.id
+                   ORDER BY pm.fitted_at DESC LIMIT 1) fit ON true
 -- The view reads as its owner, who sees every row: each reader sees the
 -- profiles of roles it has the privileges of, and those whose view it may
 -- read (last_error may name customers).
@@ -1422,7 +1463,7 @@ WHERE pg_catalog.pg_has_role(p.owner, 'USAGE')
                                       WHERE n.nspname OPERATOR(pg_catalog.=) p.target_schema
                                         AND c.relname OPERATOR(pg_catalog.=) p.name), 'SELECT');
 COMMENT ON VIEW @extschema@.profile_status IS
-'One row per profile the current role may see: last refresh start and end, duration, mode and customers recomputed, pending changes (customer keys waiting, with repeats), whether a full refresh is pending, lag (age of the oldest pending change), last model fit and its error, last refresh error, consecutive failures, next timed run; running_or_interrupted: started but neither finished nor failed (running now, or the server crashed during it); worker: the state of this database''s profile worker (running, starting, waiting for a free clv.max_workers slot, disabled, not preloaded); capture: trigger or watermark; watermark: the highest watermark value the last refresh saw (watermark capture; pending_changes and lag count trigger-captured changes only)';
+'One row per profile the current role may see: last refresh start and end, duration, mode and customers recomputed, pending changes (customer keys waiting, with repeats), whether a full refresh is pending, lag (age of the oldest pending change), last model fit and its error, last refresh error, consecutive failures, next timed run; running_or_interrupted: started but neither finished nor failed (running now, or the server crashed during it); worker: the state of this database''s profile worker (running, starting, waiting for a free clv.max_workers slot, disabled, not preloaded); capture: trigger or watermark; watermark: the highest watermark value the last refresh saw (watermark capture; pending_changes and lag count trigger-captured changes only); model: the setting (auto: the purchase model with the lowest BIC at each refit); fitted_model, fit_customers, fit_converged, fit_log_likelihood, fit_aic, fit_bic: the latest fit''s model and statistics';
 GRANT SELECT ON @extschema@.profile_status TO PUBLIC;
 
 -- Triggers on the extension's own tables, idempotent like the rest of this

@@ -28,7 +28,7 @@ CREATE TABLE @extschema@.profiles (
     ts_column name NOT NULL,
     amount_column name NOT NULL,
     unit interval NOT NULL CHECK (unit OPERATOR(pg_catalog.>=) '1 second' AND unit OPERATOR(pg_catalog.<=) '366 days'),
-    model text NOT NULL CHECK (model OPERATOR(pg_catalog.=) ANY ('{bgnbd,mbgnbd,pareto_nbd}')),
+    model text NOT NULL CHECK (model OPERATOR(pg_catalog.=) ANY ('{auto,bgnbd,mbgnbd,pareto_nbd}')),
     horizon double precision NOT NULL CHECK (horizon OPERATOR(pg_catalog.>) 0 AND horizon OPERATOR(pg_catalog.<=) 1e6),
     discount_rate double precision NOT NULL CHECK (discount_rate OPERATOR(pg_catalog.>=) 0 AND discount_rate OPERATOR(pg_catalog.<) 'infinity'),
     discount_steps integer NOT NULL CHECK (discount_steps OPERATOR(pg_catalog.>) 0 AND discount_steps OPERATOR(pg_catalog.<=) 10000),
@@ -70,7 +70,7 @@ COMMENT ON COLUMN @extschema@.profiles.customer_column IS 'the source''s custome
 COMMENT ON COLUMN @extschema@.profiles.ts_column IS 'the source''s transaction time column';
 COMMENT ON COLUMN @extschema@.profiles.amount_column IS 'the source''s transaction value column';
 COMMENT ON COLUMN @extschema@.profiles.unit IS 'time unit of recency, t and horizon';
-COMMENT ON COLUMN @extschema@.profiles.model IS 'purchase model: bgnbd, mbgnbd or pareto_nbd';
+COMMENT ON COLUMN @extschema@.profiles.model IS 'purchase model: auto (the lowest BIC of bgnbd, mbgnbd and pareto_nbd at each refit), bgnbd, mbgnbd or pareto_nbd';
 COMMENT ON COLUMN @extschema@.profiles.horizon IS 'prediction horizon of expected purchases and predicted CLV, in units';
 COMMENT ON COLUMN @extschema@.profiles.discount_rate IS 'discount rate per discounting step (horizon / discount_steps)';
 COMMENT ON COLUMN @extschema@.profiles.discount_steps IS 'number of discounting steps in the horizon';
@@ -127,15 +127,17 @@ CREATE TABLE @extschema@.profile_models (
     frequency_breaks double precision[] NOT NULL,
     monetary_breaks double precision[] NOT NULL,
     clv_breaks double precision[] NOT NULL,
+    model text,
     PRIMARY KEY (profile_id, fitted_at)
 );
 COMMENT ON COLUMN @extschema@.profile_models.profile_id IS 'the profile';
 COMMENT ON COLUMN @extschema@.profile_models.fitted_at IS 'when the fit ended';
 COMMENT ON COLUMN @extschema@.profile_models.fit_duration IS 'time the fit took';
-COMMENT ON COLUMN @extschema@.profile_models.bgnbd IS 'the BG/NBD fit of a profile with model bgnbd';
-COMMENT ON COLUMN @extschema@.profile_models.mbgnbd IS 'the MBG/NBD fit of a profile with model mbgnbd';
-COMMENT ON COLUMN @extschema@.profile_models.pareto_nbd IS 'the Pareto/NBD fit of a profile with model pareto_nbd';
+COMMENT ON COLUMN @extschema@.profile_models.bgnbd IS 'the BG/NBD fit of a profile with model bgnbd, or auto when BG/NBD was chosen';
+COMMENT ON COLUMN @extschema@.profile_models.mbgnbd IS 'the MBG/NBD fit of a profile with model mbgnbd, or auto when MBG/NBD was chosen';
+COMMENT ON COLUMN @extschema@.profile_models.pareto_nbd IS 'the Pareto/NBD fit of a profile with model pareto_nbd, or auto when Pareto/NBD was chosen';
 COMMENT ON COLUMN @extschema@.profile_models.gamma_gamma IS 'the Gamma-Gamma spend fit';
+COMMENT ON COLUMN @extschema@.profile_models.model IS 'the purchase model of this fit, whose column is set (chosen by BIC for a profile with model auto; NULL in rows of 0.5.0)';
 COMMENT ON COLUMN @extschema@.profile_models.recency_breaks IS '20/40/60/80% quantiles of the last purchase time (epoch seconds): recency score breakpoints';
 COMMENT ON COLUMN @extschema@.profile_models.frequency_breaks IS 'quintile breakpoints of frequency';
 COMMENT ON COLUMN @extschema@.profile_models.monetary_breaks IS 'quintile breakpoints of monetary value';

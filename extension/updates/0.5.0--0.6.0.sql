@@ -261,3 +261,14 @@ COMMENT ON COLUMN @extschema@.profiles.watermark_id IS 'watermark capture on an 
 DROP FUNCTION @extschema@.create_profile(text, regclass, name, name, name, interval, text, double precision, double precision, interval, interval, boolean, name, integer, double precision, interval, boolean);
 DROP FUNCTION @extschema@.profile_register(text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name);
 DROP FUNCTION @extschema@.profile_register_privileged(regrole, text, regclass, name, name, name, interval, text, double precision, double precision, integer, double precision, interval, interval, interval, boolean, name);
+
+-- Profiles choose their purchase model by BIC (model auto, the new default);
+-- each fit records the model it chose.
+ALTER TABLE @extschema@.profiles DROP CONSTRAINT profiles_model_check,
+    ADD CONSTRAINT profiles_model_check CHECK (model OPERATOR(pg_catalog.=) ANY ('{auto,bgnbd,mbgnbd,pareto_nbd}'));
+COMMENT ON COLUMN @extschema@.profiles.model IS 'purchase model: auto (the lowest BIC of bgnbd, mbgnbd and pareto_nbd at each refit), bgnbd, mbgnbd or pareto_nbd';
+ALTER TABLE @extschema@.profile_models ADD COLUMN model text;
+COMMENT ON COLUMN @extschema@.profile_models.model IS 'the purchase model of this fit, whose column is set (chosen by BIC for a profile with model auto; NULL in rows of 0.5.0)';
+COMMENT ON COLUMN @extschema@.profile_models.bgnbd IS 'the BG/NBD fit of a profile with model bgnbd, or auto when BG/NBD was chosen';
+COMMENT ON COLUMN @extschema@.profile_models.mbgnbd IS 'the MBG/NBD fit of a profile with model mbgnbd, or auto when MBG/NBD was chosen';
+COMMENT ON COLUMN @extschema@.profile_models.pareto_nbd IS 'the Pareto/NBD fit of a profile with model pareto_nbd, or auto when Pareto/NBD was chosen';
