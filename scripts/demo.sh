@@ -216,7 +216,8 @@ SQL
 wait_for "SELECT count(*) = 2357 FROM clv_profiles.cdnow_live"
 psql -q -v ON_ERROR_STOP=1 <<'SQL'
 \echo 'Filled by the worker (clv.profile_status):'
-SELECT profile, last_mode, rows_changed, date_trunc('milliseconds', duration) AS duration, last_fit_error IS NULL AS model_fitted
+SELECT profile, last_mode, rows_changed, date_trunc('milliseconds', duration) AS duration, last_fit_error IS NULL AS model_fitted,
+       fitted_model, round(fit_bic::numeric, 1) AS fit_bic
 FROM clv.profile_status;
 \echo 'Top 10 customers by predicted CLV over the next year (clv_profiles.cdnow_live):'
 SELECT customer_id AS customer, orders, round(total_spend::numeric, 2) AS spent, round(p_alive::numeric, 3) AS p_alive,

@@ -92,7 +92,7 @@ TIMEZONES = [
 ]
 PROFILE_NAMES = ["fz"] * 8 + ["fz2", "fz_tmp", "nope", "Bad Name", "", "1x", "a" * 41, "fz;drop"]
 DIRECTIONS = ["lapsed", "new", "rising", "declining", "stable", "", "LAPSED", "unknown"]
-MODELS = ["bgnbd", "mbgnbd", "pareto_nbd", "gamma_gamma", "sbg", "", "BGNBD", "x"]
+MODELS = ["auto", "bgnbd", "mbgnbd", "pareto_nbd", "gamma_gamma", "sbg", "", "BGNBD", "x"]
 
 # Queries handed to functions that run a query text. Table names are those of
 # the fixture (tests/sql_fuzz/sql_fuzz.sh).
