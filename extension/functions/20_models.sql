@@ -252,6 +252,11 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_prob_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.bgnbd, integer, double precision) IS 'Probability that a newly acquired customer makes exactly n purchases in horizon time units (BG/NBD)';
 
+CREATE OR REPLACE FUNCTION @extschema@.prob_purchases(model @extschema@.bgnbd, n integer, frequency double precision, recency double precision, t double precision, horizon double precision)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_conditional_prob_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.bgnbd, integer, double precision, double precision, double precision, double precision) IS
+'P(exactly n purchases in the next horizon) of a customer with this frequency, recency and age t (BG/NBD): a distribution over n whose mean is clv.expected_purchases';
 CREATE OR REPLACE FUNCTION @extschema@.predicted_clv(model @extschema@.bgnbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_predicted_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -277,6 +282,11 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_prob_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.mbgnbd, integer, double precision) IS 'Probability that a newly acquired customer makes exactly n purchases in horizon time units (MBG/NBD)';
 
+CREATE OR REPLACE FUNCTION @extschema@.prob_purchases(model @extschema@.mbgnbd, n integer, frequency double precision, recency double precision, t double precision, horizon double precision)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_conditional_prob_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.mbgnbd, integer, double precision, double precision, double precision, double precision) IS
+'P(exactly n purchases in the next horizon) of a customer with this frequency, recency and age t (MBG/NBD): a distribution over n whose mean is clv.expected_purchases';
 CREATE OR REPLACE FUNCTION @extschema@.predicted_clv(model @extschema@.mbgnbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_mbgnbd_predicted_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -302,6 +312,11 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_prob_purchases'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.pareto_nbd, integer, double precision) IS 'Probability that a newly acquired customer makes exactly n purchases in horizon time units (Pareto/NBD)';
 
+CREATE OR REPLACE FUNCTION @extschema@.prob_purchases(model @extschema@.pareto_nbd, n integer, frequency double precision, recency double precision, t double precision, horizon double precision)
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_conditional_prob_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.prob_purchases(@extschema@.pareto_nbd, integer, double precision, double precision, double precision, double precision) IS
+'P(exactly n purchases in the next horizon) of a customer with this frequency, recency and age t (Pareto/NBD): a distribution over n whose mean is clv.expected_purchases';
 CREATE OR REPLACE FUNCTION @extschema@.predicted_clv(model @extschema@.pareto_nbd, spend_model @extschema@.gamma_gamma, frequency double precision, recency double precision, t double precision, monetary double precision, horizon double precision, discount_rate double precision, step double precision DEFAULT 1)
 RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_predicted_clv'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -47,4 +47,11 @@ double expected_purchases_new(const Params& params, double horizon);
 // P(X(horizon) = n) for a customer just acquired (FHL 2005 eq. 8).
 double prob_purchases(const Params& params, double n, double horizon);
 
+// P(X(horizon) = n | x, t_x, T): purchases in (T, T+horizon] of this
+// customer. Alive at T (p_alive), they buy as a customer alive now whose
+// lambda ~ Gamma(r+x, alpha+T) and p ~ Beta(a, b+x), dropping out after each
+// purchase; else none. Sums to 1 over n; its mean is expected_purchases.
+double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
+                                  double horizon);
+
 }  // namespace clv::models::bgnbd

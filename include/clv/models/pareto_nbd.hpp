@@ -54,6 +54,13 @@ double expected_purchases_new(const Params& params, double horizon);
 // of 2F1 terms loses all precision for larger n.
 double prob_purchases(const Params& params, double n, double horizon);
 
+// P(X(horizon) = n | x, t_x, T): alive at T (p_alive), the purchases of a
+// new customer (prob_purchases) with the posterior lambda ~ Gamma(r+x,
+// alpha+T) and mu ~ Gamma(s, beta+T); else none. Sums to 1 over n; its mean
+// is expected_purchases.
+double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
+                                  double horizon);
+
 // Discounted expected residual transactions with continuous discounting at
 // discount_rate per unit of t (Fader, Hardie & Lee 2005, "RFM and CLV"):
 //   integral over t > 0 of e^(-delta t) E[purchase rate at T + t | x, t_x, T]

@@ -248,6 +248,17 @@ double prob_purchases_of(const GeometricDropout& m, double n, double horizon) {
   return detail::finite_result(p, m.name, "probability of purchases");
 }
 
+// Alive at T, a customer of BG/NBD's new-customer form with the posterior
+// parameters (dropout after each purchase: k = 0 whatever the model).
+double conditional_prob_purchases_of(const GeometricDropout& m, double n, double x, double t_x,
+                                     double T, double horizon) {
+  const double alive = p_alive_of(m, x, t_x, T);
+  const GeometricDropout now{m.r + x, m.alpha + T, m.a, m.b + x + m.k, 0, m.name};
+  const double if_alive = prob_purchases_of(now, n, horizon);
+  return detail::finite_result(alive * if_alive + (n == 0 ? 1 - alive : 0.0), m.name,
+                               "probability of purchases");
+}
+
 }  // namespace
 
 namespace bgnbd {
@@ -284,6 +295,10 @@ double expected_purchases_new(const Params& params, double horizon) {
 double prob_purchases(const Params& params, double n, double horizon) {
   return prob_purchases_of(model(params), n, horizon);
 }
+double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
+                                  double horizon) {
+  return conditional_prob_purchases_of(model(params), n, x, t_x, T, horizon);
+}
 }  // namespace bgnbd
 
 namespace mbgnbd {
@@ -319,6 +334,10 @@ double expected_purchases_new(const Params& params, double horizon) {
 }
 double prob_purchases(const Params& params, double n, double horizon) {
   return prob_purchases_of(model(params), n, horizon);
+}
+double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
+                                  double horizon) {
+  return conditional_prob_purchases_of(model(params), n, x, t_x, T, horizon);
 }
 }  // namespace mbgnbd
 

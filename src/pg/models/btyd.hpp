@@ -22,6 +22,7 @@ struct BgNbd {
   static constexpr bool kTailIntegrals = false;  // P(alive): a few logarithms
   static constexpr auto expected_purchases_new = models::bgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::bgnbd::prob_purchases;
+  static constexpr auto conditional_prob_purchases = models::bgnbd::conditional_prob_purchases;
 };
 struct MbgNbd {
   using Params = models::mbgnbd::Params;
@@ -33,6 +34,7 @@ struct MbgNbd {
   static constexpr bool kTailIntegrals = false;  // P(alive): a few logarithms
   static constexpr auto expected_purchases_new = models::mbgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::mbgnbd::prob_purchases;
+  static constexpr auto conditional_prob_purchases = models::mbgnbd::conditional_prob_purchases;
 };
 struct ParetoNbd {
   using Params = models::pareto_nbd::Params;
@@ -51,6 +53,7 @@ struct ParetoNbd {
   static constexpr bool kTailIntegrals = true;
   static constexpr auto expected_purchases_new = models::pareto_nbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::pareto_nbd::prob_purchases;
+  static constexpr auto conditional_prob_purchases = models::pareto_nbd::conditional_prob_purchases;
 };
 
 }  // namespace clv_pg

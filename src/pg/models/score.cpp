@@ -29,8 +29,11 @@ PG_FUNCTION_INFO_V1(clv_bgnbd_expected_purchases_new);
 PG_FUNCTION_INFO_V1(clv_mbgnbd_expected_purchases_new);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_expected_purchases_new);
 PG_FUNCTION_INFO_V1(clv_bgnbd_prob_purchases);
+PG_FUNCTION_INFO_V1(clv_bgnbd_conditional_prob_purchases);
 PG_FUNCTION_INFO_V1(clv_mbgnbd_prob_purchases);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_conditional_prob_purchases);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_prob_purchases);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_conditional_prob_purchases);
 PG_FUNCTION_INFO_V1(clv_bgnbd_predicted_clv);
 PG_FUNCTION_INFO_V1(clv_mbgnbd_predicted_clv);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_predicted_clv);
@@ -132,6 +135,18 @@ Datum prob_purchases(FunctionCallInfo fcinfo) {
   }));
 }
 
+template <class M>
+Datum conditional_prob_purchases(FunctionCallInfo fcinfo) {
+  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const int32 n = PG_GETARG_INT32(1);
+  const double x = PG_GETARG_FLOAT8(2), t_x = PG_GETARG_FLOAT8(3), t = PG_GETARG_FLOAT8(4);
+  const double horizon = PG_GETARG_FLOAT8(5);
+  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
+    if (n < 0) throw std::invalid_argument("n must be >= 0");
+    return M::conditional_prob_purchases(params, n, x, t_x, t, horizon);
+  }));
+}
+
 // Whole discounting steps in the horizon; throws unless horizon is a
 // multiple of step.
 int whole_steps(double horizon, double step) {
@@ -227,11 +242,20 @@ Datum clv_pareto_nbd_expected_purchases_new(PG_FUNCTION_ARGS) {
   return expected_purchases_new<ParetoNbd>(fcinfo);
 }
 
+Datum clv_bgnbd_conditional_prob_purchases(PG_FUNCTION_ARGS) {
+  return conditional_prob_purchases<BgNbd>(fcinfo);
+}
 Datum clv_bgnbd_prob_purchases(PG_FUNCTION_ARGS) {
   return prob_purchases<BgNbd>(fcinfo);
 }
+Datum clv_mbgnbd_conditional_prob_purchases(PG_FUNCTION_ARGS) {
+  return conditional_prob_purchases<MbgNbd>(fcinfo);
+}
 Datum clv_mbgnbd_prob_purchases(PG_FUNCTION_ARGS) {
   return prob_purchases<MbgNbd>(fcinfo);
+}
+Datum clv_pareto_nbd_conditional_prob_purchases(PG_FUNCTION_ARGS) {
+  return conditional_prob_purchases<ParetoNbd>(fcinfo);
 }
 Datum clv_pareto_nbd_prob_purchases(PG_FUNCTION_ARGS) {
   return prob_purchases<ParetoNbd>(fcinfo);

@@ -1,0 +1,38 @@
+-- Conditional forecasts P(X(horizon) = n | frequency, recency, t) of BG/NBD,
+-- MBG/NBD and Pareto/NBD on CDNOW: over n = 0..300 they sum to 1 and their
+-- mean is each model's clv.expected_purchases; hostile input; a role
+-- without grants.
+CREATE TABLE forecast_customers AS
+SELECT * FROM (VALUES (0, 0.0, 38.0), (2, 30.4, 38.9), (7, 35, 38), (12, 10, 39)) v(x, t_x, t);
+SELECT c.x, v.model,
+       abs(sum(v.p) - 1) < 1e-9 AS sums_to_1,
+       abs(sum(n * v.p) / v.expected - 1) < 1e-7 AS mean_is_expected_purchases
+FROM cdnow_models m, forecast_customers c, generate_series(0, 300) n,
+     LATERAL (VALUES ('bgnbd', clv.prob_purchases(m.bgnbd, n, c.x, c.t_x, c.t, 39), clv.expected_purchases(m.bgnbd, c.x, c.t_x, c.t, 39)),
+                     ('mbgnbd', clv.prob_purchases(m.mbgnbd, n, c.x, c.t_x, c.t, 39), clv.expected_purchases(m.mbgnbd, c.x, c.t_x, c.t, 39)),
+                     ('pareto_nbd', clv.prob_purchases(m.pareto, n, c.x, c.t_x, c.t, 39), clv.expected_purchases(m.pareto, c.x, c.t_x, c.t, 39)))
+       v(model, p, expected)
+GROUP BY c.x, v.model, v.expected ORDER BY 1, 2;
+-- A customer with no history at age 0 has the new customer's distribution.
+SELECT bool_and(abs(clv.prob_purchases(bgnbd, n, 0, 0, 0, 39) - clv.prob_purchases(bgnbd, n, 39)) < 1e-15) AS new_customer
+FROM cdnow_models, generate_series(0, 10) n;
+-- The chance of no purchase is at least the chance of having left.
+SELECT clv.prob_purchases(bgnbd, 0, 12, 10, 39, 39) >= 1 - clv.p_alive(bgnbd, 12, 10, 39) AS none_covers_dead
+FROM cdnow_models;
+
+-- Hostile input.
+SELECT sqlstate_of($$ SELECT clv.prob_purchases(bgnbd, -1, 1, 2, 3, 1) FROM cdnow_models $$) AS negative_n;
+SELECT sqlstate_of($$ SELECT clv.prob_purchases(mbgnbd, 1, 1, 4, 3, 1) FROM cdnow_models $$) AS recency_beyond_t;
+SELECT sqlstate_of($$ SELECT clv.prob_purchases(pareto, 1, 1, 2, 3, 'NaN') FROM cdnow_models $$) AS nan_horizon;
+SELECT sqlstate_of($$ SELECT clv.prob_purchases(pareto, 1, 1.5, 2, 3, 1) FROM cdnow_models $$) AS fractional_frequency;
+SELECT sqlstate_of($$ SELECT clv.prob_purchases(bgnbd, 2147483647, 1, 2, 3, 1e308) FROM cdnow_models $$) AS huge;
+SELECT clv.prob_purchases(bgnbd, 1, NULL, 2, 3, 1) IS NULL AS strict FROM cdnow_models;
+
+-- A role without any grant.
+CREATE ROLE forecast_nobody;
+SET ROLE forecast_nobody;
+SELECT round(clv.prob_purchases(ROW(0.243, 4.414, 0.793, 2.426, 0, 0, true, 0, 0, 0, NULL)::clv.bgnbd, 1, 2, 30.4, 38.9, 39)::numeric, 6)
+  AS p_one;
+RESET ROLE;
+DROP ROLE forecast_nobody;
+DROP TABLE forecast_customers;
