@@ -36,3 +36,28 @@ SELECT round(clv.prob_purchases(ROW(0.243, 4.414, 0.793, 2.426, 0, 0, true, 0, 0
 RESET ROLE;
 DROP ROLE forecast_nobody;
 DROP TABLE forecast_customers;
+
+-- The tracking curve of CDNOW's cohort (78 weeks: calibration and holdout)
+-- against a direct sum over the customers of expected_purchases_new since
+-- their acquisition; the incremental column adds up to it.
+CREATE TABLE tracking AS
+SELECT c.* FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY(SELECT t FROM cdnow_weekly), 78, 78) c;
+SELECT count(*) AS periods,
+       bool_and(abs(cumulative - (SELECT sum(clv.expected_purchases_new(m.bgnbd, tr.at - (w.max_t - c.t)))
+                                  FROM cdnow_weekly c, cdnow_models m, (SELECT max(t) AS max_t FROM cdnow_weekly) w
+                                  WHERE tr.at - (w.max_t - c.t) > 0)) < 1e-7 * cumulative) AS matches_direct_sum
+FROM tracking tr WHERE period IN (1, 10, 39, 78);
+SELECT abs(sum(incremental) - max(cumulative)) < 1e-6 AS increments_add_up FROM tracking;
+SELECT period, round(cumulative::numeric, 1) AS cumulative FROM tracking WHERE period IN (39, 78) ORDER BY period;
+SELECT count(*) = 78 AS pareto_rows FROM cdnow_models m, clv.tracking_curve(m.pareto, ARRAY(SELECT t FROM cdnow_weekly), 78, 78);
+SELECT count(*) = 78 AS mbgnbd_rows FROM cdnow_models m, clv.tracking_curve(m.mbgnbd, ARRAY(SELECT t FROM cdnow_weekly), 78, 78);
+-- NULL ages are skipped; no ages, zero purchases.
+SELECT (SELECT cumulative FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[NULL, 10, 20]::float8[], 30, 3) WHERE period = 3)
+     = (SELECT cumulative FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[10, 20]::float8[], 30, 3) WHERE period = 3) AS null_skipped;
+SELECT max(cumulative) AS no_customers FROM cdnow_models m, clv.tracking_curve(m.bgnbd, '{}'::float8[], 30, 3);
+SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[-1]::float8[], 30, 3) $$) AS negative_age;
+SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY['NaN']::float8[], 30, 3) $$) AS nan_age;
+SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[1]::float8[], 0, 3) $$) AS zero_total;
+SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[1]::float8[], 30, 0) $$) AS no_periods;
+SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[1]::float8[], 30, 2000000) $$) AS too_many_periods;
+DROP TABLE tracking;

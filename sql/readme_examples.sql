@@ -167,6 +167,14 @@ SELECT round((m).alpha::numeric, 3) AS alpha, round((m).beta::numeric, 3) AS bet
        round(clv.dert(m, 3, 5, 6, 0.1)::numeric, 3) AS dert_3_5_6_at_10pct
 FROM model;
 
+-- docs/reference/models.md: Tracking curve, example 1
+WITH rfm AS (
+  SELECT (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM transactions GROUP BY customer_id
+), model AS (SELECT clv.bgnbd_fit(frequency, recency, t) AS m FROM rfm)
+SELECT c.period, round(c.cumulative::numeric, 1) AS expected_cumulative, round(c.incremental::numeric, 1) AS expected_weekly
+FROM model, clv.tracking_curve(model.m, ARRAY(SELECT t FROM rfm), 78, 78) c
+WHERE c.period IN (13, 26, 39, 52, 78) ORDER BY c.period;
+
 -- docs/reference/models.md: Diagnostics, example 1
 WITH h AS (
   SELECT (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days')).*

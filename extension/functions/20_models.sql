@@ -644,6 +644,27 @@ COMMENT ON FUNCTION @extschema@.dert(@extschema@.bgbb, integer, integer, integer
 -- expected purchases and P(alive). C set-returning functions
 -- (src/pg/models/diagnostics.cpp).
 
+CREATE OR REPLACE FUNCTION @extschema@.tracking_curve(model @extschema@.bgnbd, ages double precision[], total double precision, periods integer)
+RETURNS TABLE (period integer, at double precision, cumulative double precision, incremental double precision)
+AS 'MODULE_PATHNAME', 'clv_bgnbd_tracking_curve'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.tracking_curve(@extschema@.bgnbd, double precision[], double precision, integer) IS
+'Expected cumulative and incremental repeat purchases of a cohort over calendar time (BG/NBD; BTYD''s ExpectedCumulativeTransactions): ages are the customers'' t at the end of calibration (e.g. ARRAY(SELECT t FROM summaries)), so a customer was acquired at max(ages) - t; at each of periods equal steps up to total (time from the first acquisition, in the model''s unit) the sum of a new customer''s expected purchases since each acquisition; NULL ages are skipped';
+
+CREATE OR REPLACE FUNCTION @extschema@.tracking_curve(model @extschema@.mbgnbd, ages double precision[], total double precision, periods integer)
+RETURNS TABLE (period integer, at double precision, cumulative double precision, incremental double precision)
+AS 'MODULE_PATHNAME', 'clv_mbgnbd_tracking_curve'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.tracking_curve(@extschema@.mbgnbd, double precision[], double precision, integer) IS
+'Expected cumulative and incremental repeat purchases of a cohort over calendar time (MBG/NBD; BTYD''s ExpectedCumulativeTransactions): ages are the customers'' t at the end of calibration (e.g. ARRAY(SELECT t FROM summaries)), so a customer was acquired at max(ages) - t; at each of periods equal steps up to total (time from the first acquisition, in the model''s unit) the sum of a new customer''s expected purchases since each acquisition; NULL ages are skipped';
+
+CREATE OR REPLACE FUNCTION @extschema@.tracking_curve(model @extschema@.pareto_nbd, ages double precision[], total double precision, periods integer)
+RETURNS TABLE (period integer, at double precision, cumulative double precision, incremental double precision)
+AS 'MODULE_PATHNAME', 'clv_pareto_nbd_tracking_curve'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+COMMENT ON FUNCTION @extschema@.tracking_curve(@extschema@.pareto_nbd, double precision[], double precision, integer) IS
+'Expected cumulative and incremental repeat purchases of a cohort over calendar time (Pareto/NBD; BTYD''s ExpectedCumulativeTransactions): ages are the customers'' t at the end of calibration (e.g. ARRAY(SELECT t FROM summaries)), so a customer was acquired at max(ages) - t; at each of periods equal steps up to total (time from the first acquisition, in the model''s unit) the sum of a new customer''s expected purchases since each acquisition; NULL ages are skipped';
+
 CREATE OR REPLACE FUNCTION @extschema@.frequency_recency_grid(model @extschema@.bgnbd, t double precision, horizon double precision, max_frequency integer, recency_step double precision DEFAULT 1)
 RETURNS TABLE (frequency integer, recency double precision, expected_purchases double precision, p_alive double precision)
 AS 'MODULE_PATHNAME', 'clv_bgnbd_frequency_recency_grid'

@@ -25,12 +25,16 @@ extern "C" {
 #include "clv/models/bgnbd.hpp"
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/pareto_nbd.hpp"
+#include "clv/models/tracking.hpp"
 #include "common/guard.hpp"
 #include "models/arg_cache.hpp"
 #include "models/btyd.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_bgnbd_frequency_recency_grid);
+PG_FUNCTION_INFO_V1(clv_bgnbd_tracking_curve);
+PG_FUNCTION_INFO_V1(clv_mbgnbd_tracking_curve);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_tracking_curve);
 PG_FUNCTION_INFO_V1(clv_mbgnbd_frequency_recency_grid);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_frequency_recency_grid);
 PG_FUNCTION_INFO_V1(clv_bgnbd_calibration_holdout);
@@ -53,6 +57,44 @@ struct GridRow {
   int32 frequency;
   double recency, expected, p_alive;
 };
+
+// clv.tracking_curve(model, ages float8[], total, periods): NULL ages are
+// skipped.
+template <class M>
+Datum tracking_curve(FunctionCallInfo fcinfo) {
+  const auto params = clv_pg::model_fields<4>(fcinfo, 0, 0);
+  ArrayType* array = PG_GETARG_ARRAYTYPE_P(1);
+  const double total = PG_GETARG_FLOAT8(2);
+  const int32 periods = PG_GETARG_INT32(3);
+  Datum* elements;
+  bool* element_nulls;
+  int n;
+  deconstruct_array(array, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elements,
+                    &element_nulls, &n);
+  std::vector<double, clv_pg::PallocAllocator<double>> ages{
+      clv_pg::PallocAllocator<double>(CurrentMemoryContext)};
+  std::vector<clv::models::TrackingPoint, clv_pg::PallocAllocator<clv::models::TrackingPoint>>
+      curve{clv_pg::PallocAllocator<clv::models::TrackingPoint>(CurrentMemoryContext)};
+  clv_pg::guarded([&] {
+    for (int i = 0; i < n; ++i)
+      if (!element_nulls[i]) ages.push_back(DatumGetFloat8(elements[i]));
+    const auto points = clv::models::tracking_curve(
+        std::vector<double>(ages.begin(), ages.end()), total, periods,
+        [&](double t) { return M::expected_purchases_new(M::params(params), t); },
+        clv_pg::interrupts());
+    curve.assign(points.begin(), points.end());
+  });
+  InitMaterializedSRF(fcinfo, 0);
+  auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+  int32 period = 0;
+  for (const auto& point : curve) {
+    Datum values[4] = {Int32GetDatum(++period), Float8GetDatum(point.at),
+                       Float8GetDatum(point.cumulative), Float8GetDatum(point.incremental)};
+    bool nulls[4] = {false, false, false, false};
+    tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+  }
+  return (Datum)0;
+}
 
 template <class M>
 Datum frequency_recency_grid(FunctionCallInfo fcinfo) {
@@ -226,6 +268,16 @@ Datum calibration_holdout(FunctionCallInfo fcinfo) {
 }  // namespace
 
 extern "C" {
+
+Datum clv_bgnbd_tracking_curve(PG_FUNCTION_ARGS) {
+  return tracking_curve<clv_pg::BgNbd>(fcinfo);
+}
+Datum clv_mbgnbd_tracking_curve(PG_FUNCTION_ARGS) {
+  return tracking_curve<clv_pg::MbgNbd>(fcinfo);
+}
+Datum clv_pareto_nbd_tracking_curve(PG_FUNCTION_ARGS) {
+  return tracking_curve<clv_pg::ParetoNbd>(fcinfo);
+}
 
 Datum clv_bgnbd_frequency_recency_grid(PG_FUNCTION_ARGS) {
   return frequency_recency_grid<BgNbd>(fcinfo);
