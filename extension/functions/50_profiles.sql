@@ -642,9 +642,12 @@ COMMENT ON FUNCTION @extschema@.profile_validate(@extschema@.profiles, regrole) 
 
 -- Fits the profile's models on its facts as of now and records them;
 -- returns the error of a failed fit (NULL on success).
+-- Without the fits' WARNINGs: with model auto most concern candidates that
+-- are not chosen; profile_status shows whether the chosen fit converged.
 CREATE OR REPLACE FUNCTION @extschema@.profile_refit(p @extschema@.profiles)
 RETURNS text LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET client_min_messages = error
 AS $$
 DECLARE
   ext text := @extschema@.profile_ext_schema();
