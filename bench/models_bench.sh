@@ -140,7 +140,8 @@ printf "%-34s %10.1f %8s %10.1f\n" "sum(frequency * 1.0)" "$base" "" "$join"
 for model in bgnbd pnbd; do
   for expr in "clv.p_alive(MODEL, frequency, recency, t)" \
     "clv.expected_purchases(MODEL, frequency, recency, t, 39)" \
-    "clv.predicted_clv(MODEL, GG, frequency, recency, t, 30, 52, 0.01, 4)"; do
+    "clv.predicted_clv(MODEL, GG, frequency, recency, t, 30, 52, 0.01, 4)" \
+    "clv.prob_purchases(MODEL, 1, frequency, recency, t, 39)"; do
     sub_expr=${expr//MODEL/(SELECT $model FROM models)}
     sub_expr=${sub_expr//GG/(SELECT gg FROM models)}
     join_expr=${expr//MODEL/$model}
@@ -150,4 +151,10 @@ for model in bgnbd pnbd; do
     printf "%-34s %10.1f %8.2f %10.1f %8.2f\n" "${expr%%(*} ($model)" "$sub_ms" \
       "$(ratio "$sub_ms" "$base")" "$join_ms" "$(ratio "$join_ms" "$join")"
   done
+done
+dert_ms=$(serial_ms "SELECT sum(clv.dert((SELECT pnbd FROM models), frequency, recency, t, 0.0027)) FROM sim")
+printf "%-34s %10.1f %8.2f\n" "clv.dert (pnbd)" "$dert_ms" "$(ratio "$dert_ms" "$base")"
+for model in bgnbd pnbd; do
+  ll_ms=$(serial_ms "SELECT clv.log_likelihood((SELECT $model FROM models), frequency, recency, t) FROM sim")
+  printf "%-34s %10.1f %8.2f\n" "clv.log_likelihood aggregate ($model)" "$ll_ms" "$(ratio "$ll_ms" "$base")"
 done

@@ -31,11 +31,12 @@ std::vector<TrackingPoint> tracking_curve(const std::vector<double>& ages, doubl
   const double oldest = count_by_age.empty() ? 0 : count_by_age.rbegin()->first;
   std::vector<TrackingPoint> out;
   double previous = 0;
+  std::size_t evaluations = 0;
   for (int k = 1; k <= periods; ++k) {
-    if (poll) poll();
     const double at = total * k / periods;
     double cumulative = 0;
     for (const auto& [age, count] : count_by_age) {
+      if (poll && evaluations++ % 1024 == 0) poll();
       const double since_acquisition = at - (oldest - age);
       if (since_acquisition > 0) cumulative += count * expected_new(since_acquisition);
     }

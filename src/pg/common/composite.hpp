@@ -45,7 +45,7 @@ class CompositeBuilder {
   }
   void add_null(Oid type) { put_null(type); }
   // A k x k float8[] from row-major values, or an empty array when values is
-  // empty (not NULL: a composite with a NULL field IS NOT NULL no more).
+  // empty (not NULL: `row IS NOT NULL` is false once any field is NULL).
   void add_float8_matrix(const std::vector<double>& values, int k);
 
   Datum datum();
