@@ -881,3 +881,80 @@ RETURN @extschema@.dert(model, frequency, recency, n_periods, discount_rate)
        OPERATOR(pg_catalog.*) margin;
 COMMENT ON FUNCTION @extschema@.residual_clv(@extschema@.bgbb, @extschema@.gamma_gamma, integer, integer, integer, double precision, double precision, double precision) IS
 'Residual lifetime value of a customer: clv.dert (BG/BB, discount_rate per opportunity) times the Gamma-Gamma expected spend times margin';
+
+-- A customer's history over time, and the P(alive) path a model reads from
+-- it (lifetimes' plot_history_alive).
+CREATE OR REPLACE FUNCTION @extschema@.rfm_history(purchase_times double precision[], until double precision, step double precision DEFAULT 1)
+RETURNS TABLE (at double precision, frequency integer, recency double precision, t double precision)
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  first double precision;
+  points double precision;
+BEGIN
+  IF NOT (step OPERATOR(pg_catalog.>) 0 AND step OPERATOR(pg_catalog.<) 'infinity') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('step must be positive and finite, got %s', step);
+  END IF;
+  IF NOT (until OPERATOR(pg_catalog.>) '-infinity' AND until OPERATOR(pg_catalog.<) 'infinity') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = pg_catalog.format('until must be finite, got %s', until);
+  END IF;
+  IF EXISTS (SELECT FROM pg_catalog.unnest(purchase_times) v
+             WHERE NOT (v OPERATOR(pg_catalog.>) '-infinity' AND v OPERATOR(pg_catalog.<) 'infinity')) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'purchase times must be finite';
+  END IF;
+  SELECT pg_catalog.min(v) INTO first FROM pg_catalog.unnest(purchase_times) v;
+  IF first IS NULL OR until OPERATOR(pg_catalog.<) first THEN
+    RETURN;
+  END IF;
+  points := pg_catalog.floor((until OPERATOR(pg_catalog.-) first) OPERATOR(pg_catalog./) step);
+  IF points OPERATOR(pg_catalog.>) 1000000 THEN
+    RAISE EXCEPTION USING ERRCODE = '54000', MESSAGE = 'the history would have more than 1000000 points',
+      HINT = 'Use a larger step.';
+  END IF;
+  RETURN QUERY
+    WITH p AS (SELECT DISTINCT v FROM pg_catalog.unnest(purchase_times) v WHERE v IS NOT NULL),
+    g AS (SELECT first OPERATOR(pg_catalog.+) k OPERATOR(pg_catalog.*) step AS at
+          FROM pg_catalog.generate_series(0, points::integer) k)
+    SELECT g.at, (c.n OPERATOR(pg_catalog.-) 1)::integer, c.last OPERATOR(pg_catalog.-) first,
+           g.at OPERATOR(pg_catalog.-) first
+    FROM g CROSS JOIN LATERAL (SELECT pg_catalog.count(*) AS n, pg_catalog.max(p.v) AS last
+                               FROM p WHERE p.v OPERATOR(pg_catalog.<=) g.at) c
+    ORDER BY g.at;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rfm_history(double precision[], double precision, double precision) IS
+'A customer''s frequency, recency and t at each step from the first purchase to until: purchase_times in the unit of the models (e.g. weeks since an origin), each distinct time after the first a repeat purchase (round them to the period the models were fitted with); NULL times are skipped; at most 1,000,000 points';
+
+CREATE OR REPLACE FUNCTION @extschema@.p_alive_path(model @extschema@.bgnbd, purchase_times double precision[], until double precision, step double precision DEFAULT 1)
+RETURNS TABLE (at double precision, frequency integer, recency double precision, t double precision, p_alive double precision)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT h.at, h.frequency, h.recency, h.t, @extschema@.p_alive(model, h.frequency, h.recency, h.t)
+  FROM @extschema@.rfm_history(purchase_times, until, step) h
+$$;
+COMMENT ON FUNCTION @extschema@.p_alive_path(@extschema@.bgnbd, double precision[], double precision, double precision) IS
+'P(alive) of one customer (BG/NBD) at each step from the first purchase to until, from the history clv.rfm_history reads from purchase_times: it jumps up at each purchase and decays in between';
+
+CREATE OR REPLACE FUNCTION @extschema@.p_alive_path(model @extschema@.mbgnbd, purchase_times double precision[], until double precision, step double precision DEFAULT 1)
+RETURNS TABLE (at double precision, frequency integer, recency double precision, t double precision, p_alive double precision)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT h.at, h.frequency, h.recency, h.t, @extschema@.p_alive(model, h.frequency, h.recency, h.t)
+  FROM @extschema@.rfm_history(purchase_times, until, step) h
+$$;
+COMMENT ON FUNCTION @extschema@.p_alive_path(@extschema@.mbgnbd, double precision[], double precision, double precision) IS
+'P(alive) of one customer (MBG/NBD) at each step from the first purchase to until, from the history clv.rfm_history reads from purchase_times: it jumps up at each purchase and decays in between';
+
+CREATE OR REPLACE FUNCTION @extschema@.p_alive_path(model @extschema@.pareto_nbd, purchase_times double precision[], until double precision, step double precision DEFAULT 1)
+RETURNS TABLE (at double precision, frequency integer, recency double precision, t double precision, p_alive double precision)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT h.at, h.frequency, h.recency, h.t, @extschema@.p_alive(model, h.frequency, h.recency, h.t)
+  FROM @extschema@.rfm_history(purchase_times, until, step) h
+$$;
+COMMENT ON FUNCTION @extschema@.p_alive_path(@extschema@.pareto_nbd, double precision[], double precision, double precision) IS
+'P(alive) of one customer (Pareto/NBD) at each step from the first purchase to until, from the history clv.rfm_history reads from purchase_times: it jumps up at each purchase and decays in between';

@@ -272,17 +272,26 @@ Datum clv_pareto_nbd_predicted_clv(PG_FUNCTION_ARGS) {
 }
 
 // P(alive) through the call site's memo of tail integrals, times the DERT
-// of a customer alive at t.
+// of a customer alive at t, remembered by (frequency, t) like the
+// expectations if alive: it depends on t through (beta + t) only.
 Datum clv_pareto_nbd_dert(PG_FUNCTION_ARGS) {
   const auto fields = model_fields<4>(fcinfo, 0, 0);
   const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
   const double discount_rate = PG_GETARG_FLOAT8(4);
-  const double alive =
-      p_alive_of<ParetoNbd>(fcinfo, clv_pg::memo_warmed_up(fcinfo), fields, x, t_x, t);
-  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
-    return alive *
-           models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
-  }));
+  const bool memoize = clv_pg::memo_warmed_up(fcinfo);
+  const double alive = p_alive_of<ParetoNbd>(fcinfo, memoize, fields, x, t_x, t);
+  ScoreMemo* memo =
+      memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive, memo_context(fields, discount_rate))
+              : nullptr;
+  const auto key = memo_key(x, t);
+  double if_alive;
+  if (memo == nullptr || !memo->find(key, &if_alive)) {
+    if_alive = clv_pg::guarded([&] {
+      return models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
+    });
+    if (memo != nullptr) memo->store(key, if_alive);
+  }
+  PG_RETURN_FLOAT8(alive * if_alive);
 }
 
 Datum clv_gamma_gamma_expected_spend(PG_FUNCTION_ARGS) {
