@@ -61,3 +61,32 @@ SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, 
 SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[1]::float8[], 30, 0) $$) AS no_periods;
 SELECT sqlstate_of($$ SELECT * FROM cdnow_models m, clv.tracking_curve(m.bgnbd, ARRAY[1]::float8[], 30, 2000000) $$) AS too_many_periods;
 DROP TABLE tracking;
+
+-- A customer's history and P(alive) path. At the end of calibration they are
+-- the summary clv.rfm_agg gives and its P(alive), for CDNOW customers (purchase
+-- days in weeks since the epoch, counted in calendar days as clv.rfm_agg does;
+-- the path's one step spans the customer's age).
+WITH purchases AS (
+  SELECT customer_id, array_agg(DISTINCT extract(epoch FROM date_trunc('day', ts)::timestamp) / 604800) AS times
+  FROM cdnow WHERE customer_id IN (1, 2, 3, 17, 1234) AND ts <= '1997-09-30' GROUP BY customer_id),
+ends AS (
+  SELECT p.customer_id, h.*, w.frequency AS w_frequency, w.recency AS w_recency, w.t AS w_t, m.bgnbd
+  FROM purchases p JOIN cdnow_weekly w USING (customer_id), cdnow_models m,
+       LATERAL (SELECT * FROM clv.p_alive_path(m.bgnbd, p.times, extract(epoch FROM timestamp '1997-09-30') / 604800,
+                                               extract(epoch FROM timestamp '1997-09-30') / 604800 - (SELECT min(v) FROM unnest(p.times) v))
+                ORDER BY at DESC LIMIT 1) h)
+SELECT customer_id, frequency = w_frequency AS frequency_ok, abs(recency - w_recency) < 1e-9 AS recency_ok,
+       abs(t - w_t) < 1e-9 AS t_ok, abs(p_alive - clv.p_alive(bgnbd, w_frequency, w_recency, w_t)) < 1e-12 AS p_alive_ok
+FROM ends ORDER BY customer_id;
+-- By hand: purchases at 0, 3, 3 and 10, every 2 units to 12.
+SELECT * FROM clv.rfm_history(ARRAY[0, 3, 3, 10, NULL]::float8[], 12, 2);
+SELECT count(*) AS rows, bool_and(p_alive BETWEEN 0 AND 1) AS probabilities
+FROM cdnow_models m, clv.p_alive_path(m.pareto, ARRAY[0, 3, 10]::float8[], 52, 0.5);
+SELECT count(*) AS mbgnbd_rows FROM cdnow_models m, clv.p_alive_path(m.mbgnbd, ARRAY[0, 3, 10]::float8[], 52);
+SELECT count(*) AS before_first FROM clv.rfm_history(ARRAY[5]::float8[], 1, 1);
+SELECT count(*) AS no_purchases FROM clv.rfm_history('{}'::float8[], 1, 1);
+SELECT sqlstate_of($$ SELECT clv.rfm_history(ARRAY[0]::float8[], 1e9, 1) $$) AS too_long;
+SELECT sqlstate_of($$ SELECT clv.rfm_history(ARRAY[0, 'NaN']::float8[], 1, 1) $$) AS nan_time;
+SELECT sqlstate_of($$ SELECT clv.rfm_history(ARRAY[0]::float8[], 'Infinity', 1) $$) AS infinite_until;
+SELECT sqlstate_of($$ SELECT clv.rfm_history(ARRAY[0]::float8[], 1, 0) $$) AS zero_step;
+SELECT sqlstate_of($$ SELECT clv.rfm_history(ARRAY[0]::float8[], 1, 'NaN') $$) AS nan_step;

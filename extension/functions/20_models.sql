@@ -914,7 +914,7 @@ BEGIN
   END IF;
   RETURN QUERY
     WITH p AS (SELECT DISTINCT v FROM pg_catalog.unnest(purchase_times) v WHERE v IS NOT NULL),
-    g AS (SELECT first OPERATOR(pg_catalog.+) k OPERATOR(pg_catalog.*) step AS at
+    g AS (SELECT first OPERATOR(pg_catalog.+) (k OPERATOR(pg_catalog.*) step) AS at
           FROM pg_catalog.generate_series(0, points::integer) k)
     SELECT g.at, (c.n OPERATOR(pg_catalog.-) 1)::integer, c.last OPERATOR(pg_catalog.-) first,
            g.at OPERATOR(pg_catalog.-) first
