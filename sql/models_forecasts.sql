@@ -13,6 +13,19 @@ FROM cdnow_models m, forecast_customers c, generate_series(0, 300) n,
                      ('pareto_nbd', clv.prob_purchases(m.pareto, n, c.x, c.t_x, c.t, 39), clv.expected_purchases(m.pareto, c.x, c.t_x, c.t, 39)))
        v(model, p, expected)
 GROUP BY c.x, v.model, v.expected ORDER BY 1, 2;
+-- Over every CDNOW customer with one n (the call site remembers the
+-- probability if alive by frequency and t) the values are those of a scan
+-- whose n alternates row by row (the memo starts afresh on every row).
+WITH memo AS (
+  SELECT customer_id, clv.prob_purchases(m.bgnbd, 1, frequency, recency, t, 39) AS b,
+         clv.prob_purchases(m.pareto, 1, frequency, recency, t, 39) AS p
+  FROM cdnow_weekly, cdnow_models m),
+alternating AS (
+  SELECT customer_id, k, clv.prob_purchases(m.bgnbd, k, frequency, recency, t, 39) AS b,
+         clv.prob_purchases(m.pareto, k, frequency, recency, t, 39) AS p
+  FROM cdnow_weekly, cdnow_models m, (VALUES (1), (2)) v(k))
+SELECT count(*) AS customers, bool_and(memo.b = a.b) AS bgnbd_same, bool_and(memo.p = a.p) AS pareto_same
+FROM memo JOIN alternating a USING (customer_id) WHERE a.k = 1;
 -- A customer with no history at age 0 has the new customer's distribution.
 SELECT bool_and(abs(clv.prob_purchases(bgnbd, n, 0, 0, 0, 39) - clv.prob_purchases(bgnbd, n, 39)) < 1e-15) AS new_customer
 FROM cdnow_models, generate_series(0, 10) n;

@@ -45,5 +45,9 @@ double prob_purchases(const Params& params, double n, double horizon);
 // purchase; else none. Sums to 1 over n; its mean is expected_purchases.
 double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
                                   double horizon);
+// The probability for a customer alive at T (the conditional one is
+// p_alive times this, plus 1 - p_alive at n = 0): it does not depend on t_x.
+double conditional_prob_purchases_if_alive(const Params& params, double n, double x, double T,
+                                           double horizon);
 
 }  // namespace clv::models::mbgnbd

@@ -60,6 +60,10 @@ double prob_purchases(const Params& params, double n, double horizon);
 // is expected_purchases.
 double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
                                   double horizon);
+// The probability for a customer alive at T (the conditional one is
+// p_alive times this, plus 1 - p_alive at n = 0): it does not depend on t_x.
+double conditional_prob_purchases_if_alive(const Params& params, double n, double x, double T,
+                                           double horizon);
 
 // Discounted expected residual transactions with continuous discounting at
 // discount_rate per unit of t (Fader, Hardie & Lee 2005, "RFM and CLV"):

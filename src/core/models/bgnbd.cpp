@@ -250,11 +250,18 @@ double prob_purchases_of(const GeometricDropout& m, double n, double horizon) {
 
 // Alive at T, a customer of BG/NBD's new-customer form with the posterior
 // parameters (dropout after each purchase: k = 0 whatever the model).
+double conditional_prob_purchases_if_alive_of(const GeometricDropout& m, double n, double x,
+                                              double T, double horizon) {
+  validate_params(m);
+  validate_rfm(x, x == 0 ? 0 : T, T);
+  const GeometricDropout now{m.r + x, m.alpha + T, m.a, m.b + x + m.k, 0, m.name};
+  return prob_purchases_of(now, n, horizon);
+}
+
 double conditional_prob_purchases_of(const GeometricDropout& m, double n, double x, double t_x,
                                      double T, double horizon) {
   const double alive = p_alive_of(m, x, t_x, T);
-  const GeometricDropout now{m.r + x, m.alpha + T, m.a, m.b + x + m.k, 0, m.name};
-  const double if_alive = prob_purchases_of(now, n, horizon);
+  const double if_alive = conditional_prob_purchases_if_alive_of(m, n, x, T, horizon);
   return detail::finite_result(alive * if_alive + (n == 0 ? 1 - alive : 0.0), m.name,
                                "probability of purchases");
 }
@@ -299,6 +306,10 @@ double conditional_prob_purchases(const Params& params, double n, double x, doub
                                   double horizon) {
   return conditional_prob_purchases_of(model(params), n, x, t_x, T, horizon);
 }
+double conditional_prob_purchases_if_alive(const Params& params, double n, double x, double T,
+                                           double horizon) {
+  return conditional_prob_purchases_if_alive_of(model(params), n, x, T, horizon);
+}
 }  // namespace bgnbd
 
 namespace mbgnbd {
@@ -338,6 +349,10 @@ double prob_purchases(const Params& params, double n, double horizon) {
 double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
                                   double horizon) {
   return conditional_prob_purchases_of(model(params), n, x, t_x, T, horizon);
+}
+double conditional_prob_purchases_if_alive(const Params& params, double n, double x, double T,
+                                           double horizon) {
+  return conditional_prob_purchases_if_alive_of(model(params), n, x, T, horizon);
 }
 }  // namespace mbgnbd
 

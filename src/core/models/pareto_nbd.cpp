@@ -290,11 +290,17 @@ double prob_purchases(const Params& params, double n, double horizon) {
   return detail::finite_result(alive_throughout + died_before, kModel, "probability of purchases");
 }
 
+double conditional_prob_purchases_if_alive(const Params& params, double n, double x, double T,
+                                           double horizon) {
+  validate_params(params);
+  validate_rfm(x, x == 0 ? 0 : T, T);
+  return prob_purchases({params.r + x, params.alpha + T, params.s, params.beta + T}, n, horizon);
+}
+
 double conditional_prob_purchases(const Params& params, double n, double x, double t_x, double T,
                                   double horizon) {
   const double alive = p_alive(params, x, t_x, T);
-  const double if_alive =
-      prob_purchases({params.r + x, params.alpha + T, params.s, params.beta + T}, n, horizon);
+  const double if_alive = conditional_prob_purchases_if_alive(params, n, x, T, horizon);
   return detail::finite_result(alive * if_alive + (n == 0 ? 1 - alive : 0.0), kModel,
                                "probability of purchases");
 }

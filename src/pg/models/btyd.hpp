@@ -23,6 +23,8 @@ struct BgNbd {
   static constexpr auto expected_purchases_new = models::bgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::bgnbd::prob_purchases;
   static constexpr auto conditional_prob_purchases = models::bgnbd::conditional_prob_purchases;
+  static constexpr auto conditional_prob_purchases_if_alive =
+      models::bgnbd::conditional_prob_purchases_if_alive;
 };
 struct MbgNbd {
   using Params = models::mbgnbd::Params;
@@ -35,6 +37,8 @@ struct MbgNbd {
   static constexpr auto expected_purchases_new = models::mbgnbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::mbgnbd::prob_purchases;
   static constexpr auto conditional_prob_purchases = models::mbgnbd::conditional_prob_purchases;
+  static constexpr auto conditional_prob_purchases_if_alive =
+      models::mbgnbd::conditional_prob_purchases_if_alive;
 };
 struct ParetoNbd {
   using Params = models::pareto_nbd::Params;
@@ -54,6 +58,8 @@ struct ParetoNbd {
   static constexpr auto expected_purchases_new = models::pareto_nbd::expected_purchases_new;
   static constexpr auto prob_purchases = models::pareto_nbd::prob_purchases;
   static constexpr auto conditional_prob_purchases = models::pareto_nbd::conditional_prob_purchases;
+  static constexpr auto conditional_prob_purchases_if_alive =
+      models::pareto_nbd::conditional_prob_purchases_if_alive;
 };
 
 }  // namespace clv_pg

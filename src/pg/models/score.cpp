@@ -135,16 +135,30 @@ Datum prob_purchases(FunctionCallInfo fcinfo) {
   }));
 }
 
+// P(alive) through the memo of tail integrals; the probability if alive
+// remembered by (frequency, t) for this n and horizon.
 template <class M>
 Datum conditional_prob_purchases(FunctionCallInfo fcinfo) {
-  const auto params = M::params(model_fields<4>(fcinfo, 0, 0));
+  const auto fields = model_fields<4>(fcinfo, 0, 0);
   const int32 n = PG_GETARG_INT32(1);
   const double x = PG_GETARG_FLOAT8(2), t_x = PG_GETARG_FLOAT8(3), t = PG_GETARG_FLOAT8(4);
   const double horizon = PG_GETARG_FLOAT8(5);
-  PG_RETURN_FLOAT8(clv_pg::guarded([&] {
-    if (n < 0) throw std::invalid_argument("n must be >= 0");
-    return M::conditional_prob_purchases(params, n, x, t_x, t, horizon);
-  }));
+  if (n < 0) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("n must be >= 0")));
+  const bool memoize = clv_pg::memo_warmed_up(fcinfo);
+  const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
+  ScoreMemo* memo = memoize
+                        ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive,
+                                             memo_context(fields, static_cast<double>(n), horizon))
+                        : nullptr;
+  const auto key = memo_key(x, t);
+  double if_alive;
+  if (memo == nullptr || !memo->find(key, &if_alive)) {
+    if_alive = clv_pg::guarded([&] {
+      return M::conditional_prob_purchases_if_alive(M::params(fields), n, x, t, horizon);
+    });
+    if (memo != nullptr) memo->store(key, if_alive);
+  }
+  PG_RETURN_FLOAT8(alive * if_alive + (n == 0 ? 1 - alive : 0.0));
 }
 
 // Whole discounting steps in the horizon; throws unless horizon is a
