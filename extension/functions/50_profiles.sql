@@ -199,9 +199,9 @@ BEGIN
     WITH m AS MATERIALIZED (
       SELECT pm.bgnbd, pm.mbgnbd, pm.pareto_nbd, pm.gamma_gamma, pm.recency_breaks,
              pm.frequency_breaks, pm.monetary_breaks, pm.clv_breaks
-      FROM %4$s pm LIMIT 1)
-    SELECT f.%5$I, f.orders, f.first_purchase, f.last_purchase, f.frequency, f.recency, a.t,
-           f.monetary, f.total_spend, f.total_spend * %6$s AS historical_value,
+      FROM %3$s pm LIMIT 1)
+    SELECT f.%4$I, f.orders, f.first_purchase, f.last_purchase, f.frequency, f.recency, a.t,
+           f.monetary, f.total_spend, f.total_spend * %5$s AS historical_value,
            s.p_alive, s.expected_purchases, s.predicted_clv,
            f.trend_direction, f.trend_slope, l.lateness,
            %2$s.churn_risk(s.p_alive, l.lateness, f.trend_direction) AS churn_risk,
@@ -210,25 +210,25 @@ BEGIN
                             %2$s.rfm_score(COALESCE(f.monetary, 0), m.monetary_breaks)) AS rfm_segment,
            10 - pg_catalog.width_bucket(s.predicted_clv, m.clv_breaks) AS clv_decile,
            f.refreshed_at
-    FROM %7$s f
+    FROM %6$s f
     CROSS JOIN LATERAL (SELECT f.t_at_refresh
-                               + pg_catalog.date_part('epoch', pg_catalog.now() - f.refreshed_at) / %8$s AS t) a
+                               + pg_catalog.date_part('epoch', pg_catalog.now() - f.refreshed_at) / %7$s AS t) a
     LEFT JOIN m ON true
     CROSS JOIN LATERAL (
       SELECT COALESCE(%2$s.p_alive(m.bgnbd, f.frequency, f.recency, a.t),
                       %2$s.p_alive(m.mbgnbd, f.frequency, f.recency, a.t),
                       %2$s.p_alive(m.pareto_nbd, f.frequency, f.recency, a.t)) AS p_alive,
-             COALESCE(%2$s.expected_purchases(m.bgnbd, f.frequency, f.recency, a.t, %9$s),
-                      %2$s.expected_purchases(m.mbgnbd, f.frequency, f.recency, a.t, %9$s),
-                      %2$s.expected_purchases(m.pareto_nbd, f.frequency, f.recency, a.t, %9$s)) AS expected_purchases,
+             COALESCE(%2$s.expected_purchases(m.bgnbd, f.frequency, f.recency, a.t, %8$s),
+                      %2$s.expected_purchases(m.mbgnbd, f.frequency, f.recency, a.t, %8$s),
+                      %2$s.expected_purchases(m.pareto_nbd, f.frequency, f.recency, a.t, %8$s)) AS expected_purchases,
              COALESCE(%2$s.predicted_clv(m.bgnbd, m.gamma_gamma, f.frequency, f.recency, a.t,
-                                         COALESCE(f.monetary, 0), %9$s, %10$s, %11$s),
+                                         COALESCE(f.monetary, 0), %8$s, %9$s, %10$s),
                       %2$s.predicted_clv(m.mbgnbd, m.gamma_gamma, f.frequency, f.recency, a.t,
-                                         COALESCE(f.monetary, 0), %9$s, %10$s, %11$s),
+                                         COALESCE(f.monetary, 0), %8$s, %9$s, %10$s),
                       %2$s.predicted_clv(m.pareto_nbd, m.gamma_gamma, f.frequency, f.recency, a.t,
-                                         COALESCE(f.monetary, 0), %9$s, %10$s, %11$s)) * %6$s AS predicted_clv) s
+                                         COALESCE(f.monetary, 0), %8$s, %9$s, %10$s)) * %5$s AS predicted_clv) s
     CROSS JOIN LATERAL (SELECT %2$s.lateness(f.frequency, f.recency, a.t) AS lateness) l$v$,
-    @extschema@.profile_object(p, ''), ext, p.model, @extschema@.profile_object(p, '_model'), p.customer_column, p.margin,
+    @extschema@.profile_object(p, ''), ext, @extschema@.profile_object(p, '_model'), p.customer_column, p.margin,
     @extschema@.profile_object(p, '_facts'), unit_seconds, p.horizon, p.discount_rate, step);
   EXECUTE pg_catalog.format($v$
     CREATE OR REPLACE VIEW %1$s AS
@@ -1448,8 +1448,10 @@ LEFT JOIN LATERAL (SELECT COALESCE(pg_catalog.sum(pg_catalog.cardinality(ch.cust
                           pg_catalog.min(ch.changed_at) AS oldest
                    FROM @extschema@.profile_changes ch WHERE ch.profile_id OPERATOR(pg_catalog.=) p.id) c ON true
 -- the latest fit: the model it scores with (0.5.0's rows: the profile's model)
-LEFT JOIN LATERAL (SELECT COALESCE(pm.model, CASE WHEN pm.bgnbd IS NOT NULL THEN 'bgnbd' WHEN pm.mbgnbd IS NOT NULL THEN 'mbgnbd'
-                                                  WHEN pm.pareto_nbd IS NOT NULL THEN 'pareto_nbd' END) AS model,
+-- (a composite IS NOT NULL only when every field is: test a parameter)
+LEFT JOIN LATERAL (SELECT COALESCE(pm.model, CASE WHEN (pm.bgnbd).r IS NOT NULL THEN 'bgnbd'
+                                                  WHEN (pm.mbgnbd).r IS NOT NULL THEN 'mbgnbd'
+                                                  WHEN (pm.pareto_nbd).r IS NOT NULL THEN 'pareto_nbd' END) AS model,
                           COALESCE((pm.bgnbd).n_customers, (pm.mbgnbd).n_customers, (pm.pareto_nbd).n_customers) AS n_customers,
                           COALESCE((pm.bgnbd).converged, (pm.mbgnbd).converged, (pm.pareto_nbd).converged) AS converged,
                           COALESCE((pm.bgnbd).log_likelihood, (pm.mbgnbd).log_likelihood, (pm.pareto_nbd).log_likelihood) AS log_likelihood,
