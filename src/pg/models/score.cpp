@@ -93,6 +93,21 @@ Datum p_alive(FunctionCallInfo fcinfo) {
   PG_RETURN_FLOAT8(p_alive_of<M>(fcinfo, clv_pg::memo_warmed_up(fcinfo), fields, x, t_x, t));
 }
 
+// The part of a score for a customer alive at t, which depends on (x, t) and
+// the call's context only: remembered by (x, t) in the call site's memo once
+// it is warmed up, computed under the error guard otherwise.
+template <size_t N, class Compute>
+double if_alive_part(FunctionCallInfo fcinfo, bool memoize, const std::array<double, N>& context,
+                     double x, double t, Compute compute) {
+  ScoreMemo* memo = memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive, context) : nullptr;
+  const auto key = memo_key(x, t);
+  double value;
+  if (memo != nullptr && memo->find(key, &value)) return value;
+  value = clv_pg::guarded(compute);
+  if (memo != nullptr) memo->store(key, value);
+  return value;
+}
+
 template <class M>
 Datum expected_purchases(FunctionCallInfo fcinfo) {
   const auto fields = model_fields<4>(fcinfo, 0, 0);
@@ -100,19 +115,11 @@ Datum expected_purchases(FunctionCallInfo fcinfo) {
   const double horizon = PG_GETARG_FLOAT8(4);
   const bool memoize = clv_pg::memo_warmed_up(fcinfo);
   const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
-  ScoreMemo* memo =
-      memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive, memo_context(fields, horizon))
-              : nullptr;
-  const auto key = memo_key(x, t);
-  double if_alive;
-  if (memo == nullptr || !memo->find(key, &if_alive)) {
-    if_alive = clv_pg::guarded([&] {
-      double out;
-      M::expected_purchases_if_alive_at(M::params(fields), x, t, &horizon, 1, &out);
-      return out;
-    });
-    if (memo != nullptr) memo->store(key, if_alive);
-  }
+  const double if_alive = if_alive_part(fcinfo, memoize, memo_context(fields, horizon), x, t, [&] {
+    double out;
+    M::expected_purchases_if_alive_at(M::params(fields), x, t, &horizon, 1, &out);
+    return out;
+  });
   // alive is in [0, 1] and if_alive finite: so is the product.
   PG_RETURN_FLOAT8(alive * if_alive);
 }
@@ -146,18 +153,9 @@ Datum conditional_prob_purchases(FunctionCallInfo fcinfo) {
   if (n < 0) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("n must be >= 0")));
   const bool memoize = clv_pg::memo_warmed_up(fcinfo);
   const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
-  ScoreMemo* memo = memoize
-                        ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive,
-                                             memo_context(fields, static_cast<double>(n), horizon))
-                        : nullptr;
-  const auto key = memo_key(x, t);
-  double if_alive;
-  if (memo == nullptr || !memo->find(key, &if_alive)) {
-    if_alive = clv_pg::guarded([&] {
-      return M::conditional_prob_purchases_if_alive(M::params(fields), n, x, t, horizon);
-    });
-    if (memo != nullptr) memo->store(key, if_alive);
-  }
+  const double if_alive = if_alive_part(
+      fcinfo, memoize, memo_context(fields, static_cast<double>(n), horizon), x, t,
+      [&] { return M::conditional_prob_purchases_if_alive(M::params(fields), n, x, t, horizon); });
   PG_RETURN_FLOAT8(alive * if_alive + (n == 0 ? 1 - alive : 0.0));
 }
 
@@ -193,26 +191,19 @@ Datum predicted_clv(FunctionCallInfo fcinfo) {
     return value;
   });
   const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
-  ScoreMemo* memo = memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive,
-                                                 memo_context(fields, horizon, discount_rate, step))
-                            : nullptr;
-  const auto key = memo_key(x, t);
-  double per_unit_spend;
-  if (memo == nullptr || !memo->find(key, &per_unit_spend)) {
-    per_unit_spend = clv_pg::guarded([&] {
-      const int steps = whole_steps(horizon, step);
-      const auto params = M::params(fields);
-      // Up to a million steps, in batches that share the series
-      // coefficients: poll before every batch.
-      return models::predicted_clv(
-          [&](const double* horizons, std::size_t count, double* out) {
-            clv_pg::interrupt_poll();
-            M::expected_purchases_if_alive_at(params, x, t, horizons, count, out);
-          },
-          1.0, steps, step, discount_rate);
-    });
-    if (memo != nullptr) memo->store(key, per_unit_spend);
-  }
+  const double per_unit_spend =
+      if_alive_part(fcinfo, memoize, memo_context(fields, horizon, discount_rate, step), x, t, [&] {
+        const int steps = whole_steps(horizon, step);
+        const auto params = M::params(fields);
+        // Up to a million steps, in batches that share the series
+        // coefficients: poll before every batch.
+        return models::predicted_clv(
+            [&](const double* horizons, std::size_t count, double* out) {
+              clv_pg::interrupt_poll();
+              M::expected_purchases_if_alive_at(params, x, t, horizons, count, out);
+            },
+            1.0, steps, step, discount_rate);
+      });
   PG_RETURN_FLOAT8(clv_pg::guarded([&] {
     const double value = spend * alive * per_unit_spend;
     if (!std::isfinite(value))
@@ -294,17 +285,10 @@ Datum clv_pareto_nbd_dert(PG_FUNCTION_ARGS) {
   const double discount_rate = PG_GETARG_FLOAT8(4);
   const bool memoize = clv_pg::memo_warmed_up(fcinfo);
   const double alive = p_alive_of<ParetoNbd>(fcinfo, memoize, fields, x, t_x, t);
-  ScoreMemo* memo =
-      memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive, memo_context(fields, discount_rate))
-              : nullptr;
-  const auto key = memo_key(x, t);
-  double if_alive;
-  if (memo == nullptr || !memo->find(key, &if_alive)) {
-    if_alive = clv_pg::guarded([&] {
-      return models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
-    });
-    if (memo != nullptr) memo->store(key, if_alive);
-  }
+  const double if_alive =
+      if_alive_part(fcinfo, memoize, memo_context(fields, discount_rate), x, t, [&] {
+        return models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
+      });
   PG_RETURN_FLOAT8(alive * if_alive);
 }
 
