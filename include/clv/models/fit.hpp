@@ -23,6 +23,7 @@
 
 #include "clv/common/errors.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -66,7 +67,8 @@ struct Optimum {
   double log_likelihood = 0;
   bool converged = false;
   int evaluations = 0;
-  std::vector<int> at_bound;  // per log-parameter: -1 at the lower bound, +1 at the upper, else 0
+  std::vector<int> at_bound;       // per parameter: -1 at the lower bound, +1 at the upper, else 0
+  std::size_t log_parameters = 0;  // the leading parameters optimised as logarithms
   // Covariance of the log-parameters (row-major), empty when not available
   // (see the top of this file).
   std::vector<double> log_covariance;
@@ -76,16 +78,23 @@ struct Optimum {
 // (natural parameters); penalty_scales holds the c_i above, one per
 // parameter. poll runs before every evaluation; clv::Cancelled and
 // any other exception thrown by poll or log_likelihood propagates unchanged.
+// Parameters from index log_parameters on are coefficients (covariate
+// effects on a log scale): optimised as they are, their starts taken as
+// they are, penalised as penalizer * (c_i theta_i)^2, within the same bounds.
 Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
                                 const std::vector<std::vector<double>>& starts,
                                 const std::vector<double>& penalty_scales,
-                                const FitOptions& options, const InterruptPoll& poll);
+                                const FitOptions& options, const InterruptPoll& poll,
+                                std::size_t log_parameters = SIZE_MAX);
 
-// The natural parameters' covariance from the optimum's (FitResult::covariance).
+// The natural parameters' covariance from the optimum's (FitResult::covariance):
+// the delta method for the log-parameters, coefficients as they are.
 std::vector<double> natural_covariance(const Optimum& optimum);
 
-// "name -> 0" / "name -> infinity" for each parameter at a bound, comma-separated.
-std::string describe_limit(const std::vector<int>& at_bound, const std::vector<const char*>& names);
+// "name -> 0" / "name -> infinity" for each parameter at a bound, comma-separated
+// ("name -> -infinity" for a coefficient at its lower bound).
+std::string describe_limit(const std::vector<int>& at_bound, const std::vector<std::string>& names,
+                           std::size_t log_parameters = SIZE_MAX);
 
 }  // namespace detail
 }  // namespace clv::models

@@ -19,12 +19,15 @@ struct PreparedRfm {
   };
   std::vector<Row> rows;
   double customers = 0;
-  double mean_purchase_rate = 0;  // sum(x) / sum(T), a scale for start points
+  double mean_purchase_rate = 0;  // sum(x) / sum(T), a scale for start points (0: no purchases)
   double mean_age = 0;            // mean T, a scale for start points
 };
 
 // Throws std::domain_error when the data cannot identify a purchase model:
 // fewer than 2 customers or nobody with a repeat purchase.
 PreparedRfm prepare_rfm(const RfmData& data, const char* model);
+// The same layout without those checks (the likelihood is defined for any
+// data, e.g. one group of customers of a fit with covariates).
+PreparedRfm layout_rfm(const RfmData& data);
 
 }  // namespace clv::models::detail

@@ -8,9 +8,12 @@
 #include "clv/common/format.hpp"
 
 #include "clv/models/bgnbd.hpp"
+#include "clv/models/covariates.hpp"
 #include "clv/models/mbgnbd.hpp"
 #include "clv/models/prepared.hpp"
 #include "clv/models/special.hpp"
+
+#include "covariate_fit.hpp"
 
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/digamma.hpp>
@@ -309,6 +312,48 @@ double conditional_prob_purchases(const Params& params, double n, double x, doub
 double conditional_prob_purchases_if_alive(const Params& params, double n, double x, double T,
                                            double horizon) {
   return conditional_prob_purchases_if_alive_of(model(params), n, x, T, horizon);
+}
+
+// Covariates (clv/models/covariates.hpp): alpha scales with
+// exp(-gamma_purchase . z), a and b with exp(gamma_dropout . z).
+namespace {
+struct CovariateTraits {
+  using Params = bgnbd::Params;
+  using Prepared = detail::PreparedRfm;
+  static constexpr const char* kName = "BG/NBD";
+  static inline const std::vector<std::string> kNames = {"r", "alpha", "a", "b"};
+  static inline const std::vector<detail::ScaledParameter> kScaled = {
+      {1, -1.0, false}, {2, 1.0, true}, {3, 1.0, true}};
+  static Prepared prepare(const RfmData& data) { return detail::layout_rfm(data); }
+  static double log_likelihood(const Params& p, const Prepared& data, double* grad,
+                               const InterruptPoll&) {
+    return log_likelihood_prepared(model(p), data, grad);
+  }
+  static std::array<double, 4> values(const Params& p) { return {p.r, p.alpha, p.a, p.b}; }
+  static Params from(const double* v) { return {v[0], v[1], v[2], v[3]}; }
+  static void validate(const Params& p) { validate_params(model(p)); }
+  static std::vector<double> penalty_scales(double max_age) {
+    return {1.0, 1.0 / max_age, 1.0, 1.0};
+  }
+  static double max_age(const Prepared& data) { return data.T_values.back(); }
+  static FitResult<Params> fit(const RfmData& data, const FitOptions& options,
+                               const InterruptPoll& poll) {
+    return bgnbd::fit(data, options, poll);
+  }
+};
+using Covariates = detail::WithCovariates<CovariateTraits>;
+}  // namespace
+
+Params for_customer(const CovariateModel& model, const double* z, std::size_t count) {
+  return Covariates::for_customer(model, z, count);
+}
+double log_likelihood(const CovariateModel& model, const CovariateRfmData& data,
+                      std::vector<double>* gradient) {
+  return Covariates::log_likelihood(model, data, gradient);
+}
+FitResult<CovariateModel> fit(const CovariateRfmData& data, const FitOptions& options,
+                              const InterruptPoll& poll) {
+  return Covariates::fit(data, options, poll);
 }
 }  // namespace bgnbd
 

@@ -341,6 +341,14 @@ std::vector<double> distinct_sorted(std::vector<double> v) {
 PreparedRfm prepare_rfm(const RfmData& data, const char* model) {
   if (data.customers() < 2)
     throw std::domain_error(std::string("cannot fit ") + model + " to fewer than 2 customers");
+  PreparedRfm out = layout_rfm(data);
+  if (out.mean_purchase_rate == 0)
+    throw std::domain_error(std::string("cannot fit ") + model +
+                            ": no customer has a repeat purchase");
+  return out;
+}
+
+PreparedRfm layout_rfm(const RfmData& data) {
   const std::vector<RfmRow> rows = data.rows();
   PreparedRfm out;
   std::vector<double> xs, Ts, txs;
@@ -352,9 +360,6 @@ PreparedRfm prepare_rfm(const RfmData& data, const char* model) {
     purchases += row.x * static_cast<double>(row.weight);
     exposure += row.T * static_cast<double>(row.weight);
   }
-  if (purchases == 0)
-    throw std::domain_error(std::string("cannot fit ") + model +
-                            ": no customer has a repeat purchase");
   out.x_values = distinct_sorted(std::move(xs));
   out.T_values = distinct_sorted(std::move(Ts));
   out.t_x_values = distinct_sorted(std::move(txs));
@@ -368,7 +373,7 @@ PreparedRfm prepare_rfm(const RfmData& data, const char* model) {
     out.rows.push_back(r);
   }
   out.customers = static_cast<double>(data.customers());
-  out.mean_purchase_rate = exposure > 0 ? purchases / exposure : 1.0;
+  out.mean_purchase_rate = exposure > 0 ? purchases / exposure : purchases > 0 ? 1.0 : 0.0;
   out.mean_age = exposure > 0 ? exposure / out.customers : 1.0;
   return out;
 }

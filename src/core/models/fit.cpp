@@ -34,6 +34,16 @@ constexpr double kRejectedObjective = 1e100;
 // same optimum: distinct local optima of these likelihoods differ far more.
 constexpr double kSameOptimum = 1e-7;
 
+// The penalty (c p)^2 of one parameter and its derivative in the optimised
+// variable: p = exp(theta) for a log-parameter, theta for a coefficient.
+struct Penalty {
+  double value, derivative;
+};
+Penalty penalty_of(double scale, double theta, bool log_parameter) {
+  const double param = scale * (log_parameter ? std::exp(theta) : theta);
+  return {param * param, log_parameter ? 2 * param * param : 2 * param * scale};
+}
+
 // The NLopt C API is used (not nlopt.hpp) because the C++ wrapper replaces
 // unknown exceptions by std::runtime_error, which would lose clv::Cancelled.
 // The callback records the exception, stops NLopt and it is rethrown after
@@ -44,6 +54,7 @@ struct Problem {
   double customers;
   double penalizer;
   const std::vector<double>& penalty_scales;
+  std::size_t log_parameters;
   nlopt_opt opt = nullptr;
   std::exception_ptr error;
   int evaluations = 0;
@@ -59,10 +70,10 @@ struct Problem {
     double f = -ll / customers;
     bool finite = std::isfinite(f);
     for (std::size_t i = 0; i < n; ++i) {
-      const double param = penalty_scales[i] * std::exp(x[i]);
-      f += penalizer * param * param;
+      const Penalty penalty = penalty_of(penalty_scales[i], x[i], i < log_parameters);
+      f += penalizer * penalty.value;
       if (grad) {
-        grad[i] = -gradient[i] / customers + 2 * penalizer * param * param;
+        grad[i] = -gradient[i] / customers + penalizer * penalty.derivative;
         finite = finite && std::isfinite(grad[i]);
       }
     }
@@ -161,13 +172,14 @@ constexpr double kHessianStep = 1e-4;
 std::vector<double> information_gradient(const LogLikelihood& log_likelihood, double customers,
                                          double penalizer,
                                          const std::vector<double>& penalty_scales,
+                                         std::size_t log_parameters,
                                          const std::vector<double>& theta) {
   std::vector<double> gradient(theta.size());
   log_likelihood(theta, gradient);
-  for (std::size_t i = 0; i < theta.size(); ++i) {
-    const double param = penalty_scales[i] * std::exp(theta[i]);
-    gradient[i] = -gradient[i] + 2 * customers * penalizer * param * param;
-  }
+  for (std::size_t i = 0; i < theta.size(); ++i)
+    gradient[i] =
+        -gradient[i] + customers * penalizer *
+                           penalty_of(penalty_scales[i], theta[i], i < log_parameters).derivative;
   return gradient;
 }
 
@@ -176,6 +188,7 @@ std::vector<double> information_gradient(const LogLikelihood& log_likelihood, do
 std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood, double customers,
                                              double penalizer,
                                              const std::vector<double>& penalty_scales,
+                                             std::size_t log_parameters,
                                              const std::vector<double>& theta,
                                              const InterruptPoll& poll) {
   const std::size_t k = theta.size();
@@ -185,10 +198,10 @@ std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood
     std::vector<double> up = theta, down = theta;
     up[j] += kHessianStep;
     down[j] -= kHessianStep;
-    const auto g_up =
-        information_gradient(log_likelihood, customers, penalizer, penalty_scales, up);
-    const auto g_down =
-        information_gradient(log_likelihood, customers, penalizer, penalty_scales, down);
+    const auto g_up = information_gradient(log_likelihood, customers, penalizer, penalty_scales,
+                                           log_parameters, up);
+    const auto g_down = information_gradient(log_likelihood, customers, penalizer, penalty_scales,
+                                             log_parameters, down);
     for (std::size_t i = 0; i < k; ++i)
       information(i, j) = (g_up[i] - g_down[i]) / (2 * kHessianStep);
   }
@@ -207,20 +220,23 @@ std::vector<double> log_parameter_covariance(const LogLikelihood& log_likelihood
 
 }  // namespace
 
-std::string describe_limit(const std::vector<int>& at_bound,
-                           const std::vector<const char*>& names) {
+std::string describe_limit(const std::vector<int>& at_bound, const std::vector<std::string>& names,
+                           std::size_t log_parameters) {
   std::string out;
   for (std::size_t i = 0; i < at_bound.size(); ++i)
     if (at_bound[i] != 0)
-      out += std::string(out.empty() ? "" : ", ") + names[i] +
-             (at_bound[i] < 0 ? " -> 0" : " -> infinity");
+      out += (out.empty() ? "" : ", ") + names[i] +
+             (at_bound[i] > 0      ? " -> infinity"
+              : i < log_parameters ? " -> 0"
+                                   : " -> -infinity");
   return out;
 }
 
 Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double customers,
                                 const std::vector<std::vector<double>>& starts,
                                 const std::vector<double>& penalty_scales,
-                                const FitOptions& options, const InterruptPoll& poll) {
+                                const FitOptions& options, const InterruptPoll& poll,
+                                std::size_t log_parameters) {
   if (!(options.penalizer >= 0) || !std::isfinite(options.penalizer))
     throw std::invalid_argument("penalizer must be a finite non-negative number");
   if (options.max_evaluations < 1) throw std::invalid_argument("max_evaluations must be positive");
@@ -232,6 +248,7 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
                   customers,
                   options.penalizer,
                   penalty_scales,
+                  log_parameters,
                   nullptr,
                   nullptr,
                   0,
@@ -245,7 +262,8 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
   Run best;
   for (const auto& start : starts) {
     std::vector<double> theta(start.size());
-    for (std::size_t i = 0; i < start.size(); ++i) theta[i] = std::log(start[i]);
+    for (std::size_t i = 0; i < start.size(); ++i)
+      theta[i] = i < log_parameters ? std::log(start[i]) : start[i];
     Run run = optimize(problem, NLOPT_LD_LBFGS, theta, options);
     const bool same_optimum =
         run.converged && best.converged &&
@@ -265,13 +283,15 @@ Optimum maximize_log_likelihood(const LogLikelihood& log_likelihood, double cust
   Optimum optimum;
   optimum.theta = best.theta;
   optimum.at_bound = bounds_reached(best.theta);
+  optimum.log_parameters = std::min(log_parameters, best.theta.size());
   optimum.converged = best.converged && !any_bound(optimum.at_bound);
   std::vector<double> gradient(best.theta.size());
   optimum.log_likelihood = log_likelihood(best.theta, gradient);
   optimum.evaluations = problem.evaluations + 1;
   if (optimum.converged)
-    optimum.log_covariance = log_parameter_covariance(log_likelihood, customers, options.penalizer,
-                                                      penalty_scales, best.theta, poll);
+    optimum.log_covariance =
+        log_parameter_covariance(log_likelihood, customers, options.penalizer, penalty_scales,
+                                 log_parameters, best.theta, poll);
   return optimum;
 }
 
@@ -279,10 +299,12 @@ std::vector<double> natural_covariance(const Optimum& optimum) {
   const std::size_t k = optimum.theta.size();
   if (optimum.log_covariance.size() != k * k) return {};
   std::vector<double> out(k * k);
+  std::vector<double> jacobian(k);  // d natural / d optimised, per parameter
+  for (std::size_t i = 0; i < k; ++i)
+    jacobian[i] = i < optimum.log_parameters ? std::exp(optimum.theta[i]) : 1.0;
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = 0; j < k; ++j)
-      out[i * k + j] =
-          std::exp(optimum.theta[i] + optimum.theta[j]) * optimum.log_covariance[i * k + j];
+      out[i * k + j] = jacobian[i] * jacobian[j] * optimum.log_covariance[i * k + j];
   return out;
 }
 

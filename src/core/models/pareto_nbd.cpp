@@ -8,9 +8,12 @@
 #include "clv/common/assertions.hpp"
 #include "clv/common/format.hpp"
 
+#include "clv/models/covariates.hpp"
 #include "clv/models/pareto_nbd.hpp"
 #include "clv/models/prepared.hpp"
 #include "clv/models/special.hpp"
+
+#include "covariate_fit.hpp"
 
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -322,6 +325,50 @@ double dert_if_alive(const Params& params, double x, double T, double discount_r
 double dert(const Params& params, double x, double t_x, double T, double discount_rate) {
   const double if_alive = dert_if_alive(params, x, T, discount_rate);
   return p_alive(params, x, t_x, T) * if_alive;
+}
+
+// Covariates (clv/models/covariates.hpp): alpha and beta scale with
+// exp(-gamma . z).
+namespace {
+struct CovariateTraits {
+  using Params = pareto_nbd::Params;
+  using Prepared = PreparedPareto;
+  static constexpr const char* kName = kModel;
+  static inline const std::vector<std::string> kNames = {"r", "alpha", "s", "beta"};
+  static inline const std::vector<detail::ScaledParameter> kScaled = {{1, -1.0, false},
+                                                                      {3, -1.0, true}};
+  static Prepared prepare(const RfmData& data) {
+    return pareto_nbd::prepare(detail::layout_rfm(data));
+  }
+  static double log_likelihood(const Params& p, const Prepared& data, double* grad,
+                               const InterruptPoll& poll) {
+    return log_likelihood_prepared(p, data, grad, poll);
+  }
+  static std::array<double, 4> values(const Params& p) { return {p.r, p.alpha, p.s, p.beta}; }
+  static Params from(const double* v) { return {v[0], v[1], v[2], v[3]}; }
+  static void validate(const Params& p) { validate_params(p); }
+  static std::vector<double> penalty_scales(double max_age) {
+    return {1.0, 1.0 / max_age, 1.0, 1.0 / max_age};
+  }
+  static double max_age(const Prepared& data) { return data.rfm.T_values.back(); }
+  static FitResult<Params> fit(const RfmData& data, const FitOptions& options,
+                               const InterruptPoll& poll) {
+    return pareto_nbd::fit(data, options, poll);
+  }
+};
+using Covariates = detail::WithCovariates<CovariateTraits>;
+}  // namespace
+
+Params for_customer(const CovariateModel& model, const double* z, std::size_t count) {
+  return Covariates::for_customer(model, z, count);
+}
+double log_likelihood(const CovariateModel& model, const CovariateRfmData& data,
+                      std::vector<double>* gradient) {
+  return Covariates::log_likelihood(model, data, gradient);
+}
+FitResult<CovariateModel> fit(const CovariateRfmData& data, const FitOptions& options,
+                              const InterruptPoll& poll) {
+  return Covariates::fit(data, options, poll);
 }
 
 }  // namespace clv::models::pareto_nbd
