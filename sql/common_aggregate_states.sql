@@ -78,7 +78,9 @@ FROM (VALUES
   ('mbgnbd', 'mbgnbd_fit', 'frequency, recency, t'),
   ('pareto', 'pareto_nbd_fit', 'frequency, recency, t'),
   ('gamma-gamma', 'gamma_gamma_fit', 'frequency, monetary'),
-  ('gamma-gamma penalized', 'gamma_gamma_fit', 'frequency, monetary, 0.001')) v(name, agg, args)
+  ('gamma-gamma penalized', 'gamma_gamma_fit', 'frequency, monetary, 0.001'),
+  ('pareto covariates', 'pareto_nbd_cov_fit', 'frequency, recency, t, ARRAY[customer_id % 2, customer_id % 5 - 2]::float8[]'),
+  ('bgnbd covariates weighted', 'bgnbd_cov_fit', 'frequency, recency, t, ARRAY[customer_id % 2]::float8[], 0.0, 2')) v(name, agg, args)
 ORDER BY 1;
 SELECT (split_check('SELECT segment, clv.sbg_fit(period, active)::text FROM retention GROUP BY 1',
                     'SELECT segment, clv.sbg_fit_merge(s ORDER BY random())::text FROM (SELECT segment, period, clv.sbg_fit_state(period, active) s FROM retention GROUP BY 1, 2) p GROUP BY 1')).*;
@@ -127,6 +129,8 @@ SELECT sqlstate_of(format('SELECT %L::clv.%s', s, target)) FROM (VALUES
   ((SELECT clv.bgnbd_fit_state(frequency, recency, t)::text FROM split_weekly), 'spend_fit_state'),
   ((SELECT clv.bgnbd_fit_state(frequency, recency, t)::text FROM split_weekly), 'cohort_fit_state'),
   ((SELECT clv.bgnbd_fit_state(frequency, recency, t)::text FROM split_weekly), 'discrete_fit_state'),
+  ((SELECT clv.bgnbd_fit_state(frequency, recency, t)::text FROM split_weekly), 'covariate_fit_state'),
+  ((SELECT left(clv.bgnbd_cov_fit_state(frequency, recency, t, ARRAY[1.0])::text, -2) FROM split_weekly), 'covariate_fit_state'),
   ((SELECT left(s::text, -2) FROM rfm_states LIMIT 1), 'rfm_state'),
   ((SELECT s::text || '00' FROM rfm_states LIMIT 1), 'rfm_state')) v(s, target);
 SELECT sqlstate_of($$SELECT clv.rfm_agg_merge(s) FROM (SELECT clv.rfm_agg_state(ts, amount, '1998-06-30') FROM cdnow

@@ -958,3 +958,191 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.p_alive_path(@extschema@.pareto_nbd, double precision[], double precision, double precision) IS
 'P(alive) of one customer (Pareto/NBD) at each step from the first purchase to until, from the history clv.rfm_history reads from purchase_times: it jumps up at each purchase and decays in between';
+
+--------------------------------------------------------------------------
+-- Models with time-invariant covariates: fits that take each customer's
+-- covariates (one float8[] per row, the same length on every row), the
+-- customer's own model (clv.for_customer) for every scoring function, and
+-- scoring shortcuts that take the covariates.
+--------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION @extschema@.covariate_fit_transfn(@extschema@.covariate_fit_state, double precision, double precision, double precision, double precision[])
+RETURNS @extschema@.covariate_fit_state AS 'MODULE_PATHNAME', 'clv_covariate_fit_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.covariate_fit_transfn(@extschema@.covariate_fit_state, double precision, double precision, double precision, double precision[]) IS 'transition function collecting the (frequency, recency, t, covariates) rows of Pareto/NBD and BG/NBD fits with covariates';
+CREATE OR REPLACE FUNCTION @extschema@.covariate_fit_transfn(@extschema@.covariate_fit_state, double precision, double precision, double precision, double precision[], double precision)
+RETURNS @extschema@.covariate_fit_state AS 'MODULE_PATHNAME', 'clv_covariate_fit_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.covariate_fit_transfn(@extschema@.covariate_fit_state, double precision, double precision, double precision, double precision[], double precision) IS 'transition function collecting the (frequency, recency, t, covariates) rows of Pareto/NBD and BG/NBD fits with covariates';
+CREATE OR REPLACE FUNCTION @extschema@.covariate_fit_transfn(@extschema@.covariate_fit_state, double precision, double precision, double precision, double precision[], double precision, bigint)
+RETURNS @extschema@.covariate_fit_state AS 'MODULE_PATHNAME', 'clv_covariate_fit_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.covariate_fit_transfn(@extschema@.covariate_fit_state, double precision, double precision, double precision, double precision[], double precision, bigint) IS 'transition function collecting the (frequency, recency, t, covariates) rows of Pareto/NBD and BG/NBD fits with covariates, each row standing for weight customers';
+CREATE OR REPLACE FUNCTION @extschema@.covariate_fit_combinefn(@extschema@.covariate_fit_state, @extschema@.covariate_fit_state)
+RETURNS @extschema@.covariate_fit_state AS 'MODULE_PATHNAME', 'clv_covariate_fit_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.covariate_fit_combinefn(@extschema@.covariate_fit_state, @extschema@.covariate_fit_state) IS 'combines partial states of (frequency, recency, t, covariates) rows of fits with covariates (parallel query)';
+
+CREATE OR REPLACE FUNCTION @extschema@.pareto_nbd_cov_fit_finalfn(@extschema@.covariate_fit_state)
+RETURNS @extschema@.pareto_nbd_cov AS 'MODULE_PATHNAME', 'clv_pareto_nbd_cov_fit_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pareto_nbd_cov_fit_finalfn(@extschema@.covariate_fit_state) IS 'fits the Pareto/NBD model with covariates by maximum likelihood (final function of clv.pareto_nbd_cov_fit)';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit(frequency double precision, recency double precision, t double precision, covariates double precision[]) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.pareto_nbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit(double precision, double precision, double precision, double precision[]) IS
+'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[]) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit_state(double precision, double precision, double precision, double precision[]) IS
+'Partial state of clv.pareto_nbd_cov_fit over these rows (clv.covariate_fit_state), to finish with clv.pareto_nbd_cov_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.pareto_nbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit(double precision, double precision, double precision, double precision[], double precision) IS
+'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit_state(double precision, double precision, double precision, double precision[], double precision) IS
+'Partial state of clv.pareto_nbd_cov_fit over these rows (clv.covariate_fit_state), to finish with clv.pareto_nbd_cov_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.pareto_nbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit(double precision, double precision, double precision, double precision[], double precision, bigint) IS
+'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit_state(double precision, double precision, double precision, double precision[], double precision, bigint) IS
+'Partial state of clv.pareto_nbd_cov_fit over these rows (clv.covariate_fit_state), to finish with clv.pareto_nbd_cov_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit_merge(state @extschema@.covariate_fit_state) (
+    SFUNC = @extschema@.covariate_fit_combinefn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.pareto_nbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit_merge(@extschema@.covariate_fit_state) IS
+'clv.pareto_nbd_cov_fit finished from partial states (clv.pareto_nbd_cov_fit_state): over any split of the rows, the same result as clv.pareto_nbd_cov_fit over all of them; NULL states are skipped';
+
+CREATE OR REPLACE FUNCTION @extschema@.for_customer(model @extschema@.pareto_nbd_cov, covariates double precision[])
+RETURNS @extschema@.pareto_nbd AS 'MODULE_PATHNAME', 'clv_pareto_nbd_for_customer'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.for_customer(@extschema@.pareto_nbd_cov, double precision[]) IS
+'The Pareto/NBD model of a customer with these covariates: the scale parameters of the model with covariates moved by exp(gamma . covariates), the fit''s statistics, an empty covariance; every Pareto/NBD scoring function takes it (clv.p_alive, clv.expected_purchases, clv.predicted_clv, clv.log_likelihood, ...)';
+
+CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.pareto_nbd_cov, frequency double precision, recency double precision, t double precision, covariates double precision[])
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN @extschema@.p_alive(@extschema@.for_customer(model, covariates), frequency, recency, t);
+COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.pareto_nbd_cov, double precision, double precision, double precision, double precision[]) IS
+'Probability that a customer with this history and these covariates is still alive at t (Pareto/NBD with covariates): clv.p_alive of clv.for_customer(model, covariates)';
+
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.pareto_nbd_cov, frequency double precision, recency double precision, t double precision, horizon double precision, covariates double precision[])
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN @extschema@.expected_purchases(@extschema@.for_customer(model, covariates), frequency, recency, t, horizon);
+COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.pareto_nbd_cov, double precision, double precision, double precision, double precision, double precision[]) IS
+'Expected purchases in the next horizon time units of a customer with this history and these covariates (Pareto/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.pareto_nbd_cov)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.pareto_nbd_cov) IS
+'One row per parameter of a Pareto/NBD fit with covariates: r, alpha, s, beta (estimate * exp(-+1.96 std_error / estimate) as without covariates), then gamma_purchase[1..] and gamma_dropout[1..] with the Wald interval estimate -+ 1.96 std_error; the errors are NULL when the model carries no covariance (a fit that did not converge)';
+
+CREATE OR REPLACE FUNCTION @extschema@.bgnbd_cov_fit_finalfn(@extschema@.covariate_fit_state)
+RETURNS @extschema@.bgnbd_cov AS 'MODULE_PATHNAME', 'clv_bgnbd_cov_fit_finalfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_cov_fit_finalfn(@extschema@.covariate_fit_state) IS 'fits the BG/NBD model with covariates by maximum likelihood (final function of clv.bgnbd_cov_fit)';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit(frequency double precision, recency double precision, t double precision, covariates double precision[]) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.bgnbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit(double precision, double precision, double precision, double precision[]) IS
+'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[]) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit_state(double precision, double precision, double precision, double precision[]) IS
+'Partial state of clv.bgnbd_cov_fit over these rows (clv.covariate_fit_state), to finish with clv.bgnbd_cov_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.bgnbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit(double precision, double precision, double precision, double precision[], double precision) IS
+'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit_state(double precision, double precision, double precision, double precision[], double precision) IS
+'Partial state of clv.bgnbd_cov_fit over these rows (clv.covariate_fit_state), to finish with clv.bgnbd_cov_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.bgnbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit(double precision, double precision, double precision, double precision[], double precision, bigint) IS
+'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision, weight bigint) (
+    SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit_state(double precision, double precision, double precision, double precision[], double precision, bigint) IS
+'Partial state of clv.bgnbd_cov_fit over these rows (clv.covariate_fit_state), to finish with clv.bgnbd_cov_fit_merge: ship states instead of rows from shards or parts';
+CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit_merge(state @extschema@.covariate_fit_state) (
+    SFUNC = @extschema@.covariate_fit_combinefn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
+    FINALFUNC = @extschema@.bgnbd_cov_fit_finalfn,
+    COMBINEFUNC = @extschema@.covariate_fit_combinefn,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit_merge(@extschema@.covariate_fit_state) IS
+'clv.bgnbd_cov_fit finished from partial states (clv.bgnbd_cov_fit_state): over any split of the rows, the same result as clv.bgnbd_cov_fit over all of them; NULL states are skipped';
+
+CREATE OR REPLACE FUNCTION @extschema@.for_customer(model @extschema@.bgnbd_cov, covariates double precision[])
+RETURNS @extschema@.bgnbd AS 'MODULE_PATHNAME', 'clv_bgnbd_for_customer'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.for_customer(@extschema@.bgnbd_cov, double precision[]) IS
+'The BG/NBD model of a customer with these covariates: the scale parameters of the model with covariates moved by exp(gamma . covariates), the fit''s statistics, an empty covariance; every BG/NBD scoring function takes it (clv.p_alive, clv.expected_purchases, clv.predicted_clv, clv.log_likelihood, ...)';
+
+CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.bgnbd_cov, frequency double precision, recency double precision, t double precision, covariates double precision[])
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN @extschema@.p_alive(@extschema@.for_customer(model, covariates), frequency, recency, t);
+COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.bgnbd_cov, double precision, double precision, double precision, double precision[]) IS
+'Probability that a customer with this history and these covariates is still alive at t (BG/NBD with covariates): clv.p_alive of clv.for_customer(model, covariates)';
+
+CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.bgnbd_cov, frequency double precision, recency double precision, t double precision, horizon double precision, covariates double precision[])
+RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN @extschema@.expected_purchases(@extschema@.for_customer(model, covariates), frequency, recency, t, horizon);
+COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgnbd_cov, double precision, double precision, double precision, double precision, double precision[]) IS
+'Expected purchases in the next horizon time units of a customer with this history and these covariates (BG/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates)';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.bgnbd_cov)
+RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
+AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.bgnbd_cov) IS
+'One row per parameter of a BG/NBD fit with covariates: r, alpha, a, b (estimate * exp(-+1.96 std_error / estimate) as without covariates), then gamma_purchase[1..] and gamma_dropout[1..] with the Wald interval estimate -+ 1.96 std_error; the errors are NULL when the model carries no covariance (a fit that did not converge)';

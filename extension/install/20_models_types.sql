@@ -179,3 +179,61 @@ COMMENT ON FUNCTION @extschema@.discrete_fit_state_in(cstring) IS 'input functio
 COMMENT ON FUNCTION @extschema@.discrete_fit_state_out(@extschema@.discrete_fit_state) IS 'output function of clv.discrete_fit_state';
 COMMENT ON FUNCTION @extschema@.discrete_fit_state_recv(internal) IS 'binary input function of clv.discrete_fit_state (validates the state)';
 COMMENT ON FUNCTION @extschema@.discrete_fit_state_send(@extschema@.discrete_fit_state) IS 'binary output function of clv.discrete_fit_state';
+
+-- Models with time-invariant covariates and the state type of their fits.
+CREATE TYPE @extschema@.pareto_nbd_cov AS (
+    r              double precision,
+    alpha          double precision,
+    s              double precision,
+    beta           double precision,
+    gamma_purchase double precision[],
+    gamma_dropout  double precision[],
+    log_likelihood double precision,
+    n_customers    bigint,
+    converged      boolean,
+    iterations     integer,
+    aic            double precision,
+    bic            double precision,
+    covariance     double precision[]
+);
+COMMENT ON TYPE @extschema@.pareto_nbd_cov IS
+'Pareto/NBD model with time-invariant covariates z (Fader & Hardie 2007; CLVTools'' static covariates): a customer''s alpha is alpha exp(-gamma_purchase . z), their beta beta exp(-gamma_dropout . z) (clv.for_customer); alpha and beta are those of z = 0; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 2k - 2 log_likelihood, bic = k ln(n_customers) - 2 log_likelihood with k = 4 + 2 x covariates; covariance: the asymptotic covariance matrix (k x k: r, alpha, s, beta, gamma_purchase, gamma_dropout) from the observed information, an empty array unless converged (clv.model_summary)';
+
+CREATE TYPE @extschema@.bgnbd_cov AS (
+    r              double precision,
+    alpha          double precision,
+    a              double precision,
+    b              double precision,
+    gamma_purchase double precision[],
+    gamma_dropout  double precision[],
+    log_likelihood double precision,
+    n_customers    bigint,
+    converged      boolean,
+    iterations     integer,
+    aic            double precision,
+    bic            double precision,
+    covariance     double precision[]
+);
+COMMENT ON TYPE @extschema@.bgnbd_cov IS
+'BG/NBD model with time-invariant covariates z (Fader & Hardie 2007; CLVTools'' static covariates): a customer''s alpha is alpha exp(-gamma_purchase . z), their a and b are a exp(gamma_dropout . z) and b exp(gamma_dropout . z) (clv.for_customer); alpha, a and b are those of z = 0; log_likelihood of the fit, n_customers fitted on, converged, iterations = objective evaluations; aic = 2k - 2 log_likelihood, bic = k ln(n_customers) - 2 log_likelihood with k = 4 + 2 x covariates; covariance: the asymptotic covariance matrix (k x k: r, alpha, a, b, gamma_purchase, gamma_dropout) from the observed information, an empty array unless converged (clv.model_summary)';
+
+CREATE TYPE @extschema@.covariate_fit_state;
+CREATE FUNCTION @extschema@.covariate_fit_state_in(cstring) RETURNS @extschema@.covariate_fit_state
+AS 'MODULE_PATHNAME', 'clv_covariate_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.covariate_fit_state_out(@extschema@.covariate_fit_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'clv_covariate_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.covariate_fit_state_recv(internal) RETURNS @extschema@.covariate_fit_state
+AS 'MODULE_PATHNAME', 'clv_covariate_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.covariate_fit_state_send(@extschema@.covariate_fit_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'clv_covariate_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.covariate_fit_state (
+    INPUT = @extschema@.covariate_fit_state_in, OUTPUT = @extschema@.covariate_fit_state_out,
+    RECEIVE = @extschema@.covariate_fit_state_recv, SEND = @extschema@.covariate_fit_state_send,
+    INTERNALLENGTH = VARIABLE, STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.covariate_fit_state IS
+'Partial aggregate state of clv.pareto_nbd_cov_fit and clv.bgnbd_cov_fit (parallel workers, shards, the _state and _merge aggregates): the versioned byte format, validated on input; text form \x and hex digits';
+COMMENT ON FUNCTION @extschema@.covariate_fit_state_in(cstring) IS 'input function of clv.covariate_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.covariate_fit_state_out(@extschema@.covariate_fit_state) IS 'output function of clv.covariate_fit_state';
+COMMENT ON FUNCTION @extschema@.covariate_fit_state_recv(internal) IS 'binary input function of clv.covariate_fit_state (validates the state)';
+COMMENT ON FUNCTION @extschema@.covariate_fit_state_send(@extschema@.covariate_fit_state) IS 'binary output function of clv.covariate_fit_state';

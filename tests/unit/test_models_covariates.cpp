@@ -260,6 +260,24 @@ TEST(CovariateModels, CovariatesWithoutEffectGiveTheModelWithout) {
   EXPECT_LT(2 * (fit.log_likelihood - pareto_nbd::fit(data.pooled()).log_likelihood), 18.5);
 }
 
+TEST(CovariateModels, AtALimitOfTheModelTheEffectsAreNotFitted) {
+  // Everybody buys every week and nobody drops out: the model without
+  // covariates walks to its Poisson limit, and so would the one with.
+  CovariateRfmData d;
+  for (int i = 0; i < 200; ++i) {
+    const double x = 20 + i % 33;
+    d.add(x, x, x + (i % 7) / 7.0, {static_cast<double>(i % 2)});
+  }
+  const auto fit = pareto_nbd::fit(d);
+  EXPECT_FALSE(fit.converged);
+  EXPECT_NE(fit.limit.find("the covariates' effects were not fitted"), std::string::npos);
+  EXPECT_EQ(fit.params.gamma_purchase, std::vector<double>{0.0});
+  EXPECT_TRUE(fit.covariance.empty());
+  // The same sum grouped otherwise: the tail integrals' quadrature tolerance.
+  EXPECT_NEAR(fit.log_likelihood, pareto_nbd::log_likelihood(fit.params, d),
+              1e-8 * std::abs(fit.log_likelihood));
+}
+
 TEST(CovariateModels, UnidentifiedDataIsADomainError) {
   CovariateRfmData d;
   d.add(0, 0, 10, {1.0});

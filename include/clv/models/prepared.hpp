@@ -19,7 +19,7 @@ struct PreparedRfm {
   };
   std::vector<Row> rows;
   double customers = 0;
-  double mean_purchase_rate = 0;  // sum(x) / sum(T), a scale for start points (0: no purchases)
+  double mean_purchase_rate = 0;  // sum(x) / sum(T), a scale for start points
   double mean_age = 0;            // mean T, a scale for start points
 };
 

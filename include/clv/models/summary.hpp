@@ -9,6 +9,7 @@
 // first order in se / estimate.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,12 +23,16 @@ struct ParameterSummary {
   std::optional<double> std_error, lower_95, upper_95;  // empty without a covariance
 };
 
-// covariance: row-major k x k for k estimates, or empty. Throws
-// std::invalid_argument for an estimate that is not positive and finite, a
-// matrix of the wrong size, or a variance that is negative or not finite.
+// covariance: row-major k x k for k estimates, or empty. Estimates from
+// index log_parameters on are coefficients (covariate effects), any finite
+// number, with the Wald interval estimate -+ z se. Throws
+// std::invalid_argument for a parameter that is not positive and finite (a
+// coefficient that is not finite), a matrix of the wrong size, or a
+// variance that is negative or not finite.
 std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string>& names,
                                                    const std::vector<double>& estimates,
-                                                   const std::vector<double>& covariance);
+                                                   const std::vector<double>& covariance,
+                                                   std::size_t log_parameters = SIZE_MAX);
 
 // The most draws of one call of draw_parameters.
 constexpr std::size_t kMaxParameterDraws = 1000000;

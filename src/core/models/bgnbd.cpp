@@ -131,17 +131,8 @@ double log_likelihood_of(GeometricDropout m, const RfmData& data, std::vector<do
   validate_params(m);
   if (data.customers() == 0) throw std::domain_error("no customers");
   // prepare_rfm's identifiability checks are for fitting; the likelihood is
-  // defined for any data, so lay the rows out directly.
-  detail::PreparedRfm prepared;
-  const auto rows = data.rows();
-  for (const auto& row : rows) {
-    prepared.x_values.push_back(row.x);
-    prepared.x_weights.push_back(static_cast<double>(row.weight));
-    prepared.T_values.push_back(row.T);
-    prepared.t_x_values.push_back(row.t_x);
-    const auto i = static_cast<std::uint32_t>(prepared.rows.size());
-    prepared.rows.push_back({i, i, i, static_cast<double>(row.weight)});
-  }
+  // defined for any data.
+  const detail::PreparedRfm prepared = detail::layout_rfm(data);
   if (gradient) gradient->assign(4, 0.0);
   const double ll = log_likelihood_prepared(m, prepared, gradient ? gradient->data() : nullptr);
   if (gradient) detail::finite_results(*gradient, m.name, "log-likelihood gradient");

@@ -123,6 +123,20 @@ struct WithCovariates {
   static FitResult<Model> fit(const CovariateRfmData& data, const FitOptions& options,
                               const InterruptPoll& poll) {
     const FitResult<Params> pooled = Traits::fit(data.pooled(), options, poll);
+    const std::size_t p = data.covariates();
+    FitResult<Model> result;
+    result.n = data.customers();
+    // At a limit of the model without covariates (the data identify no
+    // heterogeneity or no dropout) the parameters are not identified with
+    // covariates either, and every evaluation near that limit is slow (tail
+    // integrals by quadrature): the result is that limit with no effects.
+    if (!pooled.limit.empty()) {
+      result.params = {pooled.params, std::vector<double>(p, 0.0), std::vector<double>(p, 0.0)};
+      result.log_likelihood = pooled.log_likelihood;
+      result.evaluations = pooled.evaluations;
+      result.limit = pooled.limit + "; the covariates' effects were not fitted";
+      return result;
+    }
     const Layout layout(data.groups(), data.covariates());
     double max_age = 0;
     for (const auto& g : layout.prepared) max_age = std::max(max_age, Traits::max_age(g));
@@ -133,14 +147,11 @@ struct WithCovariates {
     const Optimum opt = fit_covariates(
         layout.covariates, group_ll, std::vector<double>(start.begin(), start.end()),
         static_cast<double>(data.customers()), Traits::penalty_scales(max_age), options, poll);
-    const std::size_t p = data.covariates();
-    FitResult<Model> result;
     result.params.base = from_log(opt.theta.data());
     result.params.gamma_purchase.assign(opt.theta.begin() + kBaseParameters,
                                         opt.theta.begin() + kBaseParameters + p);
     result.params.gamma_dropout.assign(opt.theta.begin() + kBaseParameters + p, opt.theta.end());
     result.log_likelihood = opt.log_likelihood;
-    result.n = data.customers();
     result.converged = opt.converged;
     result.evaluations = pooled.evaluations + opt.evaluations;
     result.covariance = natural_covariance(opt);

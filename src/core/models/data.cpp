@@ -342,7 +342,7 @@ PreparedRfm prepare_rfm(const RfmData& data, const char* model) {
   if (data.customers() < 2)
     throw std::domain_error(std::string("cannot fit ") + model + " to fewer than 2 customers");
   PreparedRfm out = layout_rfm(data);
-  if (out.mean_purchase_rate == 0)
+  if (out.x_values.back() == 0)
     throw std::domain_error(std::string("cannot fit ") + model +
                             ": no customer has a repeat purchase");
   return out;
@@ -373,7 +373,7 @@ PreparedRfm layout_rfm(const RfmData& data) {
     out.rows.push_back(r);
   }
   out.customers = static_cast<double>(data.customers());
-  out.mean_purchase_rate = exposure > 0 ? purchases / exposure : purchases > 0 ? 1.0 : 0.0;
+  out.mean_purchase_rate = exposure > 0 ? purchases / exposure : 1.0;
   out.mean_age = exposure > 0 ? exposure / out.customers : 1.0;
   return out;
 }

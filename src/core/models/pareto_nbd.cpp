@@ -166,17 +166,8 @@ double one_minus_exp_over(double e, double L) {
 double log_likelihood(const Params& params, const RfmData& data, std::vector<double>* gradient) {
   validate_params(params);
   if (data.customers() == 0) throw std::domain_error("no customers");
-  detail::PreparedRfm rfm;
-  for (const auto& row : data.rows()) {
-    const auto i = static_cast<std::uint32_t>(rfm.rows.size());
-    rfm.x_values.push_back(row.x);
-    rfm.x_weights.push_back(static_cast<double>(row.weight));
-    rfm.T_values.push_back(row.T);
-    rfm.t_x_values.push_back(row.t_x);
-    rfm.rows.push_back({i, i, i, static_cast<double>(row.weight)});
-  }
   if (gradient) gradient->assign(4, 0.0);
-  const double ll = log_likelihood_prepared(params, prepare(std::move(rfm)),
+  const double ll = log_likelihood_prepared(params, prepare(detail::layout_rfm(data)),
                                             gradient ? gradient->data() : nullptr);
   if (gradient) detail::finite_results(*gradient, kModel, "log-likelihood gradient");
   return detail::finite_result(ll, kModel, "log-likelihood");

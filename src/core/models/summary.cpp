@@ -13,7 +13,8 @@ namespace clv::models {
 
 std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string>& names,
                                                    const std::vector<double>& estimates,
-                                                   const std::vector<double>& covariance) {
+                                                   const std::vector<double>& covariance,
+                                                   std::size_t log_parameters) {
   const std::size_t k = estimates.size();
   if (names.size() != k) throw std::logic_error("one name per parameter");
   if (!covariance.empty() && covariance.size() != k * k)
@@ -23,8 +24,10 @@ std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string
   std::vector<ParameterSummary> out;
   for (std::size_t i = 0; i < k; ++i) {
     const double p = estimates[i];
-    if (!(p > 0) || !std::isfinite(p))
-      throw std::invalid_argument("model parameter " + names[i] + " must be a positive number");
+    const bool coefficient = i >= log_parameters;
+    if (!std::isfinite(p) || (!coefficient && !(p > 0)))
+      throw std::invalid_argument("model parameter " + names[i] + " must be " +
+                                  (coefficient ? "a finite number" : "a positive number"));
     ParameterSummary row{names[i], p, {}, {}, {}};
     if (!covariance.empty()) {
       const double variance = covariance[i * k + i];
@@ -33,8 +36,8 @@ std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string
                                     " in the covariance matrix must be a finite number >= 0");
       const double se = std::sqrt(variance);
       row.std_error = se;
-      row.lower_95 = p * std::exp(-z * se / p);
-      row.upper_95 = p * std::exp(z * se / p);
+      row.lower_95 = coefficient ? p - z * se : p * std::exp(-z * se / p);
+      row.upper_95 = coefficient ? p + z * se : p * std::exp(z * se / p);
     }
     out.push_back(row);
   }

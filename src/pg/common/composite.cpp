@@ -66,6 +66,19 @@ void CompositeBuilder::add_float8_matrix(const std::vector<double>& values, int 
   put(PointerGetDatum(array), FLOAT8ARRAYOID);
 }
 
+void CompositeBuilder::add_float8_array(const std::vector<double>& values) {
+  check_next(FLOAT8ARRAYOID);
+  if (values.empty()) {
+    put(PointerGetDatum(construct_empty_array(FLOAT8OID)), FLOAT8ARRAYOID);
+    return;
+  }
+  Datum* elements = static_cast<Datum*>(palloc(values.size() * sizeof(Datum)));
+  for (size_t i = 0; i < values.size(); ++i) elements[i] = Float8GetDatum(values[i]);
+  ArrayType* array = construct_array(elements, static_cast<int>(values.size()), FLOAT8OID, 8,
+                                     FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+  put(PointerGetDatum(array), FLOAT8ARRAYOID);
+}
+
 Datum CompositeBuilder::datum() {
   if (count_ != desc_->natts)
     elog(ERROR, "composite result filled with %d of %d fields", count_, desc_->natts);

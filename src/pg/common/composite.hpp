@@ -47,6 +47,8 @@ class CompositeBuilder {
   // A k x k float8[] from row-major values, or an empty array when values is
   // empty (not NULL: `row IS NOT NULL` is false once any field is NULL).
   void add_float8_matrix(const std::vector<double>& values, int k);
+  // A one-dimensional float8[] (empty when values is).
+  void add_float8_array(const std::vector<double>& values);
 
   Datum datum();
 

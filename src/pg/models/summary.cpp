@@ -3,7 +3,8 @@
 // standard error and 95 % interval, and parametric-bootstrap draws of the
 // model, from the covariance matrix the fit stored in the model
 // (clv/models/summary.hpp). The parameters are the model type's float8
-// attributes before log_likelihood, named after them.
+// attributes before log_likelihood, named after them (and the coefficients
+// of a model with covariates, see read_model).
 #include "common/postgres.hpp"
 
 extern "C" {
@@ -15,9 +16,11 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "clv/models/covariates.hpp"
 #include "clv/models/summary.hpp"
 #include "common/guard.hpp"
 #include "common/srf.hpp"
+#include "models/float8_values.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_model_summary);
@@ -26,17 +29,20 @@ PG_FUNCTION_INFO_V1(clv_model_draws);
 
 namespace {
 
-constexpr int kMaxParameters = 8;
+// A model's positive parameters, then for a model with covariates its two
+// coefficient arrays of up to kMaxCovariates each.
+constexpr int kMaxParameters = 4 + 2 * static_cast<int>(clv::models::kMaxCovariates);
 
-// What the C frame reads from the model value, in plain arrays (no C++
+// What the C frame reads from the model value, in palloc'd arrays (no C++
 // object may live across an ERROR there).
 struct ModelValues {
   int k = 0;
-  int attno[kMaxParameters];  // 0-based attribute of each parameter
-  const char* names[kMaxParameters];
-  double estimates[kMaxParameters];
+  int log_parameters = 0;  // the leading positive parameters; the rest are coefficients
+  int* attno;              // 0-based attribute of each parameter
+  const char** names;
+  double* estimates;
   bool has_covariance = false;
-  double covariance[kMaxParameters * kMaxParameters];
+  double* covariance;  // k x k when has_covariance
 };
 
 [[noreturn]] void altered_type(Oid type) {
@@ -49,7 +55,13 @@ struct ModelValues {
 // Reads the parameters and the covariance matrix (none when NULL or empty);
 // raises on NULL parameters and on a covariance that is not a k x k matrix
 // without NULLs.
+// The parameters are the float8 attributes before log_likelihood, then the
+// elements of the float8[] attributes gamma_purchase and gamma_dropout
+// (coefficients), named name[1], name[2], ...
 void read_model(HeapTupleHeader header, ModelValues& out) {
+  out.attno = static_cast<int*>(palloc(sizeof(int) * kMaxParameters));
+  out.names = static_cast<const char**>(palloc(sizeof(char*) * kMaxParameters));
+  out.estimates = static_cast<double*>(palloc(sizeof(double) * kMaxParameters));
   const Oid type = HeapTupleHeaderGetTypeId(header);
   TupleDesc desc = lookup_rowtype_tupdesc(type, HeapTupleHeaderGetTypMod(header));
   HeapTupleData tuple;
@@ -66,15 +78,30 @@ void read_model(HeapTupleHeader header, ModelValues& out) {
     if (strcmp(NameStr(att->attname), "covariance") == 0 && att->atttypid == FLOAT8ARRAYOID)
       covariance_attno = i + 1;
     if (found_log_likelihood) continue;
-    if (att->atttypid != FLOAT8OID || out.k == kMaxParameters) altered_type(type);
     bool isnull;
     const Datum d = heap_getattr(&tuple, i + 1, desc, &isnull);
+    if (att->atttypid == FLOAT8ARRAYOID && out.k > 0) {
+      if (isnull)
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("model coefficients %s are NULL", NameStr(att->attname))));
+      const clv_pg::Float8Values gamma = clv_pg::float8_values(d, NameStr(att->attname));
+      if (out.k + gamma.count > kMaxParameters) altered_type(type);
+      for (int j = 0; j < gamma.count; ++j) {
+        out.attno[out.k] = i;
+        out.names[out.k] = psprintf("%s[%d]", NameStr(att->attname), j + 1);
+        out.estimates[out.k++] = gamma.values[j];
+      }
+      continue;
+    }
+    if (att->atttypid != FLOAT8OID || out.k != out.log_parameters || out.k == kMaxParameters)
+      altered_type(type);
     if (isnull)
       ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                       errmsg("model parameter %s is NULL", NameStr(att->attname))));
     out.attno[out.k] = i;
     out.names[out.k] = pstrdup(NameStr(att->attname));
     out.estimates[out.k++] = DatumGetFloat8(d);
+    out.log_parameters = out.k;
   }
   if (!found_log_likelihood || out.k == 0 || covariance_attno == 0) altered_type(type);
   bool isnull;
@@ -89,6 +116,7 @@ void read_model(HeapTupleHeader header, ModelValues& out) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("the model's covariance must be a %d x %d matrix without NULLs", k, k)));
   const double* values = reinterpret_cast<const double*>(ARR_DATA_PTR(array));
+  out.covariance = static_cast<double*>(palloc(sizeof(double) * k * k));
   for (int i = 0; i < k * k; ++i) out.covariance[i] = values[i];
   out.has_covariance = true;
 }
@@ -107,7 +135,8 @@ Datum clv_model_summary(PG_FUNCTION_ARGS) {
         model.has_covariance
             ? std::vector<double>(model.covariance, model.covariance + model.k * model.k)
             : std::vector<double>();
-    const auto rows = clv::models::summarize_parameters(names, estimates, covariance);
+    const auto rows = clv::models::summarize_parameters(names, estimates, covariance,
+                                                        static_cast<size_t>(model.log_parameters));
     clv_pg::SrfWriter out(fcinfo);
     auto number = [](const std::optional<double>& v) {
       return v ? clv_pg::OutValue::of_float8(*v) : clv_pg::OutValue::null();
@@ -132,6 +161,7 @@ Datum clv_model_draws(PG_FUNCTION_ARGS) {
   ModelValues model;
   read_model(header, model);
   const int k = model.k;
+  if (model.log_parameters != k) elog(ERROR, "model_draws takes no model with covariates");
   double* drawn =
       static_cast<double*>(palloc(sizeof(double) * (static_cast<size_t>(draws) * k + 1)));
   clv_pg::guarded([&] {
