@@ -175,6 +175,37 @@ SELECT c.period, round(c.cumulative::numeric, 1) AS expected_cumulative, round(c
 FROM model, clv.tracking_curve(model.m, ARRAY(SELECT t FROM rfm), 78, 78) c
 WHERE c.period IN (13, 26, 39, 52, 78) ORDER BY c.period;
 
+-- docs/reference/models.md: Covariates, example 1
+WITH first_orders AS (
+  SELECT DISTINCT ON (customer_id) customer_id, ln(amount::float8 + 1) AS first_order
+  FROM transactions ORDER BY customer_id, ts, amount
+), customers AS (
+  SELECT c.*, ARRAY[f.first_order - avg(f.first_order) OVER ()] AS z
+  FROM (SELECT customer_id, (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM transactions GROUP BY customer_id) c
+  JOIN first_orders f USING (customer_id)
+), model AS (SELECT clv.pareto_nbd_cov_fit(frequency, recency, t, z) AS m FROM customers)
+SELECT parameter, round(estimate::numeric, 4) AS estimate, round(std_error::numeric, 4) AS std_error,
+       round(lower_95::numeric, 4) AS lower_95, round(upper_95::numeric, 4) AS upper_95
+FROM model, clv.model_summary(m);
+
+-- docs/reference/models.md: Covariates, example 2
+WITH first_orders AS (
+  SELECT DISTINCT ON (customer_id) customer_id, ln(amount::float8 + 1) AS first_order
+  FROM transactions ORDER BY customer_id, ts, amount
+), customers AS (
+  SELECT c.*, ARRAY[f.first_order - avg(f.first_order) OVER ()] AS z
+  FROM (SELECT customer_id, (clv.rfm_agg(ts, amount, '1997-09-30', '7 days')).* FROM transactions GROUP BY customer_id) c
+  JOIN first_orders f USING (customer_id)
+), models AS (
+  SELECT clv.pareto_nbd_cov_fit(frequency, recency, t, z) AS m, clv.pareto_nbd_fit(frequency, recency, t) AS plain
+  FROM customers
+)
+SELECT customer_id, round(z[1]::numeric, 2) AS first_order, frequency,
+       round(clv.p_alive(m, frequency, recency, t, z)::numeric, 3) AS p_alive,
+       round(clv.expected_purchases(m, frequency, recency, t, 52, z)::numeric, 3) AS next_year,
+       round((2 * ((m).log_likelihood - (plain).log_likelihood))::numeric, 1) AS lr_statistic
+FROM customers, models WHERE customer_id <= 4 ORDER BY customer_id;
+
 -- docs/reference/models.md: Diagnostics, example 1
 WITH h AS (
   SELECT (clv.rfm_holdout_agg(ts, amount, '1997-09-30', '1998-06-30', '7 days')).*

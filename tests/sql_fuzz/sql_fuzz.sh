@@ -160,6 +160,11 @@ UPDATE fz_models SET sbg = (SELECT clv.sbg_fit(period, active) FROM fz_sbg WHERE
 UPDATE fz_models SET bgbb = (SELECT clv.bgbb_fit(x, t_x, 6, w) FROM (VALUES (0, 0, 3464::bigint), (1, 1, 1091), (1, 4, 78),
                                   (2, 3, 255), (3, 6, 357), (4, 5, 284), (5, 6, 728), (6, 6, 1203)) v(x, t_x, w))
 WHERE name = 'fit';
+ALTER TABLE fz_models ADD pcov clv.pareto_nbd_cov, ADD bcov clv.bgnbd_cov;
+UPDATE fz_models SET (pcov, bcov) = (SELECT clv.pareto_nbd_cov_fit(freq, rec, t, ARRAY[(cust % 2)::float8, seg - 2]),
+                                            clv.bgnbd_cov_fit(freq, rec, t, ARRAY[(cust % 2)::float8, seg - 2])
+                                     FROM fz_summary WHERE seg <> 9)
+WHERE name = 'fit';
 INSERT INTO fz_models (name, bgnbd, mbgnbd, pareto, gg)
 SELECT 'seg1', clv.bgnbd_fit(freq, rec, t), clv.mbgnbd_fit(freq, rec, t), clv.pareto_nbd_fit(freq, rec, t),
        clv.gamma_gamma_fit(freq, mon)
@@ -178,6 +183,9 @@ INSERT INTO fz_models VALUES
    ROW(1, 1, -1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 'Infinity', 0, 1, true, 1, 0, 0, NULL)),
   ('nulls', ROW(NULL, 1, 1, 1, 0, 1, true, 1, 0, 0, NULL), ROW(1, 1, NULL, 1, NULL, NULL, NULL, NULL, 0, 0, NULL),
    ROW(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL), ROW(1, 1, NULL, 0, 1, true, 1, 0, 0, NULL), NULL);
+UPDATE fz_models SET pcov = ROW(1e10, 1e-10, 1e10, 1e10, '{700,-700}', '{1e300,0}', 0, 1, true, 1, 0, 0, NULL),
+                     bcov = ROW('NaN', 1, 1, 1, '{NaN,1}', '{}', 0, 1, true, 1, 0, 0, '{}')
+WHERE name = 'huge';
 
 -- Identifier pairs: 200 persons, a shared device (a hub), junk values, self
 -- loops, duplicates and reversed duplicates, long and non-ASCII identifiers.

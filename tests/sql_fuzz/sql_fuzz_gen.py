@@ -264,8 +264,11 @@ COMPOSITE_FIELDS = {
     "clv.gamma_gamma": ["p", "q", "v", "ll", "n", "conv", "it", "aic", "bic", "cov"],
     "clv.sbg": ["alpha", "beta", "ll", "n", "conv", "it", "aic", "bic", "cov"],
     "clv.bgbb": ["alpha", "beta", "gamma", "delta", "ll", "n", "conv", "it", "aic", "bic", "cov"],
+    "clv.pareto_nbd_cov": ["r", "alpha", "s", "beta", "gamma", "gamma", "ll", "n", "conv", "it", "aic", "bic", "cov"],
+    "clv.bgnbd_cov": ["r", "alpha", "a", "b", "gamma", "gamma", "ll", "n", "conv", "it", "aic", "bic", "cov"],
 }
 MODEL_COLUMN = {"clv.bgnbd": "bgnbd", "clv.mbgnbd": "mbgnbd", "clv.pareto_nbd": "pareto",
+                "clv.pareto_nbd_cov": "pcov", "clv.bgnbd_cov": "bcov",
                 "clv.gamma_gamma": "gg", "clv.sbg": "sbg", "clv.bgbb": "bgbb"}
 QUERY_ARG_NAMES = {"edges_query", "members_query", "stored_edges_query", "batch_query",
                    "transactions_query"}
@@ -299,7 +302,8 @@ SOURCES_SUMMARY = {
     "from": "fz_summary t", "parallel": False,
     "cols": {"double precision": ["t.freq", "t.rec", "t.t", "t.mon", "t.freq + 1", "t.t * 52"],
              "integer": ["t.seg", "t.freq::int"], "bigint": ["t.cust::bigint"]},
-    "named": {"frequency": "t.freq", "recency": "t.rec", "t": "t.t", "monetary": "t.mon"},
+    "named": {"frequency": "t.freq", "recency": "t.rec", "t": "t.t", "monetary": "t.mon",
+              "covariates": "ARRAY[(t.cust % 2)::float8, t.seg - 2]"},
     "group": ["t.seg", "t.seg % 2", "t.cust % 3", "GROUPING SETS ((t.seg), ())"],
     "where": ["t.seg <> 9", "t.seg = 1", "t.seg = 9", "t.cust % 5 = 0 AND t.seg <> 9", "t.freq > 0",
               "t.cust < 40", "false", "t.seg <> 9 AND t.freq < 3"],
@@ -492,6 +496,14 @@ class Gen:
             elems = [self.f8(special=0.6) for _ in range(n)]
         return sql_array(elems, "float8")
 
+    def covariates(self):
+        """Covariates or coefficients: mostly short and small, sometimes hostile."""
+        if self.chance(0.7):
+            n = self.pick([1, 1, 2, 3])
+            return sql_array([cast(q(repr(round(self.rng.uniform(-2, 2), 3))), "float8") for _ in range(n)],
+                             "float8")
+        return self.f8_array()
+
     def int8_array(self):
         c = self.rng.random()
         if c < 0.05:
@@ -505,7 +517,7 @@ class Gen:
         c = self.rng.random()
         if c < 0.04:
             return "NULL::%s" % typ
-        if c < 0.35 and not self.no_subqueries:
+        if c < 0.35 and not self.no_subqueries and typ in MODEL_COLUMN:
             name = self.pick(["fit", "fit", "fit", "seg1", "tiny", "huge", "nan", "edge", "nulls"])
             return "(SELECT %s FROM fz_models WHERE name = %s)" % (MODEL_COLUMN[typ], q(name))
         if c < 0.36:
@@ -522,6 +534,8 @@ class Gen:
                 vals.append(self.f8(special=0.3))
             elif f == "cov":
                 vals.append(self.covariance(fields.index("ll")))
+            elif f == "gamma":
+                vals.append(self.covariates())
             else:
                 if self.chance(0.7):
                     vals.append(cast(q(repr(round(self.rng.lognormvariate(0, 1.5), 4))), "float8"))
@@ -604,7 +618,7 @@ class Gen:
         if typ == "name":
             return self.name(hint)
         if typ == "double precision[]":
-            return self.f8_array()
+            return self.covariates() if hint == "covariates" else self.f8_array()
         if typ == "bigint[]":
             return self.int8_array()
         if typ == "clv.rfm_holdout[]":
@@ -676,14 +690,14 @@ class Gen:
             return None
         cols = {"frequency": "s.freq", "recency": "s.rec", "t": "s.t", "monetary": "s.mon",
                 "horizon": "(s.t + 1)", "value": "s.mon", "lateness": "(s.t / nullif(s.rec, 0))",
-                "p_alive": "(s.rec / nullif(s.t, 0))"}
+                "p_alive": "(s.rec / nullif(s.t, 0))", "covariates": "ARRAY[(s.cust % 2)::float8, s.seg - 2]"}
         args = []
         models = self.chance(0.5)
         for typ, nm in zip(types, names):
             if typ in COMPOSITE_FIELDS:
                 if models:
                     args.append("m.%s" % MODEL_COLUMN[typ])
-                elif self.chance(0.5):
+                elif self.chance(0.5) and "gamma" not in COMPOSITE_FIELDS[typ]:
                     # a model that changes from row to row (the memo of the call site)
                     nf = len(COMPOSITE_FIELDS[typ])
                     core = ["(s.rec + 0.1)", "(s.t + 0.5)", "(s.freq + 0.3)", "(s.cust % 7 + 0.5)"][: nf - 4]
@@ -723,7 +737,8 @@ class Gen:
         types = f["args"]
         if f["name"] == "sbg_fit":
             return self.pick([SOURCES_SBG, SOURCES_SBG, None])
-        if f["name"] in ("bgnbd_fit", "mbgnbd_fit", "pareto_nbd_fit", "gamma_gamma_fit"):
+        if f["name"] in ("bgnbd_fit", "mbgnbd_fit", "pareto_nbd_fit", "gamma_gamma_fit", "bgnbd_cov_fit",
+                         "pareto_nbd_cov_fit"):
             return self.pick([SOURCES_SUMMARY, SOURCES_SUMMARY, SOURCES_SUMMARY_BIG, None])
         if "timestamp with time zone" in types:
             return self.pick([SOURCES_TX, SOURCES_TX, SOURCES_TX, SOURCES_BIG, None])
