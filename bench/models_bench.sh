@@ -89,10 +89,23 @@ VACUUM ANALYZE sim;
 CREATE TABLE regular AS
 SELECT 20 + i % 33 AS frequency, 20 + i % 33 AS recency, 20 + i % 33 + (i % 7) / 7.0 AS t
 FROM generate_series(1, 200) i;
+-- Covariates: on CDNOW the centred log of the first order's value; on the
+-- simulated customers a 0/1 channel (40 % ones).
+CREATE TABLE cdnow_cov AS
+SELECT w.*, ARRAY[f.first_order - avg(f.first_order) OVER ()] AS z
+FROM cdnow_weekly w
+JOIN (SELECT DISTINCT ON (customer_id) customer_id, ln(amount::float8 + 1) AS first_order
+      FROM cdnow ORDER BY customer_id, ts, amount) f USING (customer_id);
+ALTER TABLE sim ADD z float8[];
+UPDATE sim SET z = ARRAY[(random() < 0.4)::int::float8];
+VACUUM ANALYZE sim;
 CREATE TABLE models AS
 SELECT clv.bgnbd_fit(frequency, recency, t) AS bgnbd, clv.pareto_nbd_fit(frequency, recency, t) AS pnbd,
        clv.gamma_gamma_fit(frequency, monetary) AS gg
 FROM cdnow_weekly;
+ALTER TABLE models ADD bcov clv.bgnbd_cov, ADD pcov clv.pareto_nbd_cov;
+UPDATE models SET (bcov, pcov) = (SELECT clv.bgnbd_cov_fit(frequency, recency, t, z),
+                                         clv.pareto_nbd_cov_fit(frequency, recency, t, z) FROM sim);
 SQL
 psql -At -c "SELECT count(*), count(DISTINCT (frequency, recency, t)) FROM sim" |
   awk -F'|' '{printf "simulated customers: %d, distinct (frequency, recency, t): %d\n", $1, $2}'
@@ -114,6 +127,16 @@ printf "%-34s %10.1f ms\n" "BG/BB, donations (11,104 rows)" "$(serial_ms "SELECT
 printf "%-34s %10.1f ms\n" "Gamma-Gamma, CDNOW (946)" "$(serial_ms "SELECT clv.gamma_gamma_fit(frequency, monetary) FROM cdnow_weekly")"
 printf "%-34s %10.1f ms   %s\n" "BG/NBD, simulated ($customers)" "$(serial_ms "SELECT clv.bgnbd_fit(frequency, recency, t) FROM sim")" "9,500 ms (1M)"
 printf "%-34s %10.1f ms\n" "Pareto/NBD, simulated ($customers)" "$(exec_ms 0 "SELECT clv.pareto_nbd_fit(frequency, recency, t) FROM sim")"
+
+echo
+echo "fits with covariates (median of $reps, serial), against the same fit without"
+for spec in "BG/NBD|bgnbd|cdnow_cov|CDNOW, first order" "Pareto/NBD|pareto_nbd|cdnow_cov|CDNOW, first order" \
+            "BG/NBD|bgnbd|sim|simulated, channel" "Pareto/NBD|pareto_nbd|sim|simulated, channel"; do
+  IFS='|' read -r label fn table data <<<"$spec"
+  plain_ms=$(serial_ms "SELECT clv.${fn}_fit(frequency, recency, t) FROM $table")
+  cov_ms=$(serial_ms "SELECT clv.${fn}_cov_fit(frequency, recency, t, z) FROM $table")
+  printf "%-34s %10.1f ms   %.2f x %.1f ms\n" "$label, $data" "$cov_ms" "$(ratio "$cov_ms" "$plain_ms")" "$plain_ms"
+done
 
 echo
 echo "standard errors: 2k gradient evaluations after the fit's own (k parameters), as a share of the fit's evaluations"
@@ -150,6 +173,13 @@ for model in bgnbd pnbd; do
     join_ms=$(serial_ms "SELECT sum($join_expr) FROM sim, models")
     printf "%-34s %10.1f %8.2f %10.1f %8.2f\n" "${expr%%(*} ($model)" "$sub_ms" \
       "$(ratio "$sub_ms" "$base")" "$join_ms" "$(ratio "$join_ms" "$join")"
+  done
+done
+for model in bcov pcov; do
+  for expr in "clv.p_alive(MODEL, frequency, recency, t, z)" "clv.expected_purchases(MODEL, frequency, recency, t, 39, z)"; do
+    sub_expr=${expr//MODEL/(SELECT $model FROM models)}
+    sub_ms=$(serial_ms "SELECT sum($sub_expr) FROM sim")
+    printf "%-34s %10.1f %8.2f\n" "${expr%%(*} ($model, channel)" "$sub_ms" "$(ratio "$sub_ms" "$base")"
   done
 done
 dert_ms=$(serial_ms "SELECT sum(clv.dert((SELECT pnbd FROM models), frequency, recency, t, 0.0027)) FROM sim")

@@ -89,6 +89,13 @@ SELECT count(*) FILTER (WHERE clv.p_alive(m.pareto, frequency, recency, t, z)
        count(*) FILTER (WHERE clv.expected_purchases(m.bg, frequency, recency, t, 10, z)
                               <> clv.expected_purchases(clv.for_customer(m.bg, z), frequency, recency, t, 10)) AS expected_differ
 FROM cov_models m, cov_customers;
+-- A call site whose model changes from row to row reads each one.
+SELECT count(*) FILTER (WHERE clv.p_alive(mm, frequency, recency, t, z)
+                              <> clv.p_alive(clv.for_customer(mm, z), frequency, recency, t)) AS alternating_differ
+FROM cov_models m, cov_customers,
+     LATERAL (SELECT CASE WHEN customer_id % 3 = 0 THEN m.pareto
+                          ELSE ROW(0.5, 10, 0.6, 12, ARRAY[0.1 * (customer_id % 2)], '{-0.2}', 0, 1, true, 1, 0, 0, '{}')::clv.pareto_nbd_cov
+                     END AS mm) x;
 
 -- Two stages: states of any split of the rows give the one-pass fit.
 SELECT clv.bgnbd_cov_fit_merge(s)::text = (SELECT clv.bgnbd_cov_fit(frequency, recency, t, z)::text FROM cov_customers) AS same_fit

@@ -1048,16 +1048,16 @@ COMMENT ON FUNCTION @extschema@.for_customer(@extschema@.pareto_nbd_cov, double 
 'The Pareto/NBD model of a customer with these covariates: the scale parameters of the model with covariates moved by exp(gamma . covariates), the fit''s statistics, an empty covariance; every Pareto/NBD scoring function takes it (clv.p_alive, clv.expected_purchases, clv.predicted_clv, clv.log_likelihood, ...)';
 
 CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.pareto_nbd_cov, frequency double precision, recency double precision, t double precision, covariates double precision[])
-RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN @extschema@.p_alive(@extschema@.for_customer(model, covariates), frequency, recency, t);
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_cov_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.pareto_nbd_cov, double precision, double precision, double precision, double precision[]) IS
-'Probability that a customer with this history and these covariates is still alive at t (Pareto/NBD with covariates): clv.p_alive of clv.for_customer(model, covariates)';
+'Probability that a customer with this history and these covariates is still alive at t (Pareto/NBD with covariates): clv.p_alive of clv.for_customer(model, covariates), without building that model per row';
 
 CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.pareto_nbd_cov, frequency double precision, recency double precision, t double precision, horizon double precision, covariates double precision[])
-RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN @extschema@.expected_purchases(@extschema@.for_customer(model, covariates), frequency, recency, t, horizon);
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_pareto_nbd_cov_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.pareto_nbd_cov, double precision, double precision, double precision, double precision, double precision[]) IS
-'Expected purchases in the next horizon time units of a customer with this history and these covariates (Pareto/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates)';
+'Expected purchases in the next horizon time units of a customer with this history and these covariates (Pareto/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates), without building that model per row';
 
 CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.pareto_nbd_cov)
 RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
@@ -1130,16 +1130,16 @@ COMMENT ON FUNCTION @extschema@.for_customer(@extschema@.bgnbd_cov, double preci
 'The BG/NBD model of a customer with these covariates: the scale parameters of the model with covariates moved by exp(gamma . covariates), the fit''s statistics, an empty covariance; every BG/NBD scoring function takes it (clv.p_alive, clv.expected_purchases, clv.predicted_clv, clv.log_likelihood, ...)';
 
 CREATE OR REPLACE FUNCTION @extschema@.p_alive(model @extschema@.bgnbd_cov, frequency double precision, recency double precision, t double precision, covariates double precision[])
-RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN @extschema@.p_alive(@extschema@.for_customer(model, covariates), frequency, recency, t);
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_cov_p_alive'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.bgnbd_cov, double precision, double precision, double precision, double precision[]) IS
-'Probability that a customer with this history and these covariates is still alive at t (BG/NBD with covariates): clv.p_alive of clv.for_customer(model, covariates)';
+'Probability that a customer with this history and these covariates is still alive at t (BG/NBD with covariates): clv.p_alive of clv.for_customer(model, covariates), without building that model per row';
 
 CREATE OR REPLACE FUNCTION @extschema@.expected_purchases(model @extschema@.bgnbd_cov, frequency double precision, recency double precision, t double precision, horizon double precision, covariates double precision[])
-RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN @extschema@.expected_purchases(@extschema@.for_customer(model, covariates), frequency, recency, t, horizon);
+RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_cov_expected_purchases'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgnbd_cov, double precision, double precision, double precision, double precision, double precision[]) IS
-'Expected purchases in the next horizon time units of a customer with this history and these covariates (BG/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates)';
+'Expected purchases in the next horizon time units of a customer with this history and these covariates (BG/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates), without building that model per row';
 
 CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.bgnbd_cov)
 RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)

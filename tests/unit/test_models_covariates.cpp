@@ -236,7 +236,10 @@ void expect_recovered(const Fit& fit, const std::vector<double>& truth) {
 
 TEST(CovariateModels, ParetoNbdRecoversKnownCoefficients) {
   const pareto_nbd::CovariateModel truth = {{0.8, 6.0, 0.9, 10.0}, {0.5, -0.3}, {-0.6, 0.4}};
-  const auto data = simulate(11, 20000, 52, true, truth, pareto_nbd::for_customer);
+  const auto data =
+      simulate(11, 20000, 52, true, truth, [](const auto& m, const double* z, std::size_t n) {
+        return pareto_nbd::for_customer(m, z, n);
+      });
   const auto fit = pareto_nbd::fit(data);
   expect_recovered(fit, {0.8, 6.0, 0.9, 10.0, 0.5, -0.3, -0.6, 0.4});
   // Better than the model without covariates by far more than chance.
@@ -245,7 +248,9 @@ TEST(CovariateModels, ParetoNbdRecoversKnownCoefficients) {
 
 TEST(CovariateModels, BgNbdRecoversKnownCoefficients) {
   const bgnbd::CovariateModel truth = {{0.7, 5.0, 0.8, 2.5}, {0.5, -0.3}, {-0.6, 0.4}};
-  const auto data = simulate(5, 20000, 52, false, truth, bgnbd::for_customer);
+  const auto data = simulate(
+      5, 20000, 52, false, truth,
+      [](const auto& m, const double* z, std::size_t n) { return bgnbd::for_customer(m, z, n); });
   expect_recovered(bgnbd::fit(data), {0.7, 5.0, 0.8, 2.5, 0.5, -0.3, -0.6, 0.4});
 }
 
@@ -254,7 +259,10 @@ TEST(CovariateModels, CovariatesWithoutEffectGiveTheModelWithout) {
   // less than the 99.9 % point of chi-square with 4 degrees of freedom (one
   // per coefficient), the likelihood-ratio test of no effect.
   const pareto_nbd::CovariateModel none = {{0.8, 6.0, 0.9, 10.0}, {0.0, 0.0}, {0.0, 0.0}};
-  const auto data = simulate(3, 5000, 52, true, none, pareto_nbd::for_customer);
+  const auto data =
+      simulate(3, 5000, 52, true, none, [](const auto& m, const double* z, std::size_t n) {
+        return pareto_nbd::for_customer(m, z, n);
+      });
   const auto fit = pareto_nbd::fit(data);
   ASSERT_TRUE(fit.converged);
   EXPECT_LT(2 * (fit.log_likelihood - pareto_nbd::fit(data.pooled()).log_likelihood), 18.5);

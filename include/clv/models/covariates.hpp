@@ -86,12 +86,23 @@ struct CovariateParams {
   std::vector<double> gamma_purchase, gamma_dropout;  // one per covariate
 };
 
+// The same with the coefficients held elsewhere (a scorer's cached copy of a
+// model value): covariates of each.
+template <class Params>
+struct CovariateView {
+  Params base;
+  const double* gamma_purchase;
+  const double* gamma_dropout;
+  std::size_t covariates;
+};
+
 namespace pareto_nbd {
 using CovariateModel = CovariateParams<Params>;
 // The Pareto/NBD of a customer with covariates z[0..count): throws
 // std::invalid_argument unless count matches the model's covariates and z
 // is finite, std::range_error if a scale leaves the range of double.
 Params for_customer(const CovariateModel& model, const double* z, std::size_t count);
+Params for_customer(const CovariateView<Params>& model, const double* z, std::size_t count);
 double log_likelihood(const CovariateModel& model, const CovariateRfmData& data,
                       std::vector<double>* gradient = nullptr);
 FitResult<CovariateModel> fit(const CovariateRfmData& data, const FitOptions& options = {},
@@ -101,6 +112,7 @@ FitResult<CovariateModel> fit(const CovariateRfmData& data, const FitOptions& op
 namespace bgnbd {
 using CovariateModel = CovariateParams<Params>;
 Params for_customer(const CovariateModel& model, const double* z, std::size_t count);
+Params for_customer(const CovariateView<Params>& model, const double* z, std::size_t count);
 double log_likelihood(const CovariateModel& model, const CovariateRfmData& data,
                       std::vector<double>* gradient = nullptr);
 FitResult<CovariateModel> fit(const CovariateRfmData& data, const FitOptions& options = {},

@@ -338,6 +338,9 @@ using Covariates = detail::WithCovariates<CovariateTraits>;
 Params for_customer(const CovariateModel& model, const double* z, std::size_t count) {
   return Covariates::for_customer(model, z, count);
 }
+Params for_customer(const CovariateView<Params>& model, const double* z, std::size_t count) {
+  return Covariates::for_customer(model, z, count);
+}
 double log_likelihood(const CovariateModel& model, const CovariateRfmData& data,
                       std::vector<double>* gradient) {
   return Covariates::log_likelihood(model, data, gradient);

@@ -63,7 +63,8 @@ std::vector<std::string> covariate_parameter_names(const std::vector<std::string
                                                    std::size_t covariates);
 
 // The log of the factor exp(gamma . z) of a customer (checks the count and z).
-double covariate_effect(const std::vector<double>& gamma, const double* z, std::size_t count);
+double covariate_effect(const double* gamma, std::size_t covariates, const double* z,
+                        std::size_t count);
 
 }  // namespace clv::models::detail
 
@@ -84,11 +85,19 @@ struct WithCovariates {
   using Model = CovariateParams<Params>;
 
   static Params for_customer(const Model& model, const double* z, std::size_t count) {
-    Traits::validate(model.base);
     if (model.gamma_dropout.size() != model.gamma_purchase.size())
       throw std::invalid_argument("a model needs as many dropout as purchase coefficients");
-    const double purchase = covariate_effect(model.gamma_purchase, z, count);
-    const double dropout = covariate_effect(model.gamma_dropout, z, count);
+    return for_customer(
+        CovariateView<Params>{model.base, model.gamma_purchase.data(), model.gamma_dropout.data(),
+                              model.gamma_purchase.size()},
+        z, count);
+  }
+
+  static Params for_customer(const CovariateView<Params>& model, const double* z,
+                             std::size_t count) {
+    Traits::validate(model.base);
+    const double purchase = covariate_effect(model.gamma_purchase, model.covariates, z, count);
+    const double dropout = covariate_effect(model.gamma_dropout, model.covariates, z, count);
     std::array<double, kBaseParameters> values = Traits::values(model.base);
     for (const ScaledParameter& s : Traits::kScaled) {
       double& v = values[s.index];

@@ -210,9 +210,10 @@ std::vector<std::string> covariate_parameter_names(const std::vector<std::string
   return names;
 }
 
-double covariate_effect(const std::vector<double>& gamma, const double* z, std::size_t count) {
-  if (count != gamma.size())
-    throw std::invalid_argument("the model has " + std::to_string(gamma.size()) +
+double covariate_effect(const double* gamma, std::size_t covariates, const double* z,
+                        std::size_t count) {
+  if (count != covariates)
+    throw std::invalid_argument("the model has " + std::to_string(covariates) +
                                 " covariates, the customer " + std::to_string(count));
   validate_covariates(z, count);
   double effect = 0;

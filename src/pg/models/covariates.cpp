@@ -8,7 +8,9 @@ extern "C" {
 #include "utils/typcache.h"
 }
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include "clv/models/covariates.hpp"
@@ -24,6 +26,10 @@ PG_FUNCTION_INFO_V1(clv_pareto_nbd_cov_fit_finalfn);
 PG_FUNCTION_INFO_V1(clv_bgnbd_cov_fit_finalfn);
 PG_FUNCTION_INFO_V1(clv_pareto_nbd_for_customer);
 PG_FUNCTION_INFO_V1(clv_bgnbd_for_customer);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_cov_p_alive);
+PG_FUNCTION_INFO_V1(clv_bgnbd_cov_p_alive);
+PG_FUNCTION_INFO_V1(clv_pareto_nbd_cov_expected_purchases);
+PG_FUNCTION_INFO_V1(clv_bgnbd_cov_expected_purchases);
 }
 
 namespace {
@@ -150,21 +156,98 @@ Datum customer_model(FunctionCallInfo fcinfo, const CovariateModelValues& model,
   return row.datum();
 }
 
-template <class Params, class ForCustomer>
-Datum for_customer(FunctionCallInfo fcinfo, ForCustomer for_customer_fn) {
+// The customer's own parameters from the core.
+models::pareto_nbd::Params customer_params(
+    const models::CovariateView<models::pareto_nbd::Params>& model, const clv_pg::Float8Values& z) {
+  return models::pareto_nbd::for_customer(model, z.values, static_cast<size_t>(z.count));
+}
+models::bgnbd::Params customer_params(const models::CovariateView<models::bgnbd::Params>& model,
+                                      const clv_pg::Float8Values& z) {
+  return models::bgnbd::for_customer(model, z.values, static_cast<size_t>(z.count));
+}
+
+// The model's coefficients as the core's view of them, or an error when the
+// two arrays differ in length. A C frame.
+template <class Params>
+models::CovariateView<Params> view_of(const CovariateModelValues& model) {
+  if (model.gamma_purchase.count != model.gamma_dropout.count)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("a model needs as many dropout as purchase coefficients")));
+  return {{model.base[0], model.base[1], model.base[2], model.base[3]},
+          model.gamma_purchase.values,
+          model.gamma_dropout.values,
+          static_cast<size_t>(model.gamma_purchase.count)};
+}
+
+template <class Params>
+Datum for_customer(FunctionCallInfo fcinfo) {
   CovariateModelValues model;
   read_covariate_model(PG_GETARG_HEAPTUPLEHEADER(0), model);
+  const auto view = view_of<Params>(model);
   const clv_pg::Float8Values z = clv_pg::float8_values(PG_GETARG_DATUM(1), "covariates");
-  const Params p = clv_pg::guarded([&] {
-    models::CovariateParams<Params> m;
-    m.base = {model.base[0], model.base[1], model.base[2], model.base[3]};
-    m.gamma_purchase.assign(model.gamma_purchase.values,
-                            model.gamma_purchase.values + model.gamma_purchase.count);
-    m.gamma_dropout.assign(model.gamma_dropout.values,
-                           model.gamma_dropout.values + model.gamma_dropout.count);
-    return for_customer_fn(m, z.values, static_cast<size_t>(z.count));
-  });
+  const Params p = clv_pg::guarded([&] { return customer_params(view, z); });
   return customer_model(fcinfo, model, p);
+}
+
+// Per call site (fn_extra): the model with covariates last read, by its raw
+// bytes, with copies of its coefficients, so that scoring a table against one
+// model reads its arrays once.
+struct CovariateModelCache {
+  size_t raw_size = 0;  // 0: nothing cached
+  char* raw = nullptr;
+  double base[4];
+  double* gammas = nullptr;  // purchase, then dropout coefficients
+  size_t covariates = 0;
+};
+
+template <class Params>
+models::CovariateView<Params> cached_view(FunctionCallInfo fcinfo) {
+  auto* cache = static_cast<CovariateModelCache*>(fcinfo->flinfo->fn_extra);
+  if (cache == nullptr) {
+    cache = static_cast<CovariateModelCache*>(
+        MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CovariateModelCache)));
+    fcinfo->flinfo->fn_extra = cache;
+  }
+  const auto* raw = reinterpret_cast<const struct varlena*>(DatumGetPointer(PG_GETARG_DATUM(0)));
+  const bool plain = !VARATT_IS_EXTERNAL(raw) && !VARATT_IS_COMPRESSED(raw);
+  const size_t raw_size = plain ? VARSIZE_ANY_EXHDR(raw) : 0;
+  if (raw_size == 0 || raw_size != cache->raw_size ||
+      memcmp(VARDATA_ANY(raw), cache->raw, raw_size) != 0) {
+    CovariateModelValues model;
+    read_covariate_model(PG_GETARG_HEAPTUPLEHEADER(0), model);
+    const auto view = view_of<Params>(model);
+    if (cache->raw != nullptr) pfree(cache->raw);
+    if (cache->gammas != nullptr) pfree(cache->gammas);
+    cache->raw_size = 0;
+    cache->raw = nullptr;
+    cache->covariates = view.covariates;
+    cache->gammas = static_cast<double*>(
+        MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * (2 * view.covariates + 1)));
+    std::copy(view.gamma_purchase, view.gamma_purchase + view.covariates, cache->gammas);
+    std::copy(view.gamma_dropout, view.gamma_dropout + view.covariates,
+              cache->gammas + view.covariates);
+    std::copy(model.base, model.base + 4, cache->base);
+    if (raw_size != 0) {
+      cache->raw = static_cast<char*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, raw_size));
+      memcpy(cache->raw, VARDATA_ANY(raw), raw_size);
+      cache->raw_size = raw_size;
+    }
+  }
+  return {{cache->base[0], cache->base[1], cache->base[2], cache->base[3]},
+          cache->gammas,
+          cache->gammas + cache->covariates,
+          cache->covariates};
+}
+
+// A score of the customer's own model (arguments: the model with
+// covariates, the score's, then the covariates in argument covariates_arg).
+template <class Params, class Score>
+Datum score_with_covariates(FunctionCallInfo fcinfo, int covariates_arg, Score score) {
+  const auto view = cached_view<Params>(fcinfo);
+  const clv_pg::Float8Values z =
+      clv_pg::float8_values(PG_GETARG_DATUM(covariates_arg), "covariates");
+  const double value = clv_pg::guarded([&] { return score(customer_params(view, z)); });
+  PG_RETURN_FLOAT8(value);
 }
 
 }  // namespace
@@ -203,11 +286,39 @@ Datum clv_bgnbd_cov_fit_finalfn(PG_FUNCTION_ARGS) {
 }
 
 Datum clv_pareto_nbd_for_customer(PG_FUNCTION_ARGS) {
-  return for_customer<models::pareto_nbd::Params>(fcinfo, models::pareto_nbd::for_customer);
+  return for_customer<models::pareto_nbd::Params>(fcinfo);
 }
 
 Datum clv_bgnbd_for_customer(PG_FUNCTION_ARGS) {
-  return for_customer<models::bgnbd::Params>(fcinfo, models::bgnbd::for_customer);
+  return for_customer<models::bgnbd::Params>(fcinfo);
+}
+
+Datum clv_pareto_nbd_cov_p_alive(PG_FUNCTION_ARGS) {
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3);
+  return score_with_covariates<models::pareto_nbd::Params>(
+      fcinfo, 4, [&](const auto& p) { return models::pareto_nbd::p_alive(p, x, t_x, T); });
+}
+
+Datum clv_bgnbd_cov_p_alive(PG_FUNCTION_ARGS) {
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3);
+  return score_with_covariates<models::bgnbd::Params>(
+      fcinfo, 4, [&](const auto& p) { return models::bgnbd::p_alive(p, x, t_x, T); });
+}
+
+Datum clv_pareto_nbd_cov_expected_purchases(PG_FUNCTION_ARGS) {
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3),
+               horizon = PG_GETARG_FLOAT8(4);
+  return score_with_covariates<models::pareto_nbd::Params>(fcinfo, 5, [&](const auto& p) {
+    return models::pareto_nbd::expected_purchases(p, x, t_x, T, horizon);
+  });
+}
+
+Datum clv_bgnbd_cov_expected_purchases(PG_FUNCTION_ARGS) {
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3),
+               horizon = PG_GETARG_FLOAT8(4);
+  return score_with_covariates<models::bgnbd::Params>(fcinfo, 5, [&](const auto& p) {
+    return models::bgnbd::expected_purchases(p, x, t_x, T, horizon);
+  });
 }
 
 }  // extern "C"
