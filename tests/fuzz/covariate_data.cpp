@@ -37,9 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::documented("CovariateRfmData::merge", [&] {
     CovariateRfmData merged = *decoded;
     merged.merge(*decoded);
-    fuzz::check(merged.customers() == 2 * decoded->customers() &&
-                    merged.distinct() == decoded->distinct(),
-                "merging a copy did not double the weights");
+    fuzz::check(
+        merged.customers() == 2 * decoded->customers() && merged.distinct() == decoded->distinct(),
+        "merging a copy did not double the weights");
   });
   return 0;
 }
