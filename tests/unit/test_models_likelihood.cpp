@@ -119,6 +119,21 @@ TEST(ModelsSpecial, TailIntegralSeriesAgreesWithQuadrature) {
   }
 }
 
+// The value-only evaluation used by scoring is the full one's value to
+// rounding, on both sides of alpha = beta, for many terms (z near the
+// series' limit 0.9) and on the quadrature side.
+TEST(ModelsSpecial, TailIntegralValueIsTheFullOnesValue) {
+  for (double t : {0.0, 0.5, 3.0, 40.0, 2000.0})
+    for (double p : {0.3, 2.3, 150.0})
+      for (auto [alpha, beta] : {std::pair{10.0, 3.0}, std::pair{2.0, 9.0}, std::pair{5.0, 5.0},
+                                 std::pair{100.0, 1.0}, std::pair{1e-3, 50.0}}) {
+        const double full = detail::log_tail_integral(p, alpha, 1.6, beta, t).value;
+        EXPECT_NEAR(detail::log_tail_integral_value(p, alpha, 1.6, beta, t), full,
+                    4e-15 * std::max(1.0, std::abs(full)))
+            << "t=" << t << " p=" << p << " alpha=" << alpha << " beta=" << beta;
+      }
+}
+
 TEST(ModelsSpecial, GeometricDropoutClosedFormAgreesWithQuadrature) {
   using detail::Method;
   for (double t : {0.01, 1.0, 39.0, 2000.0})

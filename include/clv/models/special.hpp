@@ -109,5 +109,7 @@ struct LogTailIntegral {
 // representation is integrated by tanh-sinh quadrature instead.
 LogTailIntegral log_tail_integral(double p, double alpha, double q, double beta, double t,
                                   Method method = Method::automatic);
+// Its value alone (log I), as log_tail_integral's to rounding: for scoring.
+double log_tail_integral_value(double p, double alpha, double q, double beta, double t);
 
 }  // namespace clv::models::detail

@@ -213,7 +213,7 @@ FitResult<Params> fit(const RfmData& data, const FitOptions& options, const Inte
 }
 
 double log_tail(const Params& params, double x, double t) {
-  return detail::log_tail_integral(params.r + x, params.alpha, params.s + 1, params.beta, t).value;
+  return detail::log_tail_integral_value(params.r + x, params.alpha, params.s + 1, params.beta, t);
 }
 
 double p_alive(const Params& params, double x, double t_x, double T, const LogTailOf& tail) {
