@@ -89,6 +89,24 @@ SELECT count(*) FILTER (WHERE clv.p_alive(m.pareto, frequency, recency, t, z)
        count(*) FILTER (WHERE clv.expected_purchases(m.bg, frequency, recency, t, 10, z)
                               <> clv.expected_purchases(clv.for_customer(m.bg, z), frequency, recency, t, 10)) AS expected_differ
 FROM cov_models m, cov_customers;
+-- The same with a categorical covariate, where the call sites remember
+-- each customer model's parts (a few models, many rows each).
+CREATE TABLE cov_channel AS
+SELECT c.*, ARRAY[(customer_id % 3 = 0)::int::float8, (customer_id % 5 = 0)::int::float8] AS channel
+FROM cov_customers c;
+CREATE TABLE cov_channel_models AS
+SELECT clv.pareto_nbd_cov_fit(frequency, recency, t, channel) AS pareto,
+       clv.bgnbd_cov_fit(frequency, recency, t, channel) AS bg
+FROM cov_channel;
+SELECT count(*) FILTER (WHERE clv.p_alive(m.pareto, frequency, recency, t, channel)
+                              <> clv.p_alive(clv.for_customer(m.pareto, channel), frequency, recency, t)) AS pareto_p_alive,
+       count(*) FILTER (WHERE clv.expected_purchases(m.pareto, frequency, recency, t, 26, channel)
+                              <> clv.expected_purchases(clv.for_customer(m.pareto, channel), frequency, recency, t, 26)) AS pareto_expected,
+       count(*) FILTER (WHERE clv.p_alive(m.bg, frequency, recency, t, channel)
+                              <> clv.p_alive(clv.for_customer(m.bg, channel), frequency, recency, t)) AS bg_p_alive,
+       count(*) FILTER (WHERE clv.expected_purchases(m.bg, frequency, recency, t, 26, channel)
+                              <> clv.expected_purchases(clv.for_customer(m.bg, channel), frequency, recency, t, 26)) AS bg_expected
+FROM cov_channel_models m, (SELECT * FROM cov_channel ORDER BY random()) c;
 -- A call site whose model changes from row to row reads each one.
 SELECT count(*) FILTER (WHERE clv.p_alive(mm, frequency, recency, t, z)
                               <> clv.p_alive(clv.for_customer(mm, z), frequency, recency, t)) AS alternating_differ
@@ -145,4 +163,4 @@ RESET ROLE;
 REVOKE SELECT ON cov_customers FROM cov_analyst;
 DROP ROLE cov_analyst;
 
-DROP TABLE cov_doubled, cov_fits, cov_customers, cov_models;
+DROP TABLE cov_doubled, cov_fits, cov_customers, cov_models, cov_channel, cov_channel_models;

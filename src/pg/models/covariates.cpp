@@ -17,8 +17,11 @@ extern "C" {
 #include "common/aggregate_entry_points.hpp"
 #include "common/composite.hpp"
 #include "common/guard.hpp"
+#include "models/arg_cache.hpp"
+#include "models/btyd.hpp"
 #include "models/fit_aggregate.hpp"
 #include "models/float8_values.hpp"
+#include "models/score_parts.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_covariate_fit_transfn);
@@ -35,6 +38,7 @@ PG_FUNCTION_INFO_V1(clv_bgnbd_cov_expected_purchases);
 namespace {
 
 using namespace clv_pg::fits;
+using clv_pg::ScoreMemo;
 
 using CovariateFit = clv_pg::Aggregate<FitPolicy<models::CovariateRfmData, 4>>;
 
@@ -126,13 +130,6 @@ void read_covariate_model(HeapTupleHeader header, CovariateModelValues& out) {
   }
 }
 
-std::array<double, 4> fields(const models::pareto_nbd::Params& p) {
-  return {p.r, p.alpha, p.s, p.beta};
-}
-std::array<double, 4> fields(const models::bgnbd::Params& p) {
-  return {p.r, p.alpha, p.a, p.b};
-}
-
 // The customer's model: its own parameters, the fit's statistics, no
 // covariance (it belongs to the model with covariates).
 template <class Params>
@@ -191,63 +188,139 @@ Datum for_customer(FunctionCallInfo fcinfo) {
 
 // Per call site (fn_extra): the model with covariates last read, by its raw
 // bytes, with copies of its coefficients, so that scoring a table against one
-// model reads its arrays once.
-struct CovariateModelCache {
-  size_t raw_size = 0;  // 0: nothing cached
-  char* raw = nullptr;
+// model reads its arrays once; and, for the scoring memos, the distinct
+// customer models seen, numbered.
+struct CovariateCallSite {
+  // First: score_memo and memo_warmed_up read fn_extra as an ArgTypeCache.
+  clv_pg::ArgTypeCache scores;
+  size_t raw_size;  // 0: no model cached
+  char* raw;
   double base[4];
-  double* gammas = nullptr;  // purchase, then dropout coefficients
-  size_t covariates = 0;
+  double* gammas;  // purchase, then dropout coefficients
+  size_t covariates;
+  ScoreMemo* groups;  // a customer's parameters -> their number
+  double last_group;
 };
 
+// At most this many distinct customer models get memo entries per call site
+// (a categorical covariate has a few; a continuous one as many as customers,
+// where remembering does not pay).
+constexpr double kMaxGroups = 4096;
+
+CovariateCallSite* call_site(FunctionCallInfo fcinfo) {
+  if (fcinfo->flinfo->fn_extra == nullptr)
+    fcinfo->flinfo->fn_extra =
+        MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CovariateCallSite));
+  return static_cast<CovariateCallSite*>(fcinfo->flinfo->fn_extra);
+}
+
 template <class Params>
-models::CovariateView<Params> cached_view(FunctionCallInfo fcinfo) {
-  auto* cache = static_cast<CovariateModelCache*>(fcinfo->flinfo->fn_extra);
-  if (cache == nullptr) {
-    cache = static_cast<CovariateModelCache*>(
-        MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CovariateModelCache)));
-    fcinfo->flinfo->fn_extra = cache;
-  }
+models::CovariateView<Params> cached_view(FunctionCallInfo fcinfo, CovariateCallSite* site) {
   const auto* raw = reinterpret_cast<const struct varlena*>(DatumGetPointer(PG_GETARG_DATUM(0)));
   const bool plain = !VARATT_IS_EXTERNAL(raw) && !VARATT_IS_COMPRESSED(raw);
   const size_t raw_size = plain ? VARSIZE_ANY_EXHDR(raw) : 0;
-  if (raw_size == 0 || raw_size != cache->raw_size ||
-      memcmp(VARDATA_ANY(raw), cache->raw, raw_size) != 0) {
+  if (raw_size == 0 || raw_size != site->raw_size ||
+      memcmp(VARDATA_ANY(raw), site->raw, raw_size) != 0) {
     CovariateModelValues model;
     read_covariate_model(PG_GETARG_HEAPTUPLEHEADER(0), model);
     const auto view = view_of<Params>(model);
-    if (cache->raw != nullptr) pfree(cache->raw);
-    if (cache->gammas != nullptr) pfree(cache->gammas);
-    cache->raw_size = 0;
-    cache->raw = nullptr;
-    cache->covariates = view.covariates;
-    cache->gammas = static_cast<double*>(
+    if (site->raw != nullptr) pfree(site->raw);
+    if (site->gammas != nullptr) pfree(site->gammas);
+    site->raw_size = 0;
+    site->raw = nullptr;
+    site->covariates = view.covariates;
+    site->gammas = static_cast<double*>(
         MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * (2 * view.covariates + 1)));
-    std::copy(view.gamma_purchase, view.gamma_purchase + view.covariates, cache->gammas);
+    std::copy(view.gamma_purchase, view.gamma_purchase + view.covariates, site->gammas);
     std::copy(view.gamma_dropout, view.gamma_dropout + view.covariates,
-              cache->gammas + view.covariates);
-    std::copy(model.base, model.base + 4, cache->base);
+              site->gammas + view.covariates);
+    std::copy(model.base, model.base + 4, site->base);
     if (raw_size != 0) {
-      cache->raw = static_cast<char*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, raw_size));
-      memcpy(cache->raw, VARDATA_ANY(raw), raw_size);
-      cache->raw_size = raw_size;
+      site->raw = static_cast<char*>(MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, raw_size));
+      memcpy(site->raw, VARDATA_ANY(raw), raw_size);
+      site->raw_size = raw_size;
     }
   }
-  return {{cache->base[0], cache->base[1], cache->base[2], cache->base[3]},
-          cache->gammas,
-          cache->gammas + cache->covariates,
-          cache->covariates};
+  return {{site->base[0], site->base[1], site->base[2], site->base[3]},
+          site->gammas,
+          site->gammas + site->covariates,
+          site->covariates};
 }
 
-// A score of the customer's own model (arguments: the model with
-// covariates, the score's, then the covariates in argument covariates_arg).
-template <class Params, class Score>
-Datum score_with_covariates(FunctionCallInfo fcinfo, int covariates_arg, Score score) {
-  const auto view = cached_view<Params>(fcinfo);
+// The number of the customer's model among those this call site has seen
+// (the memos' third key), or 0 when there are too many to remember. Their
+// scales (alpha and beta; alpha, a and b) tell them apart: the shapes are
+// the base model's. The base model is the memos' context, so a new model
+// empties them, and the numbers restart. A C frame.
+double group_of(FunctionCallInfo fcinfo, CovariateCallSite* site,
+                const std::array<double, 4>& customer) {
+  if (site->groups == nullptr) {
+    site->groups =
+        static_cast<ScoreMemo*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ScoreMemo)));
+    site->groups->memory = fcinfo->flinfo->fn_mcxt;
+    site->groups->start(ScoreMemo::kFirstBits);
+    std::memcpy(site->groups->context, site->base, sizeof site->base);
+  } else if (std::memcmp(site->groups->context, site->base, sizeof site->base) != 0) {
+    site->groups->clear();
+    site->last_group = 0;
+    std::memcpy(site->groups->context, site->base, sizeof site->base);
+  }
+  const auto key = clv_pg::memo_key(customer[1], customer[2], customer[3]);
+  double group;
+  if (site->groups->find(key, &group)) return group;
+  if (site->last_group >= kMaxGroups) return 0;
+  group = ++site->last_group;
+  site->groups->store(key, group);
+  return group;
+}
+
+// The customer's model, its memo group (0: no memo) and the base model's
+// fields (the memos' context).
+template <class M>
+struct Customer {
+  typename M::Params params;
+  double group;
+  std::array<double, 4> base;
+};
+
+template <class M>
+Customer<M> customer_of(FunctionCallInfo fcinfo, int covariates_arg) {
+  CovariateCallSite* site = call_site(fcinfo);
+  const auto view = cached_view<typename M::Params>(fcinfo, site);
   const clv_pg::Float8Values z =
       clv_pg::float8_values(PG_GETARG_DATUM(covariates_arg), "covariates");
-  const double value = clv_pg::guarded([&] { return score(customer_params(view, z)); });
-  PG_RETURN_FLOAT8(value);
+  Customer<M> out;
+  out.params = clv_pg::guarded([&] { return customer_params(view, z); });
+  out.base = fields(view.base);
+  out.group = clv_pg::memo_warmed_up(fcinfo) ? group_of(fcinfo, site, fields(out.params)) : 0;
+  return out;
+}
+
+template <class M>
+Datum p_alive_with_covariates(FunctionCallInfo fcinfo) {
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3);
+  const Customer<M> c = customer_of<M>(fcinfo, 4);
+  PG_RETURN_FLOAT8(
+      clv_pg::p_alive_of<M>(fcinfo, c.group != 0, c.base, c.params, x, t_x, T, c.group));
+}
+
+template <class M>
+Datum expected_purchases_with_covariates(FunctionCallInfo fcinfo) {
+  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3),
+               horizon = PG_GETARG_FLOAT8(4);
+  const Customer<M> c = customer_of<M>(fcinfo, 5);
+  const bool memoize = c.group != 0;
+  const double alive = clv_pg::p_alive_of<M>(fcinfo, memoize, c.base, c.params, x, t_x, T, c.group);
+  const double if_alive = clv_pg::if_alive_part(
+      fcinfo, memoize, clv_pg::memo_context(c.base, horizon), x, T,
+      [&] {
+        double out;
+        M::expected_purchases_if_alive_at(c.params, x, T, &horizon, 1, &out);
+        return out;
+      },
+      c.group);
+  // alive is in [0, 1] and if_alive finite: so is the product.
+  PG_RETURN_FLOAT8(alive * if_alive);
 }
 
 }  // namespace
@@ -294,31 +367,19 @@ Datum clv_bgnbd_for_customer(PG_FUNCTION_ARGS) {
 }
 
 Datum clv_pareto_nbd_cov_p_alive(PG_FUNCTION_ARGS) {
-  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3);
-  return score_with_covariates<models::pareto_nbd::Params>(
-      fcinfo, 4, [&](const auto& p) { return models::pareto_nbd::p_alive(p, x, t_x, T); });
+  return p_alive_with_covariates<clv_pg::ParetoNbd>(fcinfo);
 }
 
 Datum clv_bgnbd_cov_p_alive(PG_FUNCTION_ARGS) {
-  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3);
-  return score_with_covariates<models::bgnbd::Params>(
-      fcinfo, 4, [&](const auto& p) { return models::bgnbd::p_alive(p, x, t_x, T); });
+  return p_alive_with_covariates<clv_pg::BgNbd>(fcinfo);
 }
 
 Datum clv_pareto_nbd_cov_expected_purchases(PG_FUNCTION_ARGS) {
-  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3),
-               horizon = PG_GETARG_FLOAT8(4);
-  return score_with_covariates<models::pareto_nbd::Params>(fcinfo, 5, [&](const auto& p) {
-    return models::pareto_nbd::expected_purchases(p, x, t_x, T, horizon);
-  });
+  return expected_purchases_with_covariates<clv_pg::ParetoNbd>(fcinfo);
 }
 
 Datum clv_bgnbd_cov_expected_purchases(PG_FUNCTION_ARGS) {
-  const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3),
-               horizon = PG_GETARG_FLOAT8(4);
-  return score_with_covariates<models::bgnbd::Params>(fcinfo, 5, [&](const auto& p) {
-    return models::bgnbd::expected_purchases(p, x, t_x, T, horizon);
-  });
+  return expected_purchases_with_covariates<clv_pg::BgNbd>(fcinfo);
 }
 
 }  // extern "C"

@@ -17,6 +17,7 @@
 #include "common/guard.hpp"
 #include "models/arg_cache.hpp"
 #include "models/btyd.hpp"
+#include "models/score_parts.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(clv_bgnbd_p_alive);
@@ -51,61 +52,19 @@ using clv_pg::MbgNbd;
 using clv_pg::model_fields;
 using clv_pg::ParetoNbd;
 
+using clv_pg::if_alive_part;
 using clv_pg::memo_context;
 using clv_pg::memo_key;
 using clv_pg::MemoSlot;
+using clv_pg::p_alive_of;
 using clv_pg::ScoreMemo;
-
-// The customer's P(alive). It also validates (x, t_x, T), which the memo of
-// expectations if alive, keyed by (x, T), relies on. Pareto/NBD's tail
-// integrals are remembered by (x, t): found ones are used inside the guarded
-// computation, new ones stored after it (a memo may grow, which may raise).
-template <class M>
-double p_alive_of(FunctionCallInfo fcinfo, bool memoize, const std::array<double, 4>& fields,
-                  double x, double t_x, double t) {
-  const auto params = M::params(fields);
-  if constexpr (!M::kTailIntegrals) {
-    return clv_pg::guarded([&] { return M::p_alive(params, x, t_x, t); });
-  } else {
-    ScoreMemo* memo = memoize ? clv_pg::score_memo(fcinfo, MemoSlot::tail, fields) : nullptr;
-    std::array<std::pair<ScoreMemo::Key, double>, 2> computed;
-    size_t n_computed = 0;
-    const double alive = clv_pg::guarded([&] {
-      return M::p_alive_with(params, x, t_x, t, [&](double at) {
-        const auto key = memo_key(x, at);
-        double value;
-        if (memo != nullptr && memo->find(key, &value)) return value;
-        value = M::log_tail(params, x, at);
-        computed[n_computed++] = {key, value};
-        return value;
-      });
-    });
-    if (memo != nullptr)
-      for (size_t i = 0; i < n_computed; ++i) memo->store(computed[i].first, computed[i].second);
-    return alive;
-  }
-}
 
 template <class M>
 Datum p_alive(FunctionCallInfo fcinfo) {
   const auto fields = model_fields<4>(fcinfo, 0, 0);
   const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
-  PG_RETURN_FLOAT8(p_alive_of<M>(fcinfo, clv_pg::memo_warmed_up(fcinfo), fields, x, t_x, t));
-}
-
-// The part of a score for a customer alive at t, which depends on (x, t) and
-// the call's context only: remembered by (x, t) in the call site's memo once
-// it is warmed up, computed under the error guard otherwise.
-template <size_t N, class Compute>
-double if_alive_part(FunctionCallInfo fcinfo, bool memoize, const std::array<double, N>& context,
-                     double x, double t, Compute compute) {
-  ScoreMemo* memo = memoize ? clv_pg::score_memo(fcinfo, MemoSlot::if_alive, context) : nullptr;
-  const auto key = memo_key(x, t);
-  double value;
-  if (memo != nullptr && memo->find(key, &value)) return value;
-  value = clv_pg::guarded(compute);
-  if (memo != nullptr) memo->store(key, value);
-  return value;
+  PG_RETURN_FLOAT8(
+      p_alive_of<M>(fcinfo, clv_pg::memo_warmed_up(fcinfo), fields, M::params(fields), x, t_x, t));
 }
 
 template <class M>
@@ -114,7 +73,7 @@ Datum expected_purchases(FunctionCallInfo fcinfo) {
   const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
   const double horizon = PG_GETARG_FLOAT8(4);
   const bool memoize = clv_pg::memo_warmed_up(fcinfo);
-  const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
+  const double alive = p_alive_of<M>(fcinfo, memoize, fields, M::params(fields), x, t_x, t);
   const double if_alive = if_alive_part(fcinfo, memoize, memo_context(fields, horizon), x, t, [&] {
     double out;
     M::expected_purchases_if_alive_at(M::params(fields), x, t, &horizon, 1, &out);
@@ -152,7 +111,7 @@ Datum conditional_prob_purchases(FunctionCallInfo fcinfo) {
   const double horizon = PG_GETARG_FLOAT8(5);
   if (n < 0) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("n must be >= 0")));
   const bool memoize = clv_pg::memo_warmed_up(fcinfo);
-  const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
+  const double alive = p_alive_of<M>(fcinfo, memoize, fields, M::params(fields), x, t_x, t);
   const double if_alive = if_alive_part(
       fcinfo, memoize, memo_context(fields, static_cast<double>(n), horizon), x, t,
       [&] { return M::conditional_prob_purchases_if_alive(M::params(fields), n, x, t, horizon); });
@@ -190,7 +149,7 @@ Datum predicted_clv(FunctionCallInfo fcinfo) {
     if (!std::isfinite(value)) throw std::invalid_argument("expected spend must be finite");
     return value;
   });
-  const double alive = p_alive_of<M>(fcinfo, memoize, fields, x, t_x, t);
+  const double alive = p_alive_of<M>(fcinfo, memoize, fields, M::params(fields), x, t_x, t);
   const double per_unit_spend =
       if_alive_part(fcinfo, memoize, memo_context(fields, horizon, discount_rate, step), x, t, [&] {
         const int steps = whole_steps(horizon, step);
@@ -284,7 +243,8 @@ Datum clv_pareto_nbd_dert(PG_FUNCTION_ARGS) {
   const double x = PG_GETARG_FLOAT8(1), t_x = PG_GETARG_FLOAT8(2), t = PG_GETARG_FLOAT8(3);
   const double discount_rate = PG_GETARG_FLOAT8(4);
   const bool memoize = clv_pg::memo_warmed_up(fcinfo);
-  const double alive = p_alive_of<ParetoNbd>(fcinfo, memoize, fields, x, t_x, t);
+  const double alive =
+      p_alive_of<ParetoNbd>(fcinfo, memoize, fields, ParetoNbd::params(fields), x, t_x, t);
   const double if_alive =
       if_alive_part(fcinfo, memoize, memo_context(fields, discount_rate), x, t, [&] {
         return models::pareto_nbd::dert_if_alive(ParetoNbd::params(fields), x, t, discount_rate);
