@@ -305,8 +305,7 @@ double conditional_prob_purchases_if_alive(const Params& params, double n, doubl
   return conditional_prob_purchases_if_alive_of(model(params), n, x, T, horizon);
 }
 
-// Covariates (clv/models/covariates.hpp): alpha scales with
-// exp(-gamma_purchase . z), a and b with exp(gamma_dropout . z).
+// Covariates (clv/models/covariates.hpp): alpha, a and b scale with them.
 namespace {
 struct CovariateTraits {
   using Params = bgnbd::Params;
@@ -325,6 +324,9 @@ struct CovariateTraits {
   static void validate(const Params& p) { validate_params(model(p)); }
   static std::vector<double> penalty_scales(double max_age) {
     return {1.0, 1.0 / max_age, 1.0, 1.0};
+  }
+  static std::array<double, 4> restart(const Params& pooled, double) {
+    return {pooled.r, pooled.alpha, 1.0, 3.0};
   }
   static double max_age(const Prepared& data) { return data.T_values.back(); }
   static FitResult<Params> fit(const RfmData& data, const FitOptions& options,

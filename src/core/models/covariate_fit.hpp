@@ -49,11 +49,11 @@ using GroupLogLikelihood =
 double covariate_log_likelihood(const CovariateLayout& layout, const GroupLogLikelihood& group_ll,
                                 const std::vector<double>& theta, double* grad);
 
-// Maximises the likelihood from the fit without covariates (base_start, its
-// natural parameters) with every coefficient 0; the optimum's theta is laid
-// out as covariate_log_likelihood's.
+// Maximises the likelihood from each of base_starts (natural parameters)
+// with every coefficient 0, keeping the best optimum; the optimum's theta is
+// laid out as covariate_log_likelihood's.
 Optimum fit_covariates(const CovariateLayout& layout, const GroupLogLikelihood& group_ll,
-                       const std::vector<double>& base_start, double customers,
+                       const std::vector<std::vector<double>>& base_starts, double customers,
                        const std::vector<double>& base_penalty_scales, const FitOptions& options,
                        const InterruptPoll& poll);
 
@@ -152,9 +152,15 @@ struct WithCovariates {
     auto group_ll = [&](std::size_t g, const double* theta, double* grad) {
       return Traits::log_likelihood(from_log(theta), layout.prepared[g], grad, poll);
     };
-    const auto start = Traits::values(pooled.params);
+    // From the fit without covariates, and from moderate dropout shapes: where
+    // that fit sits near a limit (BG/NBD's a, b in the millions), the
+    // coefficients have almost no gradient there and a better optimum far away.
+    const auto pooled_start = Traits::values(pooled.params);
+    const auto restart = Traits::restart(pooled.params, max_age);
     const Optimum opt = fit_covariates(
-        layout.covariates, group_ll, std::vector<double>(start.begin(), start.end()),
+        layout.covariates, group_ll,
+        {std::vector<double>(pooled_start.begin(), pooled_start.end()),
+         std::vector<double>(restart.begin(), restart.end())},
         static_cast<double>(data.customers()), Traits::penalty_scales(max_age), options, poll);
     result.params.base = from_log(opt.theta.data());
     result.params.gamma_purchase.assign(opt.theta.begin() + kBaseParameters,

@@ -188,16 +188,17 @@ double covariate_log_likelihood(const CovariateLayout& layout, const GroupLogLik
 }
 
 Optimum fit_covariates(const CovariateLayout& layout, const GroupLogLikelihood& group_ll,
-                       const std::vector<double>& base_start, double customers,
+                       const std::vector<std::vector<double>>& base_starts, double customers,
                        const std::vector<double>& base_penalty_scales, const FitOptions& options,
                        const InterruptPoll& poll) {
-  std::vector<double> start = base_start, penalty_scales = base_penalty_scales;
-  start.resize(kBaseParameters + 2 * layout.covariates, 0.0);
-  penalty_scales.resize(start.size(), 1.0);
+  std::vector<std::vector<double>> starts = base_starts;
+  for (auto& start : starts) start.resize(kBaseParameters + 2 * layout.covariates, 0.0);
+  std::vector<double> penalty_scales = base_penalty_scales;
+  penalty_scales.resize(starts.front().size(), 1.0);
   auto ll = [&](const std::vector<double>& theta, std::vector<double>& gradient) {
     return covariate_log_likelihood(layout, group_ll, theta, gradient.data());
   };
-  return maximize_log_likelihood(ll, customers, {start}, penalty_scales, options, poll,
+  return maximize_log_likelihood(ll, customers, starts, penalty_scales, options, poll,
                                  kBaseParameters);
 }
 

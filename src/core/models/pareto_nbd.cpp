@@ -341,6 +341,9 @@ struct CovariateTraits {
   static std::vector<double> penalty_scales(double max_age) {
     return {1.0, 1.0 / max_age, 1.0, 1.0 / max_age};
   }
+  static std::array<double, 4> restart(const Params& pooled, double max_age) {
+    return {pooled.r, pooled.alpha, 1.0, max_age};
+  }
   static double max_age(const Prepared& data) { return data.rfm.T_values.back(); }
   static FitResult<Params> fit(const RfmData& data, const FitOptions& options,
                                const InterruptPoll& poll) {
