@@ -115,6 +115,25 @@ FROM cov_models m, cov_customers,
                           ELSE ROW(0.5, 10, 0.6, 12, ARRAY[0.1 * (customer_id % 2)], '{-0.2}', 0, 1, true, 1, 0, 0, '{}')::clv.pareto_nbd_cov
                      END AS mm) x;
 
+-- Parametric bootstrap: a seed fixes the draws; the coefficients' draws have
+-- the estimate as mean and the standard error as spread (within the
+-- sampling error of 4,000 draws), the scales stay positive, the other
+-- fields are the model's.
+SELECT (SELECT array_agg((d).gamma_purchase[1]) FROM cov_models, clv.model_draws(pareto, 5, 42) d)
+     = (SELECT array_agg((d).gamma_purchase[1]) FROM cov_models, clv.model_draws(pareto, 5, 42) d) AS same_seed_same_draws;
+SELECT s.parameter,
+       abs(avg(v.value) - s.estimate) < 4 * s.std_error / sqrt(4000) AS mean_ok,
+       abs(stddev(v.value) / s.std_error - 1) < 0.06 AS spread_ok
+FROM cov_models m, clv.model_summary(m.bg) s,
+     LATERAL (SELECT CASE s.parameter WHEN 'gamma_purchase[1]' THEN (d).gamma_purchase[1] ELSE (d).gamma_dropout[1] END AS value
+              FROM clv.model_draws(m.bg, 4000, 3) d) v
+WHERE s.parameter LIKE 'gamma%'
+GROUP BY s.parameter, s.estimate, s.std_error ORDER BY s.parameter;
+SELECT bool_and((d).alpha > 0 AND (d).b > 0 AND (d).log_likelihood = (m.bg).log_likelihood
+                AND (d).covariance = (m.bg).covariance AND array_length((d).gamma_dropout, 1) = 1) AS fields_kept,
+       count(*) AS draws
+FROM cov_models m, clv.model_draws(m.bg, 100) d;
+
 -- Two stages: states of any split of the rows give the one-pass fit.
 SELECT clv.bgnbd_cov_fit_merge(s)::text = (SELECT clv.bgnbd_cov_fit(frequency, recency, t, z)::text FROM cov_customers) AS same_fit
 FROM (SELECT clv.bgnbd_cov_fit_state(frequency, recency, t, z) AS s FROM cov_customers GROUP BY customer_id % 7) p;

@@ -1059,6 +1059,12 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.pareto_nbd_cov, double precision, double precision, double precision, double precision, double precision[]) IS
 'Expected purchases in the next horizon time units of a customer with this history and these covariates (Pareto/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates), without building that model per row';
 
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.pareto_nbd_cov, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.pareto_nbd_cov
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.pareto_nbd_cov, integer, bigint) IS
+'Parametric bootstrap of a Pareto/NBD fit with covariates: draws models from the asymptotic distribution of the estimates (log-parameters and coefficients jointly normal with the fit''s covariance), the same draws for the same seed; score each draw with clv.for_customer for prediction intervals';
+
 CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.pareto_nbd_cov)
 RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)
 AS 'MODULE_PATHNAME', 'clv_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
@@ -1140,6 +1146,12 @@ RETURNS double precision AS 'MODULE_PATHNAME', 'clv_bgnbd_cov_expected_purchases
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgnbd_cov, double precision, double precision, double precision, double precision, double precision[]) IS
 'Expected purchases in the next horizon time units of a customer with this history and these covariates (BG/NBD with covariates): clv.expected_purchases of clv.for_customer(model, covariates), without building that model per row';
+
+CREATE OR REPLACE FUNCTION @extschema@.model_draws(model @extschema@.bgnbd_cov, draws integer, seed bigint DEFAULT 0)
+RETURNS SETOF @extschema@.bgnbd_cov
+AS 'MODULE_PATHNAME', 'clv_model_draws' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION @extschema@.model_draws(@extschema@.bgnbd_cov, integer, bigint) IS
+'Parametric bootstrap of a BG/NBD fit with covariates: draws models from the asymptotic distribution of the estimates (log-parameters and coefficients jointly normal with the fit''s covariance), the same draws for the same seed; score each draw with clv.for_customer for prediction intervals';
 
 CREATE OR REPLACE FUNCTION @extschema@.model_summary(model @extschema@.bgnbd_cov)
 RETURNS TABLE (parameter text, estimate double precision, std_error double precision, lower_95 double precision, upper_95 double precision)

@@ -46,8 +46,10 @@ constexpr std::size_t kMaxParameterDraws = 1000000;
 // std::invalid_argument for an empty or non-positive-definite covariance,
 // invalid estimates (as summarize_parameters), or draws beyond
 // kMaxParameterDraws.
+// Coefficients (from index log_parameters on, as in summarize_parameters)
+// are drawn normal on their own scale.
 std::vector<double> draw_parameters(const std::vector<double>& estimates,
                                     const std::vector<double>& covariance, std::size_t draws,
-                                    std::uint64_t seed);
+                                    std::uint64_t seed, std::size_t log_parameters = SIZE_MAX);
 
 }  // namespace clv::models

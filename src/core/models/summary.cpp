@@ -46,7 +46,7 @@ std::vector<ParameterSummary> summarize_parameters(const std::vector<std::string
 
 std::vector<double> draw_parameters(const std::vector<double>& estimates,
                                     const std::vector<double>& covariance, std::size_t draws,
-                                    std::uint64_t seed) {
+                                    std::uint64_t seed, std::size_t log_parameters) {
   const std::size_t k = estimates.size();
   if (covariance.empty())
     throw std::invalid_argument(
@@ -55,11 +55,14 @@ std::vector<double> draw_parameters(const std::vector<double>& estimates,
     throw std::invalid_argument("draws must be at most " + std::to_string(kMaxParameterDraws));
   std::vector<std::string> names(k);
   for (std::size_t i = 0; i < k; ++i) names[i] = "#" + std::to_string(i + 1);
-  summarize_parameters(names, estimates, covariance);  // validates
+  summarize_parameters(names, estimates, covariance, log_parameters);  // validates
+  // d(fit scale) / d(natural): 1 / estimate for a log-parameter, 1 for a coefficient.
+  std::vector<double> scale(k);
+  for (std::size_t i = 0; i < k; ++i) scale[i] = i < log_parameters ? 1 / estimates[i] : 1.0;
   Eigen::MatrixXd log_covariance(k, k);
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = 0; j < k; ++j)
-      log_covariance(i, j) = covariance[i * k + j] / (estimates[i] * estimates[j]);
+      log_covariance(i, j) = covariance[i * k + j] * scale[i] * scale[j];
   const Eigen::LLT<Eigen::MatrixXd> factor(log_covariance);
   if (factor.info() != Eigen::Success || !log_covariance.allFinite())
     throw std::invalid_argument("the model's covariance matrix is not positive definite");
@@ -72,8 +75,10 @@ std::vector<double> draw_parameters(const std::vector<double>& estimates,
     for (std::size_t i = 0; i < k; ++i) z(i) = normal(engine);
     const Eigen::VectorXd shift = lower * z;
     for (std::size_t i = 0; i < k; ++i) {
-      const double value = estimates[i] * std::exp(shift(i));
-      if (!std::isfinite(value) || !(value > 0))
+      const bool coefficient = i >= log_parameters;
+      const double value =
+          coefficient ? estimates[i] + shift(i) : estimates[i] * std::exp(shift(i));
+      if (!std::isfinite(value) || !(coefficient || value > 0))
         throw std::range_error("a drawn parameter is out of the range of double precision");
       out[d * k + i] = value;
     }

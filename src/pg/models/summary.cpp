@@ -161,7 +161,6 @@ Datum clv_model_draws(PG_FUNCTION_ARGS) {
   ModelValues model;
   read_model(header, model);
   const int k = model.k;
-  if (model.log_parameters != k) elog(ERROR, "model_draws takes no model with covariates");
   double* drawn =
       static_cast<double*>(palloc(sizeof(double) * (static_cast<size_t>(draws) * k + 1)));
   clv_pg::guarded([&] {
@@ -170,7 +169,8 @@ Datum clv_model_draws(PG_FUNCTION_ARGS) {
         model.has_covariance ? std::vector<double>(model.covariance, model.covariance + k * k)
                              : std::vector<double>();
     const auto values = clv::models::draw_parameters(
-        estimates, covariance, static_cast<size_t>(draws), static_cast<uint64_t>(seed));
+        estimates, covariance, static_cast<size_t>(draws), static_cast<uint64_t>(seed),
+        static_cast<size_t>(model.log_parameters));
     std::copy(values.begin(), values.end(), drawn);
   });
 
@@ -193,14 +193,32 @@ Datum clv_model_draws(PG_FUNCTION_ARGS) {
   bool* nulls = static_cast<bool*>(palloc(sizeof(bool) * natts));
   heap_deform_tuple(&tuple, in_desc, values, nulls);
   ReleaseTupleDesc(in_desc);
+  // A draw's coefficient arrays live until its row is stored.
+  MemoryContext per_draw =
+      AllocSetContextCreate(CurrentMemoryContext, "clv model draw", ALLOCSET_SMALL_SIZES);
+  Datum* elements = static_cast<Datum*>(palloc(sizeof(Datum) * k));
   for (int d = 0; d < draws; ++d) {
     if ((d & 4095) == 0) CHECK_FOR_INTERRUPTS();
-    for (int i = 0; i < k; ++i) {
-      values[model.attno[i]] = Float8GetDatum(drawn[static_cast<size_t>(d) * k + i]);
-      nulls[model.attno[i]] = false;
+    const double* draw = drawn + static_cast<size_t>(d) * k;
+    MemoryContext old = MemoryContextSwitchTo(per_draw);
+    for (int i = 0; i < k;) {
+      const int attno = model.attno[i];
+      nulls[attno] = false;
+      if (i < model.log_parameters) {
+        values[attno] = Float8GetDatum(draw[i++]);
+        continue;
+      }
+      // The coefficients of one array attribute, in order.
+      int n = 0;
+      for (; i < k && model.attno[i] == attno; ++i) elements[n++] = Float8GetDatum(draw[i]);
+      values[attno] = PointerGetDatum(
+          construct_array(elements, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
     }
     tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+    MemoryContextSwitchTo(old);
+    MemoryContextReset(per_draw);
   }
+  MemoryContextDelete(per_draw);
   return (Datum)0;
 }
 
