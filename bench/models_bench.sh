@@ -188,3 +188,17 @@ for model in bgnbd pnbd; do
   ll_ms=$(serial_ms "SELECT clv.log_likelihood((SELECT $model FROM models), frequency, recency, t) FROM sim")
   printf "%-34s %10.1f %8.2f\n" "clv.log_likelihood aggregate ($model)" "$ll_ms" "$(ratio "$ll_ms" "$base")"
 done
+
+echo
+echo "BG/BB scoring: the donations donors 18 times over ($(psql -At -c "SELECT count(*) FROM donors") x 18 rows), against sum(frequency * 1.0) over them"
+psql -q -c "CREATE TABLE donors_18 AS SELECT d.* FROM donors d, generate_series(1, 18);
+  CREATE TABLE bgbb_model AS SELECT clv.bgbb_fit(frequency, recency, periods, weights) AS m FROM donations;
+  VACUUM ANALYZE donors_18;"
+bgbb_base=$(serial_ms "SELECT sum(frequency * 1.0) FROM donors_18")
+printf "%-34s %10.1f\n" "sum(frequency * 1.0)" "$bgbb_base"
+for expr in "clv.p_alive(MODEL, frequency, recency, periods)" "clv.expected_purchases(MODEL, frequency, recency, periods, 5)" \
+  "clv.dert(MODEL, frequency, recency, periods, 0.1)"; do
+  sub_expr=${expr//MODEL/(SELECT m FROM bgbb_model)}
+  sub_ms=$(serial_ms "SELECT sum($sub_expr) FROM donors_18")
+  printf "%-34s %10.1f %8.2f\n" "${expr%%(*} (bgbb)" "$sub_ms" "$(ratio "$sub_ms" "$bgbb_base")"
+done

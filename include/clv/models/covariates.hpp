@@ -15,8 +15,10 @@
 // without covariates.
 //
 // The fit maximises the likelihood over (log r, log alpha, log s | log a,
-// log beta | log b, gamma_purchase, gamma_dropout), starting from the fit
-// without covariates with gamma = 0; the penalizer also adds
+// log beta | log b, gamma_purchase, gamma_dropout) with gamma = 0 from the
+// fit without covariates and from moderate dropout shapes, keeping the
+// better optimum; at a limit of the fit without covariates it returns that
+// limit with gamma = 0 (FitResult::limit says so). The penalizer also adds
 // penalizer * gamma^2 for every coefficient. The covariance matrix covers
 // all 4 + 2p parameters in that order (natural r, alpha, ..., then the
 // coefficients as they are).

@@ -66,19 +66,16 @@ std::vector<std::string> covariate_parameter_names(const std::vector<std::string
 double covariate_effect(const double* gamma, std::size_t covariates, const double* z,
                         std::size_t count);
 
-}  // namespace clv::models::detail
-
-namespace clv::models::detail {
-
-// The covariate forms of a model, from its Traits:
-//   Params, Prepared (one group's data laid out for its likelihood loop)
-//   kName; kNames (the 4 base parameters); kScaled (ScaledParameter list)
-//   static Prepared prepare(const RfmData&);
-//   static double log_likelihood(const Params&, const Prepared&, double* grad, const
-//   InterruptPoll&); static std::array<double, 4> values(const Params&); static Params from(const
-//   double*); static void validate(const Params&); static std::vector<double> penalty_scales(double
-//   max_age); static double max_age(const Prepared&); static FitResult<Params> fit(const RfmData&,
-//   const FitOptions&, const InterruptPoll&);
+// The covariate forms of a model, from its Traits, which name
+// - Params, and Prepared: one group's data laid out for its likelihood loop;
+// - kName, kNames (the 4 base parameters), kScaled (the ScaledParameters);
+// - prepare(const RfmData&) -> Prepared;
+// - log_likelihood(const Params&, const Prepared&, double* grad, const InterruptPoll&);
+// - values(const Params&) -> std::array<double, 4>, from(const double*) -> Params;
+// - validate(const Params&), which throws on invalid parameters;
+// - penalty_scales(double max_age), max_age(const Prepared&);
+// - restart(const Params& pooled, double max_age): a second start's base;
+// - fit(const RfmData&, const FitOptions&, const InterruptPoll&): the fit without.
 template <class Traits>
 struct WithCovariates {
   using Params = typename Traits::Params;
