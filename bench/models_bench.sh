@@ -191,9 +191,9 @@ done
 
 echo
 echo "BG/BB scoring: the donations donors 18 times over ($(psql -At -c "SELECT count(*) FROM donors") x 18 rows), against sum(frequency * 1.0) over them"
-psql -q -c "CREATE TABLE donors_18 AS SELECT d.* FROM donors d, generate_series(1, 18);
-  CREATE TABLE bgbb_model AS SELECT clv.bgbb_fit(frequency, recency, periods, weights) AS m FROM donations;
-  VACUUM ANALYZE donors_18;"
+psql -q -c "CREATE TABLE donors_18 AS SELECT d.* FROM donors d, generate_series(1, 18)" \
+  -c "CREATE TABLE bgbb_model AS SELECT clv.bgbb_fit(frequency, recency, periods, weights) AS m FROM donations" \
+  -c "VACUUM ANALYZE donors_18"
 bgbb_base=$(serial_ms "SELECT sum(frequency * 1.0) FROM donors_18")
 printf "%-34s %10.1f\n" "sum(frequency * 1.0)" "$bgbb_base"
 for expr in "clv.p_alive(MODEL, frequency, recency, periods)" "clv.expected_purchases(MODEL, frequency, recency, periods, 5)" \
