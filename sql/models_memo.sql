@@ -90,3 +90,31 @@ FROM (SELECT frequency, recency, t, monetary, 13 + (i % 3) * 13 AS h,
              clv.expected_purchases(m1, frequency, recency, t, 13 + (i % 3) * 13) AS e
       FROM (SELECT row_number() OVER () AS i, * FROM memo_customers) c, memo_models
       WHERE i <= 1200) s;
+
+-- BG/BB remembers each history's score per call site: the donations donors
+-- (22 histories, 11,104 rows) score as directly, for every function, with
+-- the model, the horizon and the discount rate changing from row to row,
+-- and a bad history after many good ones is still an error.
+CREATE TABLE memo_bgbb AS
+SELECT clv.bgbb_fit(frequency, recency, periods, weights) AS m1,
+       ROW(0.9, 1.1, 0.5, 3.0, 0, 0, true, 0, NULL, NULL, NULL)::clv.bgbb AS m2
+FROM donations;
+CREATE TABLE memo_bgbb_direct AS
+SELECT d.frequency, d.recency, d.periods,
+       clv.p_alive(m1, d.frequency, d.recency, d.periods) AS p1, clv.p_alive(m2, d.frequency, d.recency, d.periods) AS p2,
+       clv.expected_purchases(m1, d.frequency, d.recency, d.periods, 5) AS e5,
+       clv.expected_purchases(m1, d.frequency, d.recency, d.periods, 3) AS e3,
+       clv.dert(m1, d.frequency, d.recency, d.periods, 0.1) AS d1, clv.prob_purchases(m1, d.frequency, 5) AS q
+FROM donations d, memo_bgbb;
+SELECT count(*) AS rows,
+       bool_and(clv.p_alive(CASE WHEN i % 3 = 0 THEN m2 ELSE m1 END, x, t_x, n) = CASE WHEN i % 3 = 0 THEN p2 ELSE p1 END) AS p_alive_equal,
+       bool_and(clv.expected_purchases(m1, x, t_x, n, CASE WHEN i % 2 = 0 THEN 5 ELSE 3 END) = CASE WHEN i % 2 = 0 THEN e5 ELSE e3 END) AS expected_equal,
+       bool_and(clv.dert(m1, x, t_x, n, 0.1) = d1) AS dert_equal,
+       bool_and(clv.prob_purchases(m1, x, 5) = q) AS prob_equal
+FROM (SELECT row_number() OVER () AS i, d.frequency AS x, d.recency AS t_x, d.periods AS n
+      FROM donations d, generate_series(1, d.weights)) c
+JOIN memo_bgbb_direct b ON (b.frequency, b.recency, b.periods) = (c.x, c.t_x, c.n), memo_bgbb;
+SELECT sqlstate_of($$ SELECT count(clv.p_alive(m1, x, CASE WHEN i = 3000 THEN 7 ELSE t_x END, 6))
+                      FROM (SELECT row_number() OVER () AS i, d.frequency AS x, d.recency AS t_x
+                            FROM donations d, generate_series(1, d.weights)) c, memo_bgbb $$) AS bad_history_after_memo;
+DROP TABLE memo_bgbb, memo_bgbb_direct;
