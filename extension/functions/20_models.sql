@@ -994,7 +994,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit(frequency double prec
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit(double precision, double precision, double precision, double precision[]) IS
-'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates';
+'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates and from moderate dropout shapes';
 CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[]) (
     SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
     COMBINEFUNC = @extschema@.covariate_fit_combinefn,
@@ -1009,7 +1009,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit(frequency double prec
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit(double precision, double precision, double precision, double precision[], double precision) IS
-'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient';
+'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates and from moderate dropout shapes; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient';
 CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision) (
     SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
     COMBINEFUNC = @extschema@.covariate_fit_combinefn,
@@ -1024,7 +1024,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit(frequency double prec
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_nbd_cov_fit(double precision, double precision, double precision, double precision[], double precision, bigint) IS
-'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
+'Maximum-likelihood fit of the Pareto/NBD model with time-invariant covariates (clv.pareto_nbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates and from moderate dropout shapes; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
 CREATE OR REPLACE AGGREGATE @extschema@.pareto_nbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision, weight bigint) (
     SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
     COMBINEFUNC = @extschema@.covariate_fit_combinefn,
@@ -1082,7 +1082,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit(frequency double precision
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit(double precision, double precision, double precision, double precision[]) IS
-'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates';
+'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates and from moderate dropout shapes';
 CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[]) (
     SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
     COMBINEFUNC = @extschema@.covariate_fit_combinefn,
@@ -1097,7 +1097,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit(frequency double precision
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit(double precision, double precision, double precision, double precision[], double precision) IS
-'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient';
+'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates and from moderate dropout shapes; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient';
 CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision) (
     SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
     COMBINEFUNC = @extschema@.covariate_fit_combinefn,
@@ -1112,7 +1112,7 @@ CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit(frequency double precision
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_cov_fit(double precision, double precision, double precision, double precision[], double precision, bigint) IS
-'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
+'Maximum-likelihood fit of the BG/NBD model with time-invariant covariates (clv.bgnbd_cov): frequency, recency and t as from clv.rfm_agg, in one unit; covariates: the customer''s values (1 to 64, the same number on every row; centred or 0/1 values keep the optimisation well scaled), a row with NULL covariates is skipped; starts from the fit without covariates and from moderate dropout shapes; penalizer adds penalizer * sum(params^2) to the mean negative log-likelihood as for the fit without covariates, and penalizer * gamma^2 for every coefficient; weight: the number of identical customers the row stands for (>= 1; a row with a NULL weight is skipped)';
 CREATE OR REPLACE AGGREGATE @extschema@.bgnbd_cov_fit_state(frequency double precision, recency double precision, t double precision, covariates double precision[], penalizer double precision, weight bigint) (
     SFUNC = @extschema@.covariate_fit_transfn, STYPE = @extschema@.covariate_fit_state, SSPACE = 4096,
     COMBINEFUNC = @extschema@.covariate_fit_combinefn,
