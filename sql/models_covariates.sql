@@ -183,6 +183,9 @@ SELECT sqlstate_of($$ SELECT clv.for_customer(ROW(1, NULL, 1, 1, '{0}', '{0}', 0
 SELECT sqlstate_of($$ SELECT clv.for_customer(ROW(1, 1, 1, 1, '{0}', '{0,1}', 0, 0, true, 0, 0, 0, '{}')::clv.bgnbd_cov, '{1}') $$) AS coefficient_counts_differ;
 SELECT sqlstate_of($$ SELECT * FROM clv.model_summary(ROW(1, 1, 1, 1, '{NaN}', '{0}', 0, 0, true, 0, 0, 0, '{}')::clv.bgnbd_cov) $$) AS nan_coefficient;
 SELECT sqlstate_of($$ SELECT * FROM clv.model_summary(ROW(1, 1, 1, 1, '{0}', '{0}', 0, 0, true, 0, 0, 0, '{{1}}')::clv.bgnbd_cov) $$) AS wrong_covariance;
+SELECT sqlstate_of($$ SELECT * FROM clv.model_summary(ROW(1, 1, 1, 1, array_fill(0.1::float8, ARRAY[65]), array_fill(0.1::float8, ARRAY[65]), 0, 0, true, 0, 0, 0, '{}')::clv.bgnbd_cov) $$) AS too_many_coefficients;
+SELECT count(*) AS parameters_of_64_covariates
+FROM clv.model_summary(ROW(1, 1, 1, 1, array_fill(0.1::float8, ARRAY[64]), array_fill(0.2::float8, ARRAY[64]), 0, 0, true, 0, 0, 0, '{}')::clv.bgnbd_cov);
 -- NULL covariates skip the row; no rows give NULL.
 SELECT (clv.bgnbd_cov_fit(frequency, recency, t, CASE WHEN customer_id % 10 = 0 THEN NULL ELSE z END)).n_customers AS fitted,
        (SELECT count(*) FILTER (WHERE customer_id % 10 <> 0) FROM cov_customers) AS with_covariates

@@ -85,6 +85,10 @@ void read_model(HeapTupleHeader header, ModelValues& out) {
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("model coefficients %s are NULL", NameStr(att->attname))));
       const clv_pg::Float8Values gamma = clv_pg::float8_values(d, NameStr(att->attname));
+      if (gamma.count > static_cast<int>(clv::models::kMaxCovariates))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("a model has at most %zu covariates, %s has %d",
+                               clv::models::kMaxCovariates, NameStr(att->attname), gamma.count)));
       if (out.k + gamma.count > kMaxParameters) altered_type(type);
       for (int j = 0; j < gamma.count; ++j) {
         out.attno[out.k] = i;
