@@ -60,7 +60,11 @@ class CovariateRfmData {
     RfmData data;
   };
 
-  void add(double x, double t_x, double T, const std::vector<double>& z, std::uint64_t weight = 1);
+  void add(double x, double t_x, double T, const double* z, std::size_t count,
+           std::uint64_t weight = 1);
+  void add(double x, double t_x, double T, const std::vector<double>& z, std::uint64_t weight = 1) {
+    add(x, t_x, T, z.data(), z.size(), weight);
+  }
   void merge(const CovariateRfmData& other);
   std::size_t covariates() const { return covariates_; }  // 0 before the first row
   std::uint64_t customers() const { return customers_; }

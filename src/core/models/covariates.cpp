@@ -6,6 +6,7 @@
 #include "clv/models/fit_state.hpp"
 
 #include "covariate_fit.hpp"
+#include "exact_bits.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,20 +20,8 @@ namespace {
 
 const char kCovariateDataTag[3] = {'C', 'M', 'V'};
 constexpr std::uint8_t kDataVersion = 1;
-constexpr std::uint64_t kBigintMax = std::numeric_limits<std::int64_t>::max();
-
-std::uint64_t key_bits(double v) {
-  if (v == 0) v = 0.0;  // -0.0 and 0.0 are the same covariate value
-  std::uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits;
-}
-
-double from_bits(std::uint64_t bits) {
-  double v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
+using detail::from_bits;
+using detail::key_bits;
 
 // A row's values (z..., x, t_x, T) with its weight.
 using Entry = std::pair<std::vector<double>, std::uint64_t>;
@@ -51,28 +40,23 @@ void validate_covariates(const double* z, std::size_t count) {
 }
 
 std::size_t CovariateRfmData::KeyHash::operator()(const std::vector<std::uint64_t>& bits) const {
-  std::uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (std::uint64_t b : bits) {
-    h ^= b + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdull;
-  }
-  return static_cast<std::size_t>(h ^ (h >> 33));
+  return detail::hash_bits(bits.data(), bits.size());
 }
 
-void CovariateRfmData::add(double x, double t_x, double T, const std::vector<double>& z,
+void CovariateRfmData::add(double x, double t_x, double T, const double* z, std::size_t count,
                            std::uint64_t weight) {
   validate_rfm(x, t_x, T);
-  validate_covariates(z.data(), z.size());
-  if (covariates_ != 0 && z.size() != covariates_)
+  validate_covariates(z, count);
+  if (covariates_ != 0 && count != covariates_)
     throw std::invalid_argument("every row needs the same number of covariates (" +
-                                std::to_string(covariates_) + ", not " + std::to_string(z.size()) +
+                                std::to_string(covariates_) + ", not " + std::to_string(count) +
                                 ")");
   if (weight == 0) return;
   customers_ = checked_count_add(customers_, weight, "the number of customers");
-  covariates_ = z.size();
+  covariates_ = count;
   std::vector<std::uint64_t> key;
-  key.reserve(z.size() + 3);
-  for (double v : z) key.push_back(key_bits(v));
+  key.reserve(count + 3);
+  for (std::size_t k = 0; k < count; ++k) key.push_back(key_bits(z[k]));
   for (double v : {x, t_x, T}) key.push_back(key_bits(v));
   rows_[std::move(key)] += weight;  // cannot overflow: at most customers_
 }
@@ -145,8 +129,7 @@ CovariateRfmData CovariateRfmData::deserialize(std::string_view bytes) {
     const double x = in.f64(), t_x = in.f64(), T = in.f64();
     const std::uint64_t weight = in.u64();
     if (weight == 0) throw std::invalid_argument("state holds a row with weight 0");
-    if (weight > kBigintMax || data.customers_ > kBigintMax - weight)
-      throw std::invalid_argument("state holds a count beyond bigint");
+    detail::decoded_count_add(data.customers_, weight);
     const std::size_t before = data.rows_.size();
     data.add(x, t_x, T, z, weight);
     if (data.rows_.size() == before) throw std::invalid_argument("state holds a duplicate row");

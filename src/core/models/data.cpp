@@ -5,6 +5,8 @@
 #include "clv/common/checked.hpp"
 #include "clv/common/format.hpp"
 
+#include "exact_bits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -38,27 +40,9 @@ void require_frequency(double x) {
 
 constexpr const char* kCustomers = "the number of customers";
 constexpr const char* kActive = "the number of active customers of a period";
-constexpr std::uint64_t kBigintMax = std::numeric_limits<std::int64_t>::max();
-
-// Counts read from bytes beyond a bigint mean a corrupt state, not an overflow.
-std::uint64_t decoded_count_add(std::uint64_t a, std::uint64_t b) {
-  if (a > kBigintMax || b > kBigintMax - a)
-    throw std::invalid_argument("state holds a count beyond bigint");
-  return a + b;
-}
-
-std::uint64_t key_bits(double v) {
-  if (v == 0) v = 0.0;  // -0.0 and 0.0 are the same summary
-  std::uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits;
-}
-
-double from_bits(std::uint64_t bits) {
-  double v;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
+using detail::decoded_count_add;
+using detail::from_bits;
+using detail::key_bits;
 
 template <std::size_t N>
 detail::ExactKey<N> make_key(const std::array<double, N>& values) {
@@ -130,12 +114,7 @@ void deserialize_map(std::string_view bytes, const char tag[3], detail::WeightMa
 
 template <std::size_t N>
 std::size_t detail::ExactKeyHash<N>::operator()(const ExactKey<N>& k) const {
-  std::uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (std::uint64_t b : k.bits) {
-    h ^= b + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    h *= 0xff51afd7ed558ccdull;
-  }
-  return static_cast<std::size_t>(h ^ (h >> 33));
+  return hash_bits(k.bits.data(), N);
 }
 template struct detail::ExactKeyHash<2>;
 template struct detail::ExactKeyHash<3>;

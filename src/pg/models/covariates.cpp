@@ -11,7 +11,6 @@ extern "C" {
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <vector>
 
 #include "clv/models/covariates.hpp"
 #include "common/aggregate_entry_points.hpp"
@@ -337,8 +336,8 @@ Datum clv_covariate_fit_transfn(PG_FUNCTION_ARGS) {
   return fit_transition<CovariateFit>(
       fcinfo, 4, "clv_covariate_fit_transfn",
       [&](models::CovariateRfmData& data, FunctionCallInfo fcinfo, uint64_t weight) {
-        data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
-                 std::vector<double>(z.values, z.values + z.count), weight);
+        data.add(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3), z.values,
+                 static_cast<size_t>(z.count), weight);
       });
 }
 
