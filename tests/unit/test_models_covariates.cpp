@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "simulated_purchases.hpp"
+
 #include <array>
 #include <cmath>
 #include <random>
@@ -190,7 +192,6 @@ CovariateRfmData simulate(std::uint64_t seed, int customers, double T, bool pare
     const std::vector<double> z = {channel(rng) ? 1.0 : 0.0, score(rng)};
     const auto v = values(for_customer(model, z.data(), z.size()));
     const double lambda = std::gamma_distribution<double>(v[0], 1 / v[1])(rng);
-    std::exponential_distribution<double> gap(lambda);
     double death = HUGE_VAL, drop = 0;
     if (pareto) {
       const double mu = std::gamma_distribution<double>(v[2], 1 / v[3])(rng);
@@ -200,16 +201,8 @@ CovariateRfmData simulate(std::uint64_t seed, int customers, double T, bool pare
       const double w = std::gamma_distribution<double>(v[3], 1)(rng);
       drop = u / (u + w);
     }
-    std::bernoulli_distribution dies(drop);
-    double t = 0, last = 0, x = 0;
-    while (true) {
-      t += gap(rng);
-      if (t > T || t > death) break;
-      ++x;
-      last = t;
-      if (!pareto && dies(rng)) break;
-    }
-    data.add(x, last, T, z);
+    const auto h = clv_test::simulate_purchases(rng, lambda, death, !pareto, drop, T);
+    data.add(h.x, h.t_x, T, z);
   }
   return data;
 }

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "simulated_purchases.hpp"
+
 #include <cmath>
 #include <random>
 
@@ -154,7 +156,6 @@ RfmData simulate(std::uint64_t seed, int customers, double T, bool pareto, doubl
   RfmData data;
   for (int i = 0; i < customers; ++i) {
     const double lambda = lambda_dist(rng);
-    std::exponential_distribution<double> gap(lambda);
     double death = HUGE_VAL, p = 0;
     if (pareto) {
       std::gamma_distribution<double> mu_dist(third, 1 / fourth);
@@ -164,16 +165,8 @@ RfmData simulate(std::uint64_t seed, int customers, double T, bool pareto, doubl
       const double u = ga(rng), v = gb(rng);
       p = u / (u + v);
     }
-    std::bernoulli_distribution dies(p);
-    double t = 0, last = 0, x = 0;
-    while (true) {
-      t += gap(rng);
-      if (t > T || t > death) break;
-      ++x;
-      last = t;
-      if (!pareto && dies(rng)) break;
-    }
-    data.add(x, last, T);
+    const auto h = clv_test::simulate_purchases(rng, lambda, death, !pareto, p, T);
+    data.add(h.x, h.t_x, T);
   }
   return data;
 }
